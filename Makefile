@@ -1,0 +1,53 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything else here is what those two need.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: run test setup dev lint unit train bench clean
+
+## Set up a virtual environment with the server's runtime dependencies and start the server.
+run: setup
+	cd back && ../$(PY) main.py
+
+## Install everything the tests need, lint, type-check and run the whole test suite.
+test: dev
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+setup: $(VENV)/.runtime
+
+dev: $(VENV)/.dev
+
+# MediaPipe goes in without its declared dependencies: see back/requirements.txt.
+$(VENV)/.runtime: back/requirements.txt back/requirements-mediapipe.txt back/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r back/requirements.txt
+	$(PIP) install --no-deps -r back/requirements-mediapipe.txt
+	$(PIP) install --no-deps -e back
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime back/requirements-dev.txt
+	$(PIP) install -r back/requirements-dev.txt
+	touch $@
+
+lint: dev
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+unit: dev
+	$(PY) -m pytest tests/unit
+
+## Train, evaluate and export the letter model (needs ../shared/data and PyTorch).
+train: setup
+	$(PIP) install -r back/requirements-train.txt
+	$(PY) -m training train --data ../shared/data
+
+bench: dev
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

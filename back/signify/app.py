@@ -1,0 +1,103 @@
+"""The composition root: wires the parts together and owns the lifecycle.
+
+Start: health server first (so probes see "starting"), model loaded and
+warmed in a worker thread, then the WebSocket server, then ready.
+Stop (SIGTERM or SIGINT): not ready, drain every session, close servers,
+shut the thread pool down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+
+from .config import Settings
+from .health import build_health_app
+from .jsonlog import log
+from .metrics import Metrics
+from .model import LetterModel, ModelError
+from .server import RecognitionServer
+from .status import ServiceStatus
+
+logger = logging.getLogger("signify.app")
+
+
+class Application:
+    """One Signify server process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.status = ServiceStatus()
+        self.metrics = Metrics()
+        self.model: LetterModel | None = None
+        self._executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="signify-worker")
+        self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, lambda: self.model)
+        self._health_runner: web.AppRunner | None = None
+        self._health_site: web.TCPSite | None = None
+
+    @property
+    def health_port(self) -> int:
+        """The health port actually bound."""
+        assert self._health_runner is not None
+        return int(self._health_runner.addresses[0][1])
+
+    async def start(self) -> None:
+        """Bring the service up; the model error, if any, is reported, not raised."""
+        await self._start_health()
+        await self._load_model()
+        await self.websocket.start()
+        log(logger, logging.INFO, "Server listening", port=self.websocket.port, path="/ws",
+            tls=self.settings.tls, health_port=self.health_port,
+            threads=self.settings.threads, max_sessions=self.settings.max_sessions, ready=self.status.ready)
+
+    async def _start_health(self) -> None:
+        self._health_runner = web.AppRunner(build_health_app(self.status, self.metrics), access_log=None)
+        await self._health_runner.setup()
+        self._health_site = web.TCPSite(self._health_runner, self.settings.host, self.settings.health_port)
+        await self._health_site.start()
+
+    async def _load_model(self) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        try:
+            model = await loop.run_in_executor(self._executor, LetterModel, self.settings.model_path)
+            warm_s = await loop.run_in_executor(self._executor, model.warm_up, self.settings.keypoint_buffer_size)
+        except ModelError as exc:
+            self.status.model_error = str(exc)
+            log(logger, logging.ERROR, "Model not loaded: the server will not predict", error=str(exc),
+                path=str(self.settings.model_path))
+            return
+        self.model = model
+        self.status.model = model.card
+        self.status.warmed_up = True
+        self.metrics.model_info.info({"name": model.card.name, "version": model.card.version})
+        log(logger, logging.INFO, "Loaded ONNX model", path=str(model.path), name=model.card.name,
+            version=model.card.version, input_shape=model.input_shape, output_shape=model.output_shape,
+            labels=len(model.card.labels), warm_up_ms=round(warm_s * 1000, 1),
+            load_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def stop(self) -> None:
+        """Drain sessions and release everything; safe to call once after :meth:`start`."""
+        self.status.draining = True
+        started = time.perf_counter()
+        await self.websocket.drain(self.settings.drain_timeout)
+        if self._health_runner is not None:
+            await self._health_runner.cleanup()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        log(logger, logging.INFO, "Server stopped", drain_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def run_until_signalled(self) -> None:
+        """Start, serve until SIGTERM or SIGINT, then stop."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await self.start()
+        await stop.wait()
+        log(logger, logging.INFO, "Shutdown requested", sessions=self.status.sessions)
+        await self.stop()

@@ -1,0 +1,178 @@
+"""Server settings: one frozen object, read once from the environment.
+
+Every variable the deployment guide promises is declared here, once, with
+its default, its parser and one line of meaning. ``.env.example`` and the
+README's configuration table are checked against :data:`VARIABLES` by the
+tests, so the three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "asl-lstm.onnx"
+
+
+class ConfigError(ValueError):
+    """A setting from the environment has a value the server cannot run with."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name, default text and meaning."""
+
+    name: str
+    default: str
+    meaning: str
+    parse: Callable[[str], Any]
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _float_in(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = float(text)
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return level
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = tuple(part.strip() for part in text.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and "://" not in origin:
+            raise ValueError(f"{origin!r} is not an origin like https://example.com or *")
+    return origins
+
+
+def _optional_path(text: str) -> Path | None:
+    return Path(text).expanduser() if text.strip() else None
+
+
+def _optional_text(text: str) -> str | None:
+    return text if text else None
+
+
+def _path(text: str) -> Path:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return Path(text).expanduser()
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("PORT", "8765", "WebSocket port (path /ws; also answers GET /health)", _int_in(1, 65535)),
+    Variable("HEALTH_PORT", "8080", "side HTTP server: /health, /live, /ready, /metrics, demo page", _int_in(0, 65535)),
+    Variable("HOST", "0.0.0.0", "interface both servers listen on", str),
+    Variable("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR; per-frame lines only at DEBUG", _log_level),
+    Variable("MODEL_PATH", str(DEFAULT_MODEL_PATH.relative_to(REPO_ROOT)), "ONNX letter model; its card is the .json beside it", _path),
+    Variable("MEDIAPIPE_MIN_DETECTION_CONFIDENCE", "0.5", "MediaPipe Hands detection threshold, 0 to 1", _float_in(0.0, 1.0)),
+    Variable("MEDIAPIPE_MIN_TRACKING_CONFIDENCE", "0.5", "MediaPipe Hands tracking threshold, 0 to 1", _float_in(0.0, 1.0)),
+    Variable("MEDIAPIPE_MODEL_COMPLEXITY", "0", "MediaPipe Hands model: 0 (fast) or 1 (more accurate)", _int_in(0, 1)),
+    Variable("SLIDING_WINDOW_SIZE", "5", "per-frame answers the smoother votes over", _int_in(1, 64)),
+    Variable("KEYPOINT_BUFFER_SIZE", "32", "keypoint frames the model sees per window", _int_in(1, 256)),
+    Variable("MAX_SESSIONS", "8", "open WebSocket sessions at most; more are closed with 1013", _int_in(1, 1024)),
+    Variable("MAX_FRAME_BYTES", "1048576", "largest message in bytes; larger closes with 1009", _int_in(1024, 64 * 1024 * 1024)),
+    Variable("MAX_IMAGE_PIXELS", "4194304", "largest decoded image (width x height), read from the header first", _int_in(1, 100_000_000)),
+    Variable("MAX_FPS", "30", "frames per second a session may send before rate_limited errors", _int_in(1, 240)),
+    Variable("IDLE_TIMEOUT", "60", "seconds without a message before a session is closed", _float_in(1.0, 86400.0)),
+    Variable("ALLOWED_ORIGINS", "*", "comma-separated browser origins allowed to connect, or *", _origins),
+    Variable("AUTH_TOKEN", "", "if set, clients must send it (subprotocol or ?token=)", _optional_text),
+    Variable("SSL_CERTFILE", "", "PEM certificate: serve wss:// directly", _optional_path),
+    Variable("SSL_KEYFILE", "", "PEM private key for SSL_CERTFILE", _optional_path),
+    Variable("WORKER_THREADS", "0", "threads for MediaPipe and ONNX; 0 means one per core", _int_in(0, 256)),
+    Variable("DRAIN_TIMEOUT", "10", "seconds SIGTERM waits for in-flight frames", _float_in(0.0, 600.0)),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server's configuration; build it with :meth:`from_env`."""
+
+    port: int = 8765
+    health_port: int = 8080
+    host: str = "0.0.0.0"
+    log_level: str = "INFO"
+    model_path: Path = DEFAULT_MODEL_PATH
+    mediapipe_min_detection_confidence: float = 0.5
+    mediapipe_min_tracking_confidence: float = 0.5
+    mediapipe_model_complexity: int = 0
+    sliding_window_size: int = 5
+    keypoint_buffer_size: int = 32
+    max_sessions: int = 8
+    max_frame_bytes: int = 1024 * 1024
+    max_image_pixels: int = 4 * 1024 * 1024
+    max_fps: int = 30
+    idle_timeout: float = 60.0
+    allowed_origins: tuple[str, ...] = ("*",)
+    auth_token: str | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    worker_threads: int = 0
+    drain_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every variable in :data:`VARIABLES`; raise :class:`ConfigError` naming the bad one."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for variable in VARIABLES:
+            text = env.get(variable.name, variable.default)
+            try:
+                values[variable.name.lower()] = variable.parse(text)
+            except ValueError as exc:
+                raise ConfigError(f"{variable.name}={text!r} is invalid: {exc}") from None
+        if "MODEL_PATH" not in env:
+            # The default names the shipped model wherever the server is started from.
+            values["model_path"] = DEFAULT_MODEL_PATH
+        settings = cls(**values)
+        settings._check_combinations()
+        return settings
+
+    def _check_combinations(self) -> None:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ConfigError("SSL_CERTFILE and SSL_KEYFILE must be set together")
+        if self.health_port and self.health_port == self.port:
+            raise ConfigError(f"HEALTH_PORT={self.health_port} must differ from PORT")
+        if self.sliding_window_size > self.keypoint_buffer_size * 8:
+            raise ConfigError("SLIDING_WINDOW_SIZE is far larger than KEYPOINT_BUFFER_SIZE")
+
+    @property
+    def threads(self) -> int:
+        """Worker threads actually used: WORKER_THREADS, or one per core."""
+        return self.worker_threads or (os.cpu_count() or 1)
+
+    @property
+    def tls(self) -> bool:
+        """Whether the WebSocket port speaks TLS itself."""
+        return self.ssl_certfile is not None
+
+
+def _check_fields_match_variables() -> None:
+    names = {field.name for field in fields(Settings)}
+    declared = {variable.name.lower() for variable in VARIABLES}
+    assert names == declared, f"Settings and VARIABLES differ: {names ^ declared}"
+
+
+_check_fields_match_variables()

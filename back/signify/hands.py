@@ -1,0 +1,111 @@
+"""MediaPipe Hands behind a small, thread-confined wrapper.
+
+A ``Hands`` instance is not thread-safe (two threads at once segfault), it
+carries tracking state for exactly one video stream, and it leaks about
+80 MB and its threads unless closed. :class:`HandTracker` owns one such
+instance, refuses concurrent use instead of crashing, refuses images that
+would break it, and closes it exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .normalization import NUM_LANDMARKS
+
+# MediaPipe's C++ logging writes plain-text lines between our JSON lines; keep it to errors.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# A zero-height frame breaks a Hands instance for good; tiny frames hold no hand anyway.
+MIN_SIDE_PIXELS = 16
+
+
+@dataclass(frozen=True)
+class HandObservation:
+    """One detected hand: 21 raw MediaPipe landmarks and its side."""
+
+    landmarks: NDArray[np.float32]  # (21, 3): x/width, y/height, relative z
+    handedness: str  # "Left" or "Right", as MediaPipe labels it
+    score: float
+
+
+@dataclass(frozen=True)
+class HandSettings:
+    """The MediaPipe options shared by the server and the training extractor."""
+
+    static_image_mode: bool = False
+    model_complexity: int = 0
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+
+class HandTrackerBusy(RuntimeError):
+    """A second thread tried to use a tracker that is already in use."""
+
+
+class HandTracker:
+    """One MediaPipe Hands instance for one video stream."""
+
+    def __init__(self, settings: HandSettings) -> None:
+        # Imported here so that modules which only need the data types stay light.
+        import mediapipe as mp
+
+        self._hands: Any = mp.solutions.hands.Hands(
+            static_image_mode=settings.static_image_mode,
+            max_num_hands=1,
+            model_complexity=settings.model_complexity,
+            min_detection_confidence=settings.min_detection_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+        )
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def detect(self, rgb: NDArray[np.uint8]) -> HandObservation | None:
+        """Find the most prominent hand in an RGB ``(height, width, 3)`` image."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an RGB uint8 image, got {rgb.dtype} {rgb.shape}")
+        if min(rgb.shape[:2]) < MIN_SIDE_PIXELS:
+            return None
+        if not self._lock.acquire(blocking=False):
+            raise HandTrackerBusy("this HandTracker is already processing a frame")
+        try:
+            if self._closed:
+                raise RuntimeError("HandTracker is closed")
+            result = self._hands.process(np.ascontiguousarray(rgb))
+        finally:
+            self._lock.release()
+        return _first_hand(result)
+
+    def close(self) -> None:
+        """Release the MediaPipe graph; safe to call more than once."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._hands.close()
+
+    def __enter__(self) -> HandTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _first_hand(result: Any) -> HandObservation | None:
+    if not result.multi_hand_landmarks:
+        return None
+    points = result.multi_hand_landmarks[0].landmark
+    landmarks = np.array([(p.x, p.y, p.z) for p in points], dtype=np.float32)
+    if landmarks.shape != (NUM_LANDMARKS, 3):
+        return None
+    label, score = "Right", 0.0
+    if result.multi_handedness:
+        classification = result.multi_handedness[0].classification[0]
+        label, score = classification.label, float(classification.score)
+    return HandObservation(landmarks=landmarks, handedness=label, score=score)

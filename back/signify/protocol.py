@@ -1,0 +1,217 @@
+"""The wire protocol (../shared/PROTOCOL.md, version 1): parsing and building messages.
+
+Pure functions only: nothing here touches a socket. Parsing turns one
+WebSocket message into a :class:`FrameMessage`, :class:`KeypointsMessage`
+or :class:`ResetMessage`, or raises :class:`ProtocolError` carrying the
+error code and the frame id to answer with.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .normalization import NUM_LANDMARKS
+
+PROTOCOL_VERSION = 1
+MAX_CLIENT_ID = 2**53 - 1  # the largest integer a JavaScript client can represent exactly
+# Raw MediaPipe coordinates lie near [0, 1]; a hand partly outside the picture
+# goes a little beyond. Anything far outside is not a hand.
+LANDMARK_LIMIT = 10.0
+ERROR_CODES = frozenset({"bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints"})
+
+
+class ProtocolError(ValueError):
+    """A client message that gets an ``error`` answer; the connection stays open."""
+
+    def __init__(self, code: str, message: str, frame_id: int | None = None) -> None:
+        assert code in ERROR_CODES, code
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.frame_id = frame_id
+
+
+@dataclass(frozen=True)
+class FrameMessage:
+    """One encoded camera image."""
+
+    id: int
+    image: bytes
+
+
+@dataclass(frozen=True)
+class KeypointsMessage:
+    """Hand landmarks tracked by the client itself."""
+
+    id: int
+    landmarks: NDArray[np.float32]  # (21, 3), raw MediaPipe convention
+    handedness: str
+
+
+@dataclass(frozen=True)
+class ResetMessage:
+    """Forget the buffer, the smoothing window and the transcript."""
+
+
+ClientMessage = FrameMessage | KeypointsMessage | ResetMessage
+
+
+def parse_message(message: str | bytes, next_id: int, max_image_bytes: int) -> ClientMessage:
+    """Parse one client message; ``next_id`` numbers frames that carry no id."""
+    if isinstance(message, bytes):
+        if not message:
+            raise ProtocolError("bad_image", "empty binary message", next_id)
+        return FrameMessage(id=next_id, image=message)
+    payload = _load_json_object(message)
+    kind = payload.get("type")
+    if kind == "reset":
+        return ResetMessage()
+    if kind == "frame":
+        frame_id = _frame_id(payload, next_id)
+        return FrameMessage(id=frame_id, image=_decode_image_field(payload, frame_id, max_image_bytes))
+    if kind == "keypoints":
+        frame_id = _frame_id(payload, next_id)
+        return _parse_keypoints(payload, frame_id)
+    raise ProtocolError("bad_message", f"unknown message type {_describe(kind)}", _optional_id(payload))
+
+
+def _load_json_object(text: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ProtocolError("bad_message", f"text message is not JSON ({len(text)} characters)") from None
+    if not isinstance(payload, dict):
+        raise ProtocolError("bad_message", f"expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def _optional_id(payload: dict[str, Any]) -> int | None:
+    value = payload.get("id")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_CLIENT_ID:
+        return value
+    return None
+
+
+def _frame_id(payload: dict[str, Any], next_id: int) -> int:
+    if "id" not in payload or payload["id"] is None:
+        return next_id
+    frame_id = _optional_id(payload)
+    if frame_id is None:
+        raise ProtocolError("bad_message", f"id must be an integer from 0 to {MAX_CLIENT_ID}", next_id)
+    return frame_id
+
+
+def _decode_image_field(payload: dict[str, Any], frame_id: int, max_image_bytes: int) -> bytes:
+    field = payload.get("image")
+    if not isinstance(field, str) or not field:
+        raise ProtocolError("bad_message", "frame needs an 'image' string (base64 or data: URL)", frame_id)
+    if field.startswith("data:"):
+        header, _, field = field.partition(",")
+        if not header.endswith(";base64"):
+            raise ProtocolError("bad_message", "data: URL must be base64-encoded", frame_id)
+    if len(field) * 3 // 4 > max_image_bytes:
+        raise ProtocolError("too_large", f"image exceeds {max_image_bytes} bytes", frame_id)
+    try:
+        image = base64.b64decode(field, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("bad_message", "image is not valid base64", frame_id) from None
+    if not image:
+        raise ProtocolError("bad_image", "image is empty", frame_id)
+    return image
+
+
+def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage:
+    raw = payload.get("landmarks")
+    if not isinstance(raw, list) or len(raw) != NUM_LANDMARKS:
+        raise ProtocolError("bad_keypoints", f"landmarks must be a list of {NUM_LANDMARKS} points", frame_id)
+    points: list[list[float]] = []
+    for point in raw:
+        if not isinstance(point, list) or len(point) not in (2, 3) or not all(_is_number(v) for v in point):
+            raise ProtocolError("bad_keypoints", "each landmark must be [x, y] or [x, y, z] numbers", frame_id)
+        values = [float(v) for v in point]
+        if not all(math.isfinite(v) and abs(v) <= LANDMARK_LIMIT for v in values):
+            raise ProtocolError(
+                "bad_keypoints", f"landmark values must be finite and within ±{LANDMARK_LIMIT}", frame_id
+            )
+        points.append(values if len(values) == 3 else [*values, 0.0])
+    handedness = payload.get("handedness", "Right")
+    if handedness not in ("Left", "Right"):
+        raise ProtocolError("bad_keypoints", "handedness must be 'Left' or 'Right'", frame_id)
+    return KeypointsMessage(
+        id=frame_id,
+        landmarks=np.array(points, dtype=np.float32),
+        handedness=handedness,
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _describe(value: object) -> str:
+    text = json.dumps(value) if isinstance(value, str | int | float | bool) or value is None else "object"
+    return text[:40]
+
+
+# ---- server -> client -------------------------------------------------------
+
+
+def dumps(message: dict[str, Any]) -> str:
+    """Serialize a server message compactly."""
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
+def ready_message(
+    session: str, model_name: str, model_version: str, labels: list[str], buffer: int, window: int, max_fps: int
+) -> dict[str, Any]:
+    """The first message of every connection."""
+    return {
+        "type": "ready",
+        "protocol": PROTOCOL_VERSION,
+        "session": session,
+        "model": {"name": model_name, "version": model_version, "labels": labels},
+        "config": {"buffer": buffer, "window": window, "max_fps": max_fps},
+    }
+
+
+def dropped_message(ids: list[int], reason: str = "superseded") -> dict[str, Any]:
+    """Frames that a newer frame overtook while the server was busy."""
+    return {"type": "dropped", "ids": ids, "reason": reason}
+
+
+def error_message(code: str, message: str, frame_id: int | None = None) -> dict[str, Any]:
+    """An answer to a message the server could not use."""
+    assert code in ERROR_CODES, code
+    return {"type": "error", "id": frame_id, "code": code, "message": message}
+
+
+def prediction_message(
+    frame_id: int,
+    top: list[tuple[str, float]],
+    stable: str | None,
+    text: str,
+    landmarks: NDArray[np.float32] | None,
+    timing_ms: dict[str, float],
+) -> dict[str, Any]:
+    """The answer for one processed frame; ``top`` is empty when no hand was found."""
+    hand = landmarks is not None
+    return {
+        "type": "prediction",
+        "id": frame_id,
+        "hand": hand,
+        "letter": top[0][0] if hand and top else None,
+        "confidence": round(top[0][1], 4) if hand and top else None,
+        "stable": stable,
+        "text": text,
+        "top": [{"label": label, "score": round(score, 4)} for label, score in top] if hand else [],
+        "landmarks": np.round(landmarks[:, :2], 4).tolist() if landmarks is not None else [],
+        "timing_ms": timing_ms,
+    }

@@ -1,0 +1,139 @@
+"""One session's recognition state: frame in, letters out.
+
+A :class:`Recognizer` belongs to one connection. It owns that stream's
+MediaPipe tracker, keypoint buffer, smoother and transcript, and is called
+from one worker thread at a time (the session guarantees that), so it
+needs no locks of its own. The ONNX model is shared: onnxruntime sessions
+are safe to run from several threads.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .hands import HandSettings, HandTracker
+from .images import decode_image
+from .model import LetterModel, LetterScores
+from .normalization import normalize_hand
+from .ring_buffer import KeypointBuffer
+from .smoothing import SlidingWindowSmoother, Transcript
+
+# MediaPipe misses a hand now and then for a frame; only a longer absence
+# means the signer started over, so only then is the motion history dropped.
+HAND_LOST_FRAMES = 3
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class RecognizerSettings:
+    """The per-session knobs, taken from the server settings."""
+
+    buffer_size: int = 32
+    window_size: int = 5
+    max_image_pixels: int = 4 * 1024 * 1024
+    hands: HandSettings = field(default_factory=HandSettings)
+
+    @property
+    def commit_after(self) -> int:
+        """Frames a stable letter must last before it enters the transcript."""
+        return 2 * self.window_size
+
+    @property
+    def word_gap(self) -> int:
+        """Frames without a hand that end a word."""
+        return 3 * self.window_size
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The answer for one frame, before it is put on the wire."""
+
+    landmarks: NDArray[np.float32] | None  # raw (21, 3), or None when no hand was found
+    scores: LetterScores | None
+    stable: str | None
+    text: str
+    timing_ms: dict[str, float]
+
+    @property
+    def hand(self) -> bool:
+        """Whether a hand was found in this frame."""
+        return self.landmarks is not None
+
+
+class Recognizer:
+    """Frame-by-frame recognition for one video stream."""
+
+    def __init__(self, model: LetterModel, settings: RecognizerSettings) -> None:
+        self._model = model
+        self._settings = settings
+        self._tracker: HandTracker | None = None
+        self._buffer = KeypointBuffer(settings.buffer_size)
+        self._smoother = SlidingWindowSmoother(settings.window_size)
+        self._transcript = Transcript(settings.commit_after, settings.word_gap)
+        self._missing = 0
+
+    def recognize_image(self, data: bytes) -> Recognition:
+        """Decode an encoded image, find the hand and classify; raises ImageError."""
+        started = time.perf_counter()
+        rgb = decode_image(data, self._settings.max_image_pixels)
+        decoded = time.perf_counter()
+        observation = self._hand_tracker().detect(rgb)
+        tracked = time.perf_counter()
+        timing = {"decode": _ms(decoded - started), "keypoints": _ms(tracked - decoded)}
+        if observation is None:
+            return self._no_hand(timing)
+        aspect = rgb.shape[1] / rgb.shape[0]
+        return self._classify(observation.landmarks, observation.handedness, aspect, timing)
+
+    def recognize_keypoints(self, landmarks: NDArray[np.float32], handedness: str) -> Recognition:
+        """Classify landmarks that the client tracked itself."""
+        return self._classify(landmarks, handedness, 1.0, {"decode": 0.0, "keypoints": 0.0})
+
+    def reset(self) -> None:
+        """Forget the motion history, the smoothing window and the transcript."""
+        self._buffer.clear()
+        self._smoother.clear()
+        self._transcript.clear()
+        self._missing = 0
+
+    def close(self) -> None:
+        """Release the MediaPipe graph of this stream."""
+        if self._tracker is not None:
+            self._tracker.close()
+
+    def _hand_tracker(self) -> HandTracker:
+        # Created on first use, in the worker thread, so that a session which
+        # only ever sends keypoints never pays for a MediaPipe graph.
+        if self._tracker is None:
+            self._tracker = HandTracker(self._settings.hands)
+        return self._tracker
+
+    def _classify(
+        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
+    ) -> Recognition:
+        started = time.perf_counter()
+        self._missing = 0
+        self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
+        scores = self._model.predict(self._buffer.window())
+        letter = scores.top(1)[0][0]
+        stable = self._smoother.push(letter)
+        self._transcript.update(stable, hand=True)
+        timing["model"] = _ms(time.perf_counter() - started)
+        return Recognition(landmarks, scores, stable, self._transcript.text, timing)
+
+    def _no_hand(self, timing: dict[str, float]) -> Recognition:
+        self._missing += 1
+        if self._missing >= HAND_LOST_FRAMES:
+            self._buffer.clear()
+        stable = self._smoother.push(None)
+        self._transcript.update(stable, hand=False)
+        timing["model"] = 0.0
+        return Recognition(None, None, stable, self._transcript.text, timing)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 3)

@@ -1,0 +1,240 @@
+"""The WebSocket server on ``PORT``: handshake policy, capacity, and the session registry.
+
+Plain HTTP on the same port answers ``GET /health`` and ``/ready`` (the
+platform probes only the public port) and serves the demo page; the
+WebSocket endpoint is ``/ws``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+import ssl
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+from websockets.typing import Origin, Subprotocol
+
+from .config import Settings
+from .hands import HandSettings
+from .jsonlog import log
+from .metrics import Metrics
+from .model import LetterModel
+from .protocol import ready_message
+from .recognizer import Recognizer, RecognizerSettings
+from .session import Session, SessionLimits
+from .status import ServiceStatus
+from .webstatic import find_static
+
+logger = logging.getLogger("signify.server")
+
+WEBSOCKET_PATH = "/ws"
+APP_SUBPROTOCOL = Subprotocol("signify")
+TOKEN_SUBPROTOCOL_PREFIX = "token."
+PING_INTERVAL_S = 20.0
+PING_TIMEOUT_S = 20.0
+HANDSHAKE_TIMEOUT_S = 10.0
+# A client that never reads can hold this much of our output before sends wait.
+WRITE_LIMIT_BYTES = 64 * 1024
+
+
+class RecognitionServer:
+    """Accepts WebSocket clients and runs a :class:`Session` for each."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        status: ServiceStatus,
+        metrics: Metrics,
+        executor: Executor,
+        model: Callable[[], LetterModel | None],
+    ) -> None:
+        self._settings = settings
+        self._status = status
+        self._metrics = metrics
+        self._executor = executor
+        self._model = model
+        self._sessions: dict[str, Session] = {}
+        self._server: Server | None = None
+        self._recognizer_settings = RecognizerSettings(
+            buffer_size=settings.keypoint_buffer_size,
+            window_size=settings.sliding_window_size,
+            max_image_pixels=settings.max_image_pixels,
+            hands=HandSettings(
+                static_image_mode=False,
+                model_complexity=settings.mediapipe_model_complexity,
+                min_detection_confidence=settings.mediapipe_min_detection_confidence,
+                min_tracking_confidence=settings.mediapipe_min_tracking_confidence,
+            ),
+        )
+        self._limits = SessionLimits(settings.max_frame_bytes, settings.max_fps, settings.idle_timeout)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful when PORT is 0 in tests)."""
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        """Start listening."""
+        self._server = await serve(
+            self._handle,
+            self._settings.host,
+            self._settings.port,
+            process_request=self._process_request,
+            select_subprotocol=_select_subprotocol,
+            origins=_origins(self._settings.allowed_origins),
+            compression=None,  # JPEG frames do not compress; deflate costs ~8x in round trip
+            max_size=self._settings.max_frame_bytes,
+            max_queue=4,
+            write_limit=WRITE_LIMIT_BYTES,
+            open_timeout=HANDSHAKE_TIMEOUT_S,
+            ping_interval=PING_INTERVAL_S,
+            ping_timeout=PING_TIMEOUT_S,
+            ssl=_ssl_context(self._settings),
+        )
+
+    async def drain(self, timeout: float) -> None:
+        """Stop accepting, answer every accepted frame, close clients with 1001."""
+        if self._server is None:
+            return
+        self._server.close(close_connections=False)
+        sessions = list(self._sessions.values())
+        log(logger, logging.INFO, "Draining sessions", sessions=len(sessions), timeout_s=timeout)
+        if sessions:
+            _, late = await asyncio.wait([asyncio.create_task(s.drain()) for s in sessions], timeout=timeout)
+            if late:
+                log(logger, logging.WARNING, "Drain timed out", sessions=len(late))
+        self._server.close(close_connections=True)
+        await self._server.wait_closed()
+
+    # ---- HTTP on the WebSocket port ------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = urlsplit(request.path).path
+        if path == WEBSOCKET_PATH:
+            return None
+        if path in ("/health", "/ready"):
+            ok = path == "/health" or self._status.ready
+            return _json_response(connection, HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
+                                  json.dumps(self._status.health()))
+        found = find_static(path)
+        if found is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, "Not found: the WebSocket endpoint is /ws\n")
+        file, content_type = found
+        response = connection.respond(HTTPStatus.OK, "")
+        response.body = file.read_bytes()
+        _set_header(response.headers, "Content-Type", content_type)
+        _set_header(response.headers, "Content-Length", str(len(response.body)))
+        return response
+
+    # ---- WebSocket sessions -------------------------------------------------------
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        model = self._model()
+        if model is None:
+            await websocket.close(CloseCode.INTERNAL_ERROR, "model not loaded")
+            return
+        if not self._authorized(websocket):
+            self._metrics.sessions_rejected.labels(reason="token").inc()
+            await websocket.close(CloseCode.POLICY_VIOLATION, "missing or wrong token")
+            return
+        if len(self._sessions) >= self._settings.max_sessions:
+            self._metrics.sessions_rejected.labels(reason="capacity").inc()
+            log(logger, logging.WARNING, "At capacity", sessions=len(self._sessions))
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, "at capacity, try again later")
+            return
+        session = self._open_session(websocket, model)
+        try:
+            await session.run()
+        finally:
+            del self._sessions[session.id]
+            self._status.sessions = len(self._sessions)
+            self._metrics.sessions_open.set(len(self._sessions))
+
+    def _open_session(self, websocket: ServerConnection, model: LetterModel) -> Session:
+        session_id = secrets.token_hex(4)
+        card = model.card
+        ready = ready_message(
+            session_id, card.name, card.version, list(card.labels),
+            self._settings.keypoint_buffer_size, self._settings.sliding_window_size, self._settings.max_fps,
+        )
+        recognizer = Recognizer(model, self._recognizer_settings)
+        session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready)
+        self._sessions[session_id] = session
+        self._status.sessions = len(self._sessions)
+        self._metrics.sessions_open.set(len(self._sessions))
+        self._metrics.sessions_total.inc()
+        log(logger, logging.INFO, "Client connected", session=session_id, remote=_remote(websocket),
+            origin=websocket.request.headers.get("Origin") if websocket.request else None,
+            sessions=len(self._sessions))
+        return session
+
+    def _authorized(self, websocket: ServerConnection) -> bool:
+        expected = self._settings.auth_token
+        if expected is None:
+            return True
+        offered = _offered_token(websocket.request)
+        return offered is not None and hmac.compare_digest(offered.encode(), expected.encode())
+
+
+def _offered_token(request: Request | None) -> str | None:
+    if request is None:
+        return None
+    query = parse_qs(urlsplit(request.path).query)
+    if query.get("token"):
+        return query["token"][0]
+    for header in request.headers.get_all("Sec-WebSocket-Protocol"):
+        for offered in header.split(","):
+            offered = offered.strip()
+            if offered.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+                return offered[len(TOKEN_SUBPROTOCOL_PREFIX):]
+    return None
+
+
+def _select_subprotocol(connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    # Browsers can only send a token as a subprotocol, and refuse the connection
+    # unless the server picks one of those offered; never echo the token itself.
+    if APP_SUBPROTOCOL in offered:
+        return APP_SUBPROTOCOL
+    return None
+
+
+def _origins(allowed: tuple[str, ...]) -> list[Origin | None] | None:
+    if "*" in allowed:
+        return None
+    # Clients that are not browsers send no Origin; the token, if any, guards them.
+    return [*(Origin(origin) for origin in allowed), None]
+
+
+def _ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    if settings.ssl_certfile is None or settings.ssl_keyfile is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile)
+    return context
+
+
+def _json_response(connection: ServerConnection, status: HTTPStatus, body: str) -> Response:
+    response = connection.respond(status, body + "\n")
+    _set_header(response.headers, "Content-Type", "application/json")
+    return response
+
+
+def _set_header(headers: Headers, name: str, value: str) -> None:
+    del headers[name]
+    headers[name] = value
+
+
+def _remote(websocket: ServerConnection) -> str | None:
+    address = websocket.remote_address
+    return f"{address[0]}:{address[1]}" if address else None

@@ -1,0 +1,234 @@
+"""One WebSocket connection: read messages, keep the newest frame, answer every frame.
+
+Two tasks share a connection. The reader parses each message, answers bad
+ones at once and puts good frames in a one-place slot; a frame that finds
+the slot taken supersedes the waiting one, which is answered ``dropped``.
+The worker takes the slot's frame, runs recognition in the thread pool and
+sends the prediction. So a session holds at most one frame in work and one
+waiting, whatever the client sends, and live video sees the newest frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+
+from .images import ImageError
+from .jsonlog import log
+from .metrics import Metrics
+from .protocol import (
+    FrameMessage,
+    KeypointsMessage,
+    ProtocolError,
+    ResetMessage,
+    dropped_message,
+    dumps,
+    error_message,
+    parse_message,
+    prediction_message,
+)
+from .ratelimit import RateLimiter
+from .recognizer import TOP_K, Recognition, Recognizer
+
+logger = logging.getLogger("signify.session")
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """The per-connection limits taken from the settings."""
+
+    max_frame_bytes: int
+    max_fps: int
+    idle_timeout: float
+
+
+@dataclass(frozen=True)
+class _Job:
+    message: FrameMessage | KeypointsMessage
+    arrived: float
+
+
+class Session:
+    """Serves one client from its ``ready`` message to its close."""
+
+    def __init__(
+        self,
+        websocket: ServerConnection,
+        session_id: str,
+        recognizer: Recognizer,
+        executor: Executor,
+        metrics: Metrics,
+        limits: SessionLimits,
+        ready: dict[str, Any],
+    ) -> None:
+        self.id = session_id
+        self._ws = websocket
+        self._recognizer = recognizer
+        self._executor = executor
+        self._metrics = metrics
+        self._limits = limits
+        self._ready = ready
+        self._limiter = RateLimiter(limits.max_fps)
+        self._pending: _Job | None = None
+        self._wake = asyncio.Event()
+        self._reset_requested = False
+        self._reading = True
+        self._draining = False
+        self._worker: asyncio.Task[None] | None = None
+        self._frames = 0
+        self._answered = 0
+        self._dropped = 0
+        self._latency_total_ms = 0.0
+
+    async def run(self) -> None:
+        """Serve the connection until the client leaves or the server drains it."""
+        self._worker = asyncio.create_task(self._work(), name=f"session-{self.id}-worker")
+        try:
+            await self._send(self._ready)
+            await self._read()
+        finally:
+            self._reading = False
+            self._wake.set()
+            await self._worker
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.close)
+            log(logger, logging.INFO, "Client disconnected", session=self.id, frames=self._frames,
+                answered=self._answered, dropped=self._dropped, mean_latency_ms=self._mean_latency(),
+                close_code=self._ws.close_code)
+
+    async def drain(self) -> None:
+        """Answer every accepted frame, then close with 1001 (server shutting down)."""
+        self._draining = True
+        self._wake.set()
+        if self._worker is not None:
+            await asyncio.shield(self._worker)
+        await self._ws.close(CloseCode.GOING_AWAY, "server shutting down")
+
+    # ---- reader -------------------------------------------------------------
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self._limits.idle_timeout):
+                    message = await self._ws.recv()
+            except TimeoutError:
+                await self._ws.close(CloseCode.NORMAL_CLOSURE, "idle timeout")
+                return
+            except ConnectionClosed:
+                return
+            await self._receive(message, time.perf_counter())
+
+    async def _receive(self, raw: str | bytes, arrived: float) -> None:
+        next_id = self._frames + 1
+        try:
+            message = parse_message(raw, next_id, self._limits.max_frame_bytes)
+        except ProtocolError as error:
+            if error.frame_id == next_id:
+                self._frames += 1
+            await self._reject(error.code, error.message, error.frame_id)
+            return
+        if isinstance(message, ResetMessage):
+            if self._limiter.allow():
+                self._reset_requested = True
+                self._wake.set()
+            else:
+                await self._rate_limited(None)
+            return
+        self._frames += 1
+        self._metrics.frames_received.inc()
+        if not self._limiter.allow():
+            await self._rate_limited(message.id)
+        elif self._draining:
+            await self._send(dropped_message([message.id], reason="shutting_down"))
+        else:
+            await self._accept(_Job(message, arrived))
+
+    async def _accept(self, job: _Job) -> None:
+        superseded, self._pending = self._pending, job
+        self._wake.set()
+        if superseded is not None:
+            self._dropped += 1
+            self._metrics.frames_dropped.inc()
+            await self._send(dropped_message([superseded.message.id]))
+
+    async def _rate_limited(self, frame_id: int | None) -> None:
+        if self._limiter.abusive:
+            log(logger, logging.WARNING, "Closing abusive client", session=self.id, max_fps=self._limits.max_fps)
+            await self._ws.close(CloseCode.POLICY_VIOLATION, "rate limit exceeded repeatedly")
+            return
+        await self._reject("rate_limited", f"more than {self._limits.max_fps} messages per second", frame_id)
+
+    async def _reject(self, code: str, message: str, frame_id: int | None) -> None:
+        self._metrics.frames_failed.labels(code=code).inc()
+        log(logger, logging.DEBUG, "Rejected message", session=self.id, id=frame_id, code=code, error=message)
+        await self._send(error_message(code, message, frame_id))
+
+    # ---- worker -------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._reset_requested:
+                self._reset_requested = False
+                self._recognizer.reset()  # safe on the loop: no recognition is in flight here
+            job, self._pending = self._pending, None
+            if job is not None and self._reading:
+                if not await self._process(job):
+                    return
+                self._wake.set()  # look at the slot again: a frame may have arrived meanwhile
+            elif not self._reading or self._draining:
+                return
+
+    async def _process(self, job: _Job) -> bool:
+        """Recognize one frame and answer it; False when the session must end."""
+        loop = asyncio.get_running_loop()
+        try:
+            recognition = await loop.run_in_executor(self._executor, self._recognize, job.message)
+        except ImageError as error:
+            await self._reject(error.code, error.message, job.message.id)
+            return True
+        except Exception:
+            logger.exception("Recognition failed", extra={"fields": {"session": self.id, "id": job.message.id}})
+            self._metrics.frames_failed.labels(code="internal").inc()
+            await self._ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+            return False
+        await self._answer(job, recognition)
+        return True
+
+    def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
+        if isinstance(message, FrameMessage):
+            return self._recognizer.recognize_image(message.image)
+        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness)
+
+    async def _answer(self, job: _Job, recognition: Recognition) -> None:
+        top = recognition.scores.top(TOP_K) if recognition.scores is not None else []
+        timing = dict(recognition.timing_ms)
+        timing["total"] = round((time.perf_counter() - job.arrived) * 1000.0, 3)
+        await self._send(prediction_message(
+            job.message.id, top, recognition.stable, recognition.text, recognition.landmarks, timing
+        ))
+        self._answered += 1
+        self._latency_total_ms += timing["total"]
+        self._metrics.frames_processed.inc()
+        self._metrics.observe_timing(timing)
+        log(logger, logging.DEBUG, "Frame answered", session=self.id, id=job.message.id, hand=recognition.hand,
+            letter=top[0][0] if top else None, latency_ms=timing["total"])
+
+    # ---- helpers ------------------------------------------------------------
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        try:
+            await self._ws.send(dumps(message))
+        except ConnectionClosed:
+            pass  # the client left; the reader notices and ends the session
+
+    def _mean_latency(self) -> float | None:
+        return round(self._latency_total_ms / self._answered, 2) if self._answered else None

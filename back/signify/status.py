@@ -1,0 +1,45 @@
+"""What the health endpoints report: one object, shared by both ports."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import SERVICE_NAME, __version__
+from .model import ModelCard
+
+
+@dataclass
+class ServiceStatus:
+    """The service's lifecycle state, updated by the application as it starts and stops."""
+
+    started_at: float = field(default_factory=time.monotonic)
+    model: ModelCard | None = None
+    model_error: str | None = None
+    warmed_up: bool = False
+    draining: bool = False
+    sessions: int = 0
+
+    @property
+    def ready(self) -> bool:
+        """Whether the service should receive traffic."""
+        return self.model is not None and self.warmed_up and not self.draining
+
+    def health(self) -> dict[str, Any]:
+        """The /health body."""
+        body: dict[str, Any] = {
+            "status": "ok" if self.ready else ("draining" if self.draining else "starting"),
+            "service": SERVICE_NAME,
+            "version": __version__,
+            "model_loaded": self.model is not None,
+            "ready": self.ready,
+            "uptime_s": round(time.monotonic() - self.started_at, 1),
+            "sessions": self.sessions,
+        }
+        if self.model is not None:
+            body["model"] = {"name": self.model.name, "version": self.model.version}
+        if self.model_error is not None:
+            body["status"] = "error"
+            body["error"] = self.model_error
+        return body
