@@ -39,6 +39,7 @@ class Application:
         self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, lambda: self.model)
         self._health_runner: web.AppRunner | None = None
         self._health_site: web.TCPSite | None = None
+        self._stopped = False
 
     @property
     def health_port(self) -> int:
@@ -82,7 +83,10 @@ class Application:
             load_ms=round((time.perf_counter() - started) * 1000, 1))
 
     async def stop(self) -> None:
-        """Drain sessions and release everything; safe to call once after :meth:`start`."""
+        """Drain sessions and release everything; later calls do nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.status.draining = True
         started = time.perf_counter()
         await self.websocket.drain(self.settings.drain_timeout)

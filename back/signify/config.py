@@ -82,19 +82,40 @@ def _path(text: str) -> Path:
 
 
 VARIABLES: tuple[Variable, ...] = (
-    Variable("PORT", "8765", "WebSocket port (path /ws; also answers GET /health)", _int_in(1, 65535)),
+    Variable(
+        "PORT", "8765", "WebSocket port (path /ws; also answers GET /health); 0 picks a free one", _int_in(0, 65535)
+    ),
     Variable("HEALTH_PORT", "8080", "side HTTP server: /health, /live, /ready, /metrics, demo page", _int_in(0, 65535)),
     Variable("HOST", "0.0.0.0", "interface both servers listen on", str),
     Variable("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR; per-frame lines only at DEBUG", _log_level),
-    Variable("MODEL_PATH", str(DEFAULT_MODEL_PATH.relative_to(REPO_ROOT)), "ONNX letter model; its card is the .json beside it", _path),
-    Variable("MEDIAPIPE_MIN_DETECTION_CONFIDENCE", "0.5", "MediaPipe Hands detection threshold, 0 to 1", _float_in(0.0, 1.0)),
-    Variable("MEDIAPIPE_MIN_TRACKING_CONFIDENCE", "0.5", "MediaPipe Hands tracking threshold, 0 to 1", _float_in(0.0, 1.0)),
+    Variable(
+        "MODEL_PATH",
+        str(DEFAULT_MODEL_PATH.relative_to(REPO_ROOT)),
+        "ONNX letter model; its card is the .json beside it",
+        _path,
+    ),
+    Variable(
+        "MEDIAPIPE_MIN_DETECTION_CONFIDENCE", "0.5", "MediaPipe Hands detection threshold, 0 to 1", _float_in(0.0, 1.0)
+    ),
+    Variable(
+        "MEDIAPIPE_MIN_TRACKING_CONFIDENCE", "0.5", "MediaPipe Hands tracking threshold, 0 to 1", _float_in(0.0, 1.0)
+    ),
     Variable("MEDIAPIPE_MODEL_COMPLEXITY", "0", "MediaPipe Hands model: 0 (fast) or 1 (more accurate)", _int_in(0, 1)),
     Variable("SLIDING_WINDOW_SIZE", "5", "per-frame answers the smoother votes over", _int_in(1, 64)),
     Variable("KEYPOINT_BUFFER_SIZE", "32", "keypoint frames the model sees per window", _int_in(1, 256)),
     Variable("MAX_SESSIONS", "8", "open WebSocket sessions at most; more are closed with 1013", _int_in(1, 1024)),
-    Variable("MAX_FRAME_BYTES", "1048576", "largest message in bytes; larger closes with 1009", _int_in(1024, 64 * 1024 * 1024)),
-    Variable("MAX_IMAGE_PIXELS", "4194304", "largest decoded image (width x height), read from the header first", _int_in(1, 100_000_000)),
+    Variable(
+        "MAX_FRAME_BYTES",
+        "1048576",
+        "largest message in bytes; larger closes with 1009",
+        _int_in(1024, 64 * 1024 * 1024),
+    ),
+    Variable(
+        "MAX_IMAGE_PIXELS",
+        "4194304",
+        "largest decoded image (width x height), read from the header first",
+        _int_in(1, 100_000_000),
+    ),
     Variable("MAX_FPS", "30", "frames per second a session may send before rate_limited errors", _int_in(1, 240)),
     Variable("IDLE_TIMEOUT", "60", "seconds without a message before a session is closed", _float_in(1.0, 86400.0)),
     Variable("ALLOWED_ORIGINS", "*", "comma-separated browser origins allowed to connect, or *", _origins),

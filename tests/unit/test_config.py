@@ -1,0 +1,85 @@
+"""Settings are read once from the environment, and a bad value names its variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from signify.config import DEFAULT_MODEL_PATH, VARIABLES, ConfigError, Settings
+
+
+def test_defaults_match_the_deployment_guide() -> None:
+    settings = Settings.from_env({})
+    assert settings.port == 8765
+    assert settings.health_port == 8080
+    assert settings.log_level == "INFO"
+    assert settings.mediapipe_min_detection_confidence == 0.5
+    assert settings.mediapipe_model_complexity in (0, 1)
+    assert settings.sliding_window_size == 5
+    assert settings.keypoint_buffer_size == 32
+    assert settings.model_path == DEFAULT_MODEL_PATH
+
+
+def test_every_default_text_parses_to_the_dataclass_default() -> None:
+    assert Settings.from_env({}) == Settings()
+
+
+def test_values_are_read_and_converted() -> None:
+    settings = Settings.from_env({
+        "PORT": "9000", "LOG_LEVEL": "debug", "MEDIAPIPE_MODEL_COMPLEXITY": "1",
+        "ALLOWED_ORIGINS": "https://a.example, https://b.example", "MODEL_PATH": "/srv/m.onnx",
+    })
+    assert settings.port == 9000
+    assert settings.log_level == "DEBUG"
+    assert settings.mediapipe_model_complexity == 1
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+    assert settings.model_path == Path("/srv/m.onnx")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "abc"),
+        ("PORT", "70000"),
+        ("PORT", "-5"),
+        ("HEALTH_PORT", "-1"),
+        ("LOG_LEVEL", "LOUD"),
+        ("MEDIAPIPE_MIN_DETECTION_CONFIDENCE", "1.5"),
+        ("MEDIAPIPE_MODEL_COMPLEXITY", "2"),
+        ("SLIDING_WINDOW_SIZE", "0"),
+        ("KEYPOINT_BUFFER_SIZE", "many"),
+        ("MAX_SESSIONS", "0"),
+        ("ALLOWED_ORIGINS", "example.com"),
+        ("MODEL_PATH", ""),
+    ],
+)
+def test_a_bad_value_is_one_clear_error_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({name: value})
+    message = str(caught.value)
+    assert message.startswith(f"{name}=")
+    assert "\n" not in message
+
+
+def test_tls_needs_both_files() -> None:
+    with pytest.raises(ConfigError, match="SSL_CERTFILE and SSL_KEYFILE"):
+        Settings.from_env({"SSL_CERTFILE": "/tmp/cert.pem"})
+
+
+def test_ports_must_differ() -> None:
+    with pytest.raises(ConfigError, match="HEALTH_PORT"):
+        Settings.from_env({"PORT": "9000", "HEALTH_PORT": "9000"})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.port = 1  # type: ignore[misc]
+
+
+def test_every_variable_has_a_meaning_and_a_parsable_default() -> None:
+    names = [variable.name for variable in VARIABLES]
+    assert len(names) == len(set(names))
+    for variable in VARIABLES:
+        assert variable.meaning
+        variable.parse(variable.default)

@@ -1,0 +1,157 @@
+"""Parsing client messages and building server messages (PROTOCOL.md, version 1)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from signify.protocol import (
+    MAX_CLIENT_ID,
+    PROTOCOL_VERSION,
+    FrameMessage,
+    KeypointsMessage,
+    ProtocolError,
+    ResetMessage,
+    dropped_message,
+    dumps,
+    error_message,
+    parse_message,
+    prediction_message,
+    ready_message,
+)
+
+LIMIT = 1024 * 1024
+POINTS = [[0.5 + i * 0.01, 0.5 - i * 0.01, -0.01 * i] for i in range(21)]
+
+
+def parse(message: str | bytes, next_id: int = 7) -> object:
+    return parse_message(message, next_id, LIMIT)
+
+
+def error_of(message: str | bytes, next_id: int = 7) -> ProtocolError:
+    with pytest.raises(ProtocolError) as caught:
+        parse(message, next_id)
+    return caught.value
+
+
+def test_binary_message_is_a_frame_numbered_by_arrival() -> None:
+    assert parse(b"\xff\xd8jpeg", next_id=3) == FrameMessage(id=3, image=b"\xff\xd8jpeg")
+
+
+def test_text_frame_with_base64_and_id() -> None:
+    message = json.dumps({"type": "frame", "id": 17, "image": base64.b64encode(b"abc").decode()})
+    assert parse(message) == FrameMessage(id=17, image=b"abc")
+
+
+def test_text_frame_with_data_url_and_no_id() -> None:
+    url = "data:image/jpeg;base64," + base64.b64encode(b"xyz").decode()
+    assert parse(json.dumps({"type": "frame", "image": url}), next_id=4) == FrameMessage(id=4, image=b"xyz")
+
+
+def test_keypoints() -> None:
+    message = parse(json.dumps({"type": "keypoints", "id": 18, "landmarks": POINTS, "handedness": "Left"}))
+    assert isinstance(message, KeypointsMessage)
+    assert message.id == 18
+    assert message.handedness == "Left"
+    assert message.landmarks.shape == (21, 3)
+    assert message.landmarks.dtype == np.float32
+
+
+def test_keypoints_with_two_coordinates_get_zero_depth() -> None:
+    message = parse(json.dumps({"type": "keypoints", "landmarks": [p[:2] for p in POINTS]}))
+    assert isinstance(message, KeypointsMessage)
+    assert np.all(message.landmarks[:, 2] == 0)
+    assert message.handedness == "Right"
+
+
+def test_reset() -> None:
+    assert parse('{"type":"reset"}') == ResetMessage()
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "frame_id"),
+    [
+        (b"", "bad_image", 7),
+        ("not json", "bad_message", None),
+        ("[1,2]", "bad_message", None),
+        ('"frame"', "bad_message", None),
+        ('{"type":"dance","id":3}', "bad_message", 3),
+        ('{"no":"type"}', "bad_message", None),
+        ('{"type":"frame"}', "bad_message", 7),
+        ('{"type":"frame","image":"!!!not base64"}', "bad_message", 7),
+        ('{"type":"frame","image":"data:image/png,rawtext"}', "bad_message", 7),
+        ('{"type":"frame","id":"x","image":"AAAA"}', "bad_message", 7),
+        ('{"type":"frame","id":-1,"image":"AAAA"}', "bad_message", 7),
+        (f'{{"type":"frame","id":{MAX_CLIENT_ID + 1},"image":"AAAA"}}', "bad_message", 7),
+        ('{"type":"frame","id":true,"image":"AAAA"}', "bad_message", 7),
+        ('{"type":"keypoints","landmarks":[[0,0,0]]}', "bad_keypoints", 7),
+        ('{"type":"keypoints","landmarks":"no"}', "bad_keypoints", 7),
+    ],
+)
+def test_bad_messages_get_their_code_and_id(message: str | bytes, code: str, frame_id: int | None) -> None:
+    error = error_of(message)
+    assert (error.code, error.frame_id) == (code, frame_id)
+    assert error.message
+
+
+def test_oversized_base64_is_too_large() -> None:
+    image = base64.b64encode(b"x" * 3000).decode()
+    with pytest.raises(ProtocolError) as caught:
+        parse_message(json.dumps({"type": "frame", "image": image}), 1, 1024)
+    assert caught.value.code == "too_large"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 1e6, True, "0.5", None])
+def test_keypoint_values_must_be_finite_numbers_in_range(bad: object) -> None:
+    points = [list(p) for p in POINTS]
+    points[5][1] = bad  # type: ignore[call-overload]
+    text = json.dumps({"type": "keypoints", "landmarks": points})
+    assert error_of(text).code == "bad_keypoints"
+
+
+def test_handedness_must_be_left_or_right() -> None:
+    text = json.dumps({"type": "keypoints", "landmarks": POINTS, "handedness": "Both"})
+    assert error_of(text).code == "bad_keypoints"
+
+
+def test_deeply_nested_json_is_a_bad_message() -> None:
+    assert error_of("[" * 100000 + "]" * 100000).code == "bad_message"
+
+
+def test_ready_message_shape() -> None:
+    message = ready_message("c0ffee12", "asl-lstm", "1.0.0", ["A", "B"], 32, 5, 30)
+    assert message == {
+        "type": "ready", "protocol": PROTOCOL_VERSION, "session": "c0ffee12",
+        "model": {"name": "asl-lstm", "version": "1.0.0", "labels": ["A", "B"]},
+        "config": {"buffer": 32, "window": 5, "max_fps": 30},
+    }
+
+
+def test_prediction_with_a_hand() -> None:
+    landmarks = np.array(POINTS, dtype=np.float32)
+    message = prediction_message(17, [("A", 0.93), ("S", 0.04), ("E", 0.01)], "A", "HELLO", landmarks,
+                                 {"decode": 1.0, "keypoints": 5.0, "model": 0.2, "total": 7.0})
+    assert message["type"] == "prediction"
+    assert (message["id"], message["hand"], message["letter"], message["confidence"]) == (17, True, "A", 0.93)
+    assert (message["stable"], message["text"]) == ("A", "HELLO")
+    assert message["top"] == [{"label": "A", "score": 0.93}, {"label": "S", "score": 0.04},
+                              {"label": "E", "score": 0.01}]
+    assert len(message["landmarks"]) == 21
+    assert all(len(point) == 2 for point in message["landmarks"])
+    assert message["timing_ms"]["total"] == 7.0
+    json.loads(dumps(message))
+
+
+def test_prediction_without_a_hand() -> None:
+    message = prediction_message(3, [], None, "HI", None, {"decode": 1.0, "keypoints": 5.0, "model": 0.0})
+    assert (message["hand"], message["letter"], message["confidence"]) == (False, None, None)
+    assert message["top"] == [] and message["landmarks"] == []
+    assert message["text"] == "HI"
+
+
+def test_dropped_and_error_messages() -> None:
+    assert dropped_message([18, 19]) == {"type": "dropped", "ids": [18, 19], "reason": "superseded"}
+    assert error_message("bad_image", "could not decode image (12 bytes)", 20) == {
+        "type": "error", "id": 20, "code": "bad_image", "message": "could not decode image (12 bytes)"}

@@ -1,0 +1,53 @@
+"""The keypoint ring buffer keeps the newest frames in arrival order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from signify.ring_buffer import KeypointBuffer
+
+
+def frame(value: float) -> np.ndarray:
+    return np.full((21, 3), value, dtype=np.float32)
+
+
+def test_fills_in_arrival_order() -> None:
+    buffer = KeypointBuffer(4)
+    for value in (1, 2, 3):
+        buffer.append(frame(value))
+    window = buffer.window()
+    assert len(buffer) == 3
+    assert window.shape == (3, 21, 3)
+    assert [w[0, 0] for w in window] == [1, 2, 3]
+
+
+def test_overwrites_the_oldest_when_full() -> None:
+    buffer = KeypointBuffer(3)
+    for value in range(1, 8):
+        buffer.append(frame(value))
+    assert len(buffer) == 3
+    assert [w[0, 0] for w in buffer.window()] == [5, 6, 7]
+
+
+def test_window_is_a_copy() -> None:
+    buffer = KeypointBuffer(2)
+    buffer.append(frame(1))
+    window = buffer.window()
+    buffer.append(frame(2))
+    buffer.append(frame(3))
+    assert window[0, 0, 0] == 1
+
+
+def test_clear_empties() -> None:
+    buffer = KeypointBuffer(2)
+    buffer.append(frame(1))
+    buffer.clear()
+    assert len(buffer) == 0
+    assert buffer.window().shape == (0, 21, 3)
+    buffer.append(frame(9))
+    assert [w[0, 0] for w in buffer.window()] == [9]
+
+
+def test_capacity_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        KeypointBuffer(0)
