@@ -59,7 +59,7 @@ def textured_background(seed: int = 0, width: int = WIDTH, height: int = HEIGHT)
     rng = np.random.default_rng(seed)
     noise = rng.integers(0, 40, size=(height // 8, width // 8, 3), dtype=np.uint8)
     base = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)
-    textured: NDArray[np.uint8] = cv2.add(base, np.full_like(base, (70, 80, 60)))
+    textured = np.asarray(cv2.add(base, np.full_like(base, (70, 80, 60))), dtype=np.uint8)
     return textured
 
 

@@ -74,7 +74,8 @@ def decode_image(data: bytes, max_pixels: int) -> NDArray[np.uint8]:
         raise ImageError("bad_image", f"could not decode image ({len(data)} bytes)")
     if bgr.shape[:2] != (size.height, size.width):
         raise ImageError("bad_image", "decoded size differs from the header")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    rgb = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+    return rgb
 
 
 def _png_size(data: bytes) -> ImageSize:
