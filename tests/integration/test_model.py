@@ -1,0 +1,78 @@
+"""The shipped ONNX model and its card, loaded the way the server loads them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from signify.model import LetterModel, ModelError
+from signify.normalization import normalize_hand
+from tests.conftest import loopback_settings
+
+
+@pytest.fixture(scope="module")
+def model() -> LetterModel:
+    return LetterModel(loopback_settings().model_path)
+
+
+def test_card_lists_the_26_letters_in_order(model: LetterModel) -> None:
+    assert model.card.labels == tuple(chr(ord("A") + i) for i in range(26))
+    assert model.card.name and model.card.version
+
+
+def test_shapes_are_dynamic_batch_and_time(model: LetterModel) -> None:
+    assert model.input_shape[2:] == [21, 3]
+    assert isinstance(model.input_shape[0], str) and isinstance(model.input_shape[1], str)
+    assert model.output_shape[-1] == 26
+
+
+@pytest.mark.parametrize("frames", [1, 2, 7, 32])
+def test_any_window_length_gives_a_probability_per_letter(model: LetterModel, frames: int) -> None:
+    rng = np.random.default_rng(frames)
+    window = normalize_hand(rng.uniform(0.3, 0.7, size=(frames, 21, 3)))
+    scores = model.predict(window)
+    assert scores.probabilities.shape == (26,)
+    assert np.all(scores.probabilities >= 0)
+    assert scores.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+    top = scores.top(3)
+    assert [label for label, _ in top] == [model.card.labels[i] for i in np.argsort(-scores.probabilities)[:3]]
+
+
+def test_the_model_is_not_a_constant(model: LetterModel) -> None:
+    rng = np.random.default_rng(0)
+    answers = {model.predict(normalize_hand(rng.uniform(0.2, 0.8, size=(8, 21, 3)))).top(1)[0][0] for _ in range(40)}
+    assert len(answers) > 1
+
+
+def test_a_missing_model_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        LetterModel(tmp_path / "missing.onnx")
+
+
+def test_a_model_without_its_card_is_an_error(model: LetterModel, tmp_path: Path) -> None:
+    lonely = tmp_path / "model.onnx"
+    shutil.copy(model.path, lonely)
+    with pytest.raises(ModelError, match="card"):
+        LetterModel(lonely)
+
+
+def test_a_corrupt_model_file_is_an_error(model: LetterModel, tmp_path: Path) -> None:
+    broken = tmp_path / "model.onnx"
+    broken.write_bytes(b"version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n")
+    shutil.copy(model.path.with_suffix(".json"), broken.with_suffix(".json"))
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        LetterModel(broken)
+
+
+def test_a_card_that_disagrees_with_the_model_is_an_error(model: LetterModel, tmp_path: Path) -> None:
+    copy = tmp_path / "model.onnx"
+    shutil.copy(model.path, copy)
+    card = json.loads(model.path.with_suffix(".json").read_text())
+    card["labels"] = card["labels"][:-1]
+    copy.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="labels"):
+        LetterModel(copy)

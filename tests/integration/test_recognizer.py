@@ -1,0 +1,79 @@
+"""One session's pipeline with the real MediaPipe and the real model, without sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from signify.model import LetterModel
+from signify.recognizer import HAND_LOST_FRAMES, Recognizer, RecognizerSettings
+from tests.conftest import loopback_settings
+
+
+@pytest.fixture(scope="module")
+def model() -> LetterModel:
+    return LetterModel(loopback_settings().model_path)
+
+
+@pytest.fixture
+def recognizer(model: LetterModel) -> Iterator[Recognizer]:
+    instance = Recognizer(model, RecognizerSettings())
+    yield instance
+    instance.close()
+
+
+def test_a_stream_of_hand_frames_gives_landmarks_and_letters(recognizer: Recognizer, hand_jpegs: list[bytes]) -> None:
+    results = [recognizer.recognize_image(frame) for frame in hand_jpegs[:20]]
+    found = [r for r in results if r.hand]
+    assert len(found) >= 17
+    for result in found:
+        assert result.landmarks is not None and result.landmarks.shape == (21, 3)
+        assert result.scores is not None
+        assert result.scores.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+        assert result.timing_ms["keypoints"] > 0
+
+
+def test_no_hand_gives_no_letter(recognizer: Recognizer, blank_jpeg: bytes) -> None:
+    result = recognizer.recognize_image(blank_jpeg)
+    assert not result.hand
+    assert result.scores is None and result.stable is None
+
+
+def test_the_motion_history_is_dropped_once_the_hand_is_gone(
+    recognizer: Recognizer, hand_jpegs: list[bytes], blank_jpeg: bytes
+) -> None:
+    for frame in hand_jpegs[:10]:
+        recognizer.recognize_image(frame)
+    assert len(recognizer._buffer) > 0
+    for _ in range(HAND_LOST_FRAMES - 1):
+        recognizer.recognize_image(blank_jpeg)
+    assert len(recognizer._buffer) > 0  # a missed frame or two is not the end of a sign
+    recognizer.recognize_image(blank_jpeg)
+    assert len(recognizer._buffer) == 0
+
+
+def test_keypoints_and_images_agree(recognizer: Recognizer, model: LetterModel, hand_jpegs: list[bytes]) -> None:
+    result = next(r for r in (recognizer.recognize_image(f) for f in hand_jpegs) if r.hand)
+    assert result.landmarks is not None and result.scores is not None
+    other = Recognizer(model, RecognizerSettings())
+    # The drawn frames are 4:3; keypoint clients are taken to send square coordinates.
+    square = result.landmarks.copy()
+    square[:, 0] *= 4 / 3
+    square[:, 2] *= 4 / 3
+    from_keypoints = other.recognize_keypoints(square, "Right")
+    assert from_keypoints.scores is not None
+    assert np.allclose(from_keypoints.scores.probabilities, model.predict(recognizer._buffer.window()[-1:]).probabilities,
+                       atol=1e-4)
+
+
+def test_reset_forgets_everything(recognizer: Recognizer, hand_jpegs: list[bytes]) -> None:
+    for frame in hand_jpegs[:30]:
+        last = recognizer.recognize_image(frame)
+    assert last.text
+    recognizer.reset()
+    assert len(recognizer._buffer) == 0
+    after = recognizer.recognize_image(hand_jpegs[30])
+    assert after.text == ""
+    assert after.stable is None
