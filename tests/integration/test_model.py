@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from signify.model import LetterModel, ModelError
 from signify.normalization import normalize_hand
+
 from tests.conftest import loopback_settings
 
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-
 from signify.model import LetterModel
 from signify.recognizer import HAND_LOST_FRAMES, Recognizer, RecognizerSettings
+
 from tests.conftest import loopback_settings
 
 
@@ -64,8 +64,8 @@ def test_keypoints_and_images_agree(recognizer: Recognizer, model: LetterModel, 
     square[:, 2] *= 4 / 3
     from_keypoints = other.recognize_keypoints(square, "Right")
     assert from_keypoints.scores is not None
-    assert np.allclose(from_keypoints.scores.probabilities, model.predict(recognizer._buffer.window()[-1:]).probabilities,
-                       atol=1e-4)
+    same_frame_alone = model.predict(recognizer._buffer.window()[-1:])
+    assert np.allclose(from_keypoints.scores.probabilities, same_frame_alone.probabilities, atol=1e-4)
 
 
 def test_reset_forgets_everything(recognizer: Recognizer, hand_jpegs: list[bytes]) -> None:
