@@ -1,0 +1,110 @@
+"""``python -m training train --data ../shared/data``: evaluate on held-out data, then train and export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .card import write_card
+from .evaluate import Scores, plot_confusion, score_poses, score_sequences
+from .export import check_parity, export_onnx
+from .fit import FitSettings, fit
+from .sources import Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PHOTO_FOLDS = 3
+HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run it."""
+    parser = argparse.ArgumentParser(prog="python -m training")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="evaluate on held-out signers and sources, then train and export")
+    train.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    train.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "asl-lstm.onnx")
+    train.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify")
+    train.add_argument("--epochs", type=int, default=FitSettings.epochs)
+    train.add_argument("--seed", type=int, default=FitSettings.seed)
+    train.add_argument("--skip-evaluation", action="store_true", help="train and export only")
+    args = parser.parse_args(argv)
+    return run_training(args.data, args.out, args.cache, FitSettings(epochs=args.epochs, seed=args.seed),
+                        evaluate=not args.skip_evaluation, command=" ".join(["python -m training", *sys.argv[1:]]))
+
+
+def run_training(
+    data: Path, out: Path, cache: Path, settings: FitSettings, *, evaluate: bool, command: str
+) -> int:
+    """The whole pipeline; returns an exit code."""
+    started = time.monotonic()
+    asl_ai = load_asl_ai(data)
+    rows = load_landmark_rows(data)
+    photos = load_photos(data, cache)
+    evaluation = held_out_evaluation(asl_ai, rows, photos, settings, out) if evaluate else {}
+    network = fit([asl_ai], [rows, photos], settings, "final (all data)")
+    export_onnx(network, out)
+    samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
+               "roboflow-asl-letters": len(photos.labels)}
+    # The parity check loads the model exactly as the server does, which needs its card.
+    write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples)
+    parity = check_parity(network, out)
+    seconds = round(time.monotonic() - started, 1)
+    write_card(out, settings, evaluation, parity=parity, seconds=seconds, command=command, samples=samples)
+    print(json.dumps({"model": str(out), "seconds": seconds, "parity_max_abs_diff": parity,
+                      **{name: {k: v for k, v in split.items() if k != "per_letter"}
+                         for name, split in evaluation.items()}}, indent=2))
+    return 0
+
+
+def held_out_evaluation(
+    asl_ai: Sequences, rows: Poses, photos: Poses, settings: FitSettings, out: Path
+) -> dict[str, dict[str, Any]]:
+    """Figures on people and images the evaluated model never saw."""
+    early, late = split_recordings(asl_ai, HELD_OUT_TAIL)
+    photo_scores, motion_scores = Scores(), Scores()
+    for fold in range(PHOTO_FOLDS):
+        held = photos.groups % PHOTO_FOLDS == fold  # every augmented copy of an original stays on one side
+        network = fit([early], [rows, subset(photos, ~held)], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
+        photo_scores.add(score_poses(network, subset(photos, held)), photos.labels[held])
+        motion_scores.add(*score_sequences(network, late))
+    unseen_photos = fit([asl_ai], [rows], settings, "without photos")
+    unseen_photo_scores = Scores()
+    unseen_photo_scores.add(score_poses(unseen_photos, photos), photos.labels)
+    unseen_rows = fit([asl_ai], [photos], settings, "without the second signer")
+    unseen_row_scores = Scores()
+    unseen_row_scores.add(score_poses(unseen_rows, rows), rows.labels)
+    splits = {
+        "photos_held_out_originals": photo_scores,
+        "photos_unseen_source": unseen_photo_scores,
+        "signer2_unseen_source": unseen_row_scores,
+        "asl_ai_held_out_motion": motion_scores,
+    }
+    plot_confusion({name: scores.confusion() for name, scores in splits.items()},
+                   out.with_suffix(".confusion.png"))
+    return {name: scores.summary() for name, scores in splits.items()}
+
+
+def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequences]:
+    """The first and last parts of every recording: later frames are a later take of the same letter."""
+    early, late = [], []
+    for segment in sequences.segments:
+        cut = int(len(segment) * (1 - tail))
+        early.append(segment[:cut])
+        late.append(segment[cut:])
+    return Sequences(early, sequences.labels), Sequences(late, sequences.labels)
+
+
+def subset(poses: Poses, mask: NDArray[np.bool_]) -> Poses:
+    """The poses where ``mask`` is true."""
+    return Poses(poses.hands[mask], poses.labels[mask], poses.groups[mask])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The model card written beside the ONNX file: what the server and a reader need to know."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .fit import FitSettings
+from .sources import ASL_AI_ASPECT, LETTERS
+
+MODEL_NAME = "asl-lstm"
+MODEL_VERSION = "1.0.0"
+
+DATA_SOURCES = [
+    {
+        "name": "asl-ai",
+        "what": "MediaPipe hand landmarks of one signer's webcam, about 400 consecutive frames per letter A-Z",
+        "licence": "MIT",
+        "url": "https://github.com/borisgraudt/asl-ai (data/raw_gestures)",
+        "conventions": f"image-normalized x and y; taken as right hands from a 4:3 camera (aspect {ASL_AI_ASPECT:.3f})",
+    },
+    {
+        "name": "asl-translator-landmarks",
+        "what": "1,022 wrist-relative landmark rows of a second signer, 25 letters (no Q)",
+        "licence": "MIT (stated in its README)",
+        "url": "https://github.com/nejohnson2/real-time-asl-translator",
+        "conventions": "taken as right hands from a 4:3 camera; that choice matched the photos best",
+    },
+    {
+        "name": "roboflow-asl-letters",
+        "what": "1,512 photos (504 originals x 3 augmentations) of letters A-Z by several signers",
+        "licence": "Public Domain (Roboflow Universe, 'American Sign Language Letters', David Lee)",
+        "url": "https://github.com/dnth/yolov5-deepsparse-blogpost",
+        "conventions": "landmarks extracted with the server's own decode and MediaPipe Hands (static image mode)",
+    },
+]
+
+NORMALIZATION = (
+    "signify.normalization.normalize_hand, shared with the server: x and z multiplied by the image's "
+    "width/height, wrist moved to the origin, divided by the mean wrist-to-knuckle distance (joints 5, 9, 13, 17), "
+    "and hands MediaPipe labels 'Left' mirrored in x onto right hands."
+)
+
+
+def write_card(
+    model_path: Path,
+    settings: FitSettings,
+    evaluation: dict[str, dict[str, Any]],
+    *,
+    parity: float | None,
+    seconds: float,
+    command: str,
+    samples: dict[str, int],
+) -> None:
+    """Write ``<model>.json``."""
+    card = {
+        "name": MODEL_NAME,
+        "version": MODEL_VERSION,
+        "labels": list(LETTERS),
+        "input": {
+            "name": "keypoints",
+            "shape": ["batch", "time", 21, 3],
+            "dtype": "float32",
+            "max_frames": settings.max_frames,
+            "normalization": NORMALIZATION,
+        },
+        "output": {"name": "probabilities", "shape": ["batch", 26], "kind": "probabilities"},
+        "architecture": (
+            f"per frame: 63 coordinates and their 63 frame-to-frame velocities -> Linear({settings.hidden}) + GELU; "
+            f"LSTM({settings.hidden}); LayerNorm + Linear(26) on the last step; softmax in the graph"
+        ),
+        "data": [{**source, "samples": samples.get(source["name"])} for source in DATA_SOURCES],
+        "training": {
+            "command": command,
+            "settings": asdict(settings),
+            "seconds": seconds,
+            "framework": "PyTorch (CPU), exported to ONNX opset 17",
+            "onnx_vs_pytorch_max_abs_diff": parity,
+            "shipped_model_trained_on": "all three sources; the evaluation models below each left data out",
+        },
+        "evaluation": {
+            "note": (
+                "Each split is scored by a model that never saw the scored data. photos_held_out_originals: "
+                "3-fold split of the photos by original (all augmented copies of a photo on one side), "
+                "trained with the rest; photos_unseen_source: trained without any photo; signer2_unseen_source: "
+                "trained without the second signer's rows; asl_ai_held_out_motion: full 32-frame windows from "
+                "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths. "
+                "Held poses are scored as 16 identical frames."
+            ),
+            **evaluation,
+        },
+        "confusion_matrix_png": model_path.with_suffix(".confusion.png").name,
+    }
+    model_path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
