@@ -91,7 +91,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "MODEL_PATH",
         str(DEFAULT_MODEL_PATH.relative_to(REPO_ROOT)),
-        "ONNX letter model; its card is the .json beside it",
+        "ONNX letter model (relative to the repository root); its card is the .json beside it",
         _path,
     ),
     Variable(
@@ -164,9 +164,9 @@ class Settings:
                 values[variable.name.lower()] = variable.parse(text)
             except ValueError as exc:
                 raise ConfigError(f"{variable.name}={text!r} is invalid: {exc}") from None
-        if "MODEL_PATH" not in env:
-            # The default names the shipped model wherever the server is started from.
-            values["model_path"] = DEFAULT_MODEL_PATH
+        if not values["model_path"].is_absolute():
+            # Relative to the repository root (/app in the image), wherever the server is started from.
+            values["model_path"] = REPO_ROOT / values["model_path"]
         settings = cls(**values)
         settings._check_combinations()
         return settings
