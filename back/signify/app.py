@@ -52,6 +52,7 @@ class Application:
         await self._start_health()
         await self._load_model()
         await self.websocket.start()
+        self.status.websocket_port = self.websocket.port
         log(logger, logging.INFO, "Server listening", port=self.websocket.port, path="/ws",
             tls=self.settings.tls, health_port=self.health_port,
             threads=self.settings.threads, max_sessions=self.settings.max_sessions, ready=self.status.ready)

@@ -46,7 +46,7 @@ class HandSettings:
     min_tracking_confidence: float = 0.5
 
 
-class HandTrackerBusy(RuntimeError):
+class HandTrackerBusyError(RuntimeError):
     """A second thread tried to use a tracker that is already in use."""
 
 
@@ -74,7 +74,7 @@ class HandTracker:
         if min(rgb.shape[:2]) < MIN_SIDE_PIXELS:
             return None
         if not self._lock.acquire(blocking=False):
-            raise HandTrackerBusy("this HandTracker is already processing a frame")
+            raise HandTrackerBusyError("this HandTracker is already processing a frame")
         try:
             if self._closed:
                 raise RuntimeError("HandTracker is closed")

@@ -26,6 +26,9 @@ def build_health_app(status: ServiceStatus, metrics: Metrics) -> web.Application
         response.headers["Content-Type"] = metrics.content_type
         return response
 
+    async def client_config(_: web.Request) -> web.Response:
+        return web.json_response(status.client_config(same_origin=False))
+
     async def demo(request: web.Request) -> web.StreamResponse:
         found = find_static(request.path)
         if found is None:
@@ -38,5 +41,6 @@ def build_health_app(status: ServiceStatus, metrics: Metrics) -> web.Application
     app.router.add_get("/live", live)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", prometheus)
+    app.router.add_get("/config.json", client_config)
     app.router.add_get("/{path:.*}", demo)
     return app

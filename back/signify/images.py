@@ -16,9 +16,9 @@ from dataclasses import dataclass
 # Backstop for OpenCV's own decoders; it only works if set before cv2 is imported.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(64 * 1024 * 1024))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
+import cv2
+import numpy as np
+from numpy.typing import NDArray
 
 cv2.setNumThreads(1)  # frames are small; OpenCV's own pool would fight the worker threads
 

@@ -123,6 +123,8 @@ class RecognitionServer:
         path = urlsplit(request.path).path
         if path == WEBSOCKET_PATH:
             return None
+        if path == "/config.json":
+            return _json_response(connection, HTTPStatus.OK, json.dumps(self._status.client_config(same_origin=True)))
         if path in ("/health", "/ready"):
             ok = path == "/health" or self._status.ready
             return _json_response(connection, HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE,
@@ -194,10 +196,10 @@ def _offered_token(request: Request | None) -> str | None:
     if query.get("token"):
         return query["token"][0]
     for header in request.headers.get_all("Sec-WebSocket-Protocol"):
-        for offered in header.split(","):
-            offered = offered.strip()
+        for item in header.split(","):
+            offered = item.strip()
             if offered.startswith(TOKEN_SUBPROTOCOL_PREFIX):
-                return offered[len(TOKEN_SUBPROTOCOL_PREFIX):]
+                return offered[len(TOKEN_SUBPROTOCOL_PREFIX) :]
     return None
 
 

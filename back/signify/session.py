@@ -11,6 +11,7 @@ waiting, whatever the client sends, and live video sees the newest frame.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from concurrent.futures import Executor
@@ -225,10 +226,9 @@ class Session:
     # ---- helpers ------------------------------------------------------------
 
     async def _send(self, message: dict[str, Any]) -> None:
-        try:
+        # A client that left is noticed by the reader, which ends the session.
+        with contextlib.suppress(ConnectionClosed):
             await self._ws.send(dumps(message))
-        except ConnectionClosed:
-            pass  # the client left; the reader notices and ends the session
 
     def _mean_latency(self) -> float | None:
         return round(self._latency_total_ms / self._answered, 2) if self._answered else None

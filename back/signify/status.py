@@ -20,11 +20,16 @@ class ServiceStatus:
     warmed_up: bool = False
     draining: bool = False
     sessions: int = 0
+    websocket_port: int | None = None
 
     @property
     def ready(self) -> bool:
         """Whether the service should receive traffic."""
         return self.model is not None and self.warmed_up and not self.draining
+
+    def client_config(self, same_origin: bool) -> dict[str, Any]:
+        """Where the demo page finds the WebSocket: its own origin, or the WebSocket port on the same host."""
+        return {"websocket_port": None if same_origin else self.websocket_port, "websocket_path": "/ws"}
 
     def health(self) -> dict[str, Any]:
         """The /health body."""
