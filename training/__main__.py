@@ -86,6 +86,7 @@ def held_out_evaluation(
         "signer2_unseen_source": unseen_row_scores,
         "asl_ai_held_out_motion": motion_scores,
     }
+    out.parent.mkdir(parents=True, exist_ok=True)
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
     return {name: scores.summary() for name, scores in splits.items()}

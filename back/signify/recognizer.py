@@ -26,6 +26,7 @@ from .smoothing import SlidingWindowSmoother, Transcript
 # means the signer started over, so only then is the motion history dropped.
 HAND_LOST_FRAMES = 3
 TOP_K = 3
+WARM_UP_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ class Recognizer:
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
 
+    def prepare(self) -> None:
+        """Build and warm this stream's MediaPipe graph, so that the first frame is as fast as the rest."""
+        self._hand_tracker().detect(np.zeros((WARM_UP_SIDE, WARM_UP_SIDE, 3), dtype=np.uint8))
+
     def recognize_image(self, data: bytes) -> Recognition:
         """Decode an encoded image, find the hand and classify; raises ImageError."""
         started = time.perf_counter()
@@ -106,8 +111,6 @@ class Recognizer:
             self._tracker.close()
 
     def _hand_tracker(self) -> HandTracker:
-        # Created on first use, in the worker thread, so that a session which
-        # only ever sends keypoints never pays for a MediaPipe graph.
         if self._tracker is None:
             self._tracker = HandTracker(self._settings.hands)
         return self._tracker

@@ -93,6 +93,9 @@ class Session:
         """Serve the connection until the client leaves or the server drains it."""
         self._worker = asyncio.create_task(self._work(), name=f"session-{self.id}-worker")
         try:
+            # Building a MediaPipe graph takes about half a second: do it before
+            # "ready", so that ready means every frame will be answered promptly.
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.prepare)
             await self._send(self._ready)
             await self._read()
         finally:
