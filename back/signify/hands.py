@@ -25,6 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # A zero-height frame breaks a Hands instance for good; tiny frames hold no hand anyway.
 MIN_SIDE_PIXELS = 16
+# A side of 32767 pixels or more makes MediaPipe's own OpenCV abort the whole
+# process (a C++ assertion, not an exception); decode_image refuses far less.
+MAX_SIDE_PIXELS = 32766
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class HandTracker:
         """Find the most prominent hand in an RGB ``(height, width, 3)`` image."""
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 image, got {rgb.dtype} {rgb.shape}")
+        if max(rgb.shape[:2]) > MAX_SIDE_PIXELS:
+            raise ValueError(f"image of {rgb.shape[1]}x{rgb.shape[0]} has a side over {MAX_SIDE_PIXELS} pixels")
         if min(rgb.shape[:2]) < MIN_SIDE_PIXELS:
             return None
         if not self._lock.acquire(blocking=False):

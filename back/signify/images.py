@@ -3,8 +3,8 @@
 A 5 KB JPEG may declare 30000 x 30000 pixels, and ``cv2.imdecode`` would
 allocate gigabytes for it before failing. :func:`read_image_size` reads
 the dimensions from the JPEG, PNG or WebP header without decoding, and
-:func:`decode_image` refuses anything over the pixel budget before OpenCV
-sees it.
+:func:`decode_image` refuses anything over the pixel budget, or with a side
+longer than :data:`MAX_IMAGE_SIDE`, before OpenCV sees it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 cv2.setNumThreads(1)  # frames are small; OpenCV's own pool would fight the worker threads
+
+# Far beyond any camera, yet well inside what MediaPipe survives: a side of
+# 32767 pixels or more aborts the whole process inside its image transform.
+MAX_IMAGE_SIDE = 16384
 
 
 class ImageError(ValueError):
@@ -69,10 +73,16 @@ def decode_image(data: bytes, max_pixels: int) -> NDArray[np.uint8]:
             "too_large",
             f"{size.format} of {size.width}x{size.height} exceeds the limit of {max_pixels} pixels",
         )
+    if max(size.width, size.height) > MAX_IMAGE_SIDE:
+        raise ImageError(
+            "too_large",
+            f"{size.format} of {size.width}x{size.height} exceeds the longest side of {MAX_IMAGE_SIDE} pixels",
+        )
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if bgr is None or bgr.size == 0:
         raise ImageError("bad_image", f"could not decode image ({len(data)} bytes)")
-    if bgr.shape[:2] != (size.height, size.width):
+    # OpenCV turns a JPEG as its EXIF orientation says, so width and height may trade places.
+    if bgr.shape[:2] not in ((size.height, size.width), (size.width, size.height)):
         raise ImageError("bad_image", "decoded size differs from the header")
     rgb = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
     return rgb

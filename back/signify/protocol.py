@@ -136,7 +136,7 @@ def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage
     for point in raw:
         if not isinstance(point, list) or len(point) not in (2, 3) or not all(_is_number(v) for v in point):
             raise ProtocolError("bad_keypoints", "each landmark must be [x, y] or [x, y, z] numbers", frame_id)
-        values = [float(v) for v in point]
+        values = [_coordinate(v) for v in point]
         if not all(math.isfinite(v) and abs(v) <= LANDMARK_LIMIT for v in values):
             raise ProtocolError(
                 "bad_keypoints", f"landmark values must be finite and within ±{LANDMARK_LIMIT}", frame_id
@@ -154,6 +154,14 @@ def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _coordinate(value: float) -> float:
+    # JSON integers are unbounded: 1 followed by 400 zeros is valid JSON, and float() of it raises.
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _describe(value: object) -> str:

@@ -36,6 +36,10 @@ from .status import ServiceStatus
 from .webstatic import find_static
 
 logger = logging.getLogger("signify.server")
+# websockets logs request lines at DEBUG, and a request line may carry ?token=:
+# its own logger stays at WARNING whatever LOG_LEVEL says.
+protocol_logger = logging.getLogger("signify.websockets")
+protocol_logger.setLevel(logging.WARNING)
 
 WEBSOCKET_PATH = "/ws"
 APP_SUBPROTOCOL = Subprotocol("signify")
@@ -101,6 +105,7 @@ class RecognitionServer:
             ping_interval=PING_INTERVAL_S,
             ping_timeout=PING_TIMEOUT_S,
             ssl=_ssl_context(self._settings),
+            logger=protocol_logger,
         )
 
     async def drain(self, timeout: float) -> None:

@@ -83,6 +83,8 @@ class Session:
         self._reset_requested = False
         self._reading = True
         self._draining = False
+        self._closing = False  # set once this side has decided to close: discard what still arrives
+        self._closer: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._frames = 0
         self._answered = 0
@@ -127,7 +129,10 @@ class Session:
                 return
             except ConnectionClosed:
                 return
-            await self._receive(message, time.perf_counter())
+            # Once closing, messages are still read, and dropped: the client's close
+            # frame may be queued behind them, and the handshake needs it.
+            if not self._closing:
+                await self._receive(message, time.perf_counter())
 
     async def _receive(self, raw: str | bytes, arrived: float) -> None:
         next_id = self._frames + 1
@@ -139,11 +144,9 @@ class Session:
             await self._reject(error.code, error.message, error.frame_id)
             return
         if isinstance(message, ResetMessage):
-            if self._limiter.allow():
-                self._reset_requested = True
-                self._wake.set()
-            else:
-                await self._rate_limited(None)
+            # Resets coalesce into one flag and are never answered: a flood costs a JSON parse each.
+            self._reset_requested = True
+            self._wake.set()
             return
         self._frames += 1
         self._metrics.frames_received.inc()
@@ -165,7 +168,8 @@ class Session:
     async def _rate_limited(self, frame_id: int | None) -> None:
         if self._limiter.abusive:
             log(logger, logging.WARNING, "Closing abusive client", session=self.id, max_fps=self._limits.max_fps)
-            await self._ws.close(CloseCode.POLICY_VIOLATION, "rate limit exceeded repeatedly")
+            self._closing = True
+            self._closer = asyncio.create_task(self._ws.close(CloseCode.POLICY_VIOLATION, "rate limit exceeded"))
             return
         await self._reject("rate_limited", f"more than {self._limits.max_fps} messages per second", frame_id)
 
@@ -202,6 +206,7 @@ class Session:
         except Exception:
             logger.exception("Recognition failed", extra={"fields": {"session": self.id, "id": job.message.id}})
             self._metrics.frames_failed.labels(code="internal").inc()
+            self._closing = True
             await self._ws.close(CloseCode.INTERNAL_ERROR, "internal error")
             return False
         await self._answer(job, recognition)
