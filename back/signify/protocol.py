@@ -89,7 +89,7 @@ def _load_json_object(text: str) -> dict[str, Any]:
     except (ValueError, RecursionError):
         raise ProtocolError("bad_message", f"text message is not JSON ({len(text)} characters)") from None
     if not isinstance(payload, dict):
-        raise ProtocolError("bad_message", f"expected a JSON object, got {type(payload).__name__}")
+        raise ProtocolError("bad_message", f"expected a JSON object, got {_json_type(payload)}")
     return payload
 
 
@@ -162,6 +162,17 @@ def _coordinate(value: float) -> float:
         return float(value)
     except OverflowError:
         return math.inf
+
+
+def _json_type(value: object) -> str:
+    # The client speaks JSON, not Python: "got array", never "got list" or "got NoneType".
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "string" if isinstance(value, str) else "array"
 
 
 def _describe(value: object) -> str:

@@ -47,6 +47,9 @@ TOKEN_SUBPROTOCOL_PREFIX = "token."
 PING_INTERVAL_S = 20.0
 PING_TIMEOUT_S = 20.0
 HANDSHAKE_TIMEOUT_S = 10.0
+# How long a closing handshake may wait for the peer: a dead peer found by the
+# keepalive holds its session slot this much longer.
+CLOSE_TIMEOUT_S = 10.0
 # A client that never reads can hold this much of our output before sends wait.
 WRITE_LIMIT_BYTES = 64 * 1024
 
@@ -104,6 +107,7 @@ class RecognitionServer:
             open_timeout=HANDSHAKE_TIMEOUT_S,
             ping_interval=PING_INTERVAL_S,
             ping_timeout=PING_TIMEOUT_S,
+            close_timeout=CLOSE_TIMEOUT_S,
             ssl=_ssl_context(self._settings),
             logger=protocol_logger,
         )

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -42,13 +43,15 @@ class ServerProcess:
         self.port, self.health_port = free_port(), free_port()
         environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port),
                        "HEALTH_PORT": str(self.health_port), "MAX_FPS": "240", **env}
+        # Logs go to a file: a pipe nobody reads fills up and blocks the server mid-log.
+        self.log_file = tempfile.NamedTemporaryFile(mode="w+", suffix=".log", prefix="signify-")  # noqa: SIM115
         self.process = subprocess.Popen([sys.executable, "main.py"], cwd=BACK, env=environment,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                        stdout=subprocess.DEVNULL, stderr=self.log_file, text=True)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.communicate()[1]
+            assert self.process.poll() is None, self.stderr()
             try:
                 if get(f"http://127.0.0.1:{self.health_port}/ready")[0] == 200:
                     return
@@ -70,9 +73,15 @@ class ServerProcess:
             time.sleep(0.1)
         raise AssertionError("health never reached the expected state")
 
+    def stderr(self) -> str:
+        """Everything the server wrote to stderr so far."""
+        with open(self.log_file.name) as log:
+            return log.read()
+
     def log_lines(self) -> list[dict[str, object]]:
-        _, stderr = self.process.communicate(timeout=30)
-        return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+        """The JSON log lines, once the process has ended."""
+        self.process.wait(timeout=30)
+        return [json.loads(line) for line in self.stderr().splitlines() if line.startswith("{")]
 
 
 @pytest.fixture

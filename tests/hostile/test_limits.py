@@ -32,7 +32,8 @@ async def test_a_message_over_max_frame_bytes_closes_1009(start_app: StartApp, k
     app = await start_app(MAX_FRAME_BYTES="65536")
     async with open_client(app, max_size=None) as ws:
         await receive(ws)
-        await ws.send(b"\xff\xd8" + b"x" * 70_000 if kind == "binary" else json.dumps({"type": "frame", "image": "A" * 70_000}))
+        oversized = b"\xff\xd8" + b"x" * 70_000
+        await ws.send(oversized if kind == "binary" else json.dumps({"type": "frame", "image": "A" * 70_000}))
         assert await closed_with(ws) == 1009
 
 

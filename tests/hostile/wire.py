@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
+from websockets.protocol import State
 from websockets.typing import Origin, Subprotocol
 from websockets.uri import parse_uri
 
@@ -49,7 +50,7 @@ async def answer(ws: ClientConnection, message: str | bytes) -> Message:
     return await receive(ws)
 
 
-async def still_predicts(ws: ClientConnection, frame: bytes, frame_id: int) -> None:
+async def still_predicts(ws: ClientConnection, frame: str | bytes, frame_id: int) -> None:
     """The connection is still healthy: a good frame gets its prediction with the expected id."""
     reply = await answer(ws, frame)
     assert (reply["type"], reply["id"]) == ("prediction", frame_id), reply
@@ -74,6 +75,7 @@ class RawClient:
         self.sock = sock
         self.protocol = protocol
         self._loop = asyncio.get_running_loop()
+        self._backlog: list[Any] = []  # events that arrived together with the handshake response
 
     @classmethod
     async def open(
@@ -108,8 +110,10 @@ class RawClient:
         self.protocol.send_request(self.protocol.connect())
         await self.flush()
         while True:
-            for event in await self.read_events():
+            events = await self.read_events()
+            for index, event in enumerate(events):
                 if isinstance(event, Response):
+                    self._backlog = events[index + 1 :]
                     return event
 
     async def flush(self) -> None:
@@ -128,49 +132,37 @@ class RawClient:
         self.protocol.send_text(text.encode())
         await self.flush()
 
-    def try_send_text(self, text: str) -> bool:
-        """Queue one text message without waiting; False when the socket's send buffer is full.
+    async def read_events(self, *, respond: bool = True) -> list[Any]:
+        """Read from the socket once; return the frames or response parsed so far.
 
-        A server that stops reading from a client makes this return False
-        sooner or later; with the message only partly written the stream
-        would be corrupt, so the caller must stop sending then.
+        With ``respond`` the protocol's replies (pongs, the closing frame) are
+        sent back, as any live client does; without it the peer stays mute.
         """
-        self.protocol.send_text(text.encode())
-        data = b"".join(self.protocol.data_to_send())
         try:
-            sent = self.sock.send(data)
-        except BlockingIOError:
-            sent = 0
-        if sent == len(data):
-            return True
-        self._unsent = data[sent:]
-        return False
-
-    async def read_events(self) -> list[Any]:
-        """Read from the socket once; return the frames or response parsed so far (empty at EOF)."""
-        data = await self._loop.sock_recv(self.sock, 65536)
+            data = await self._loop.sock_recv(self.sock, 65536)
+        except ConnectionResetError:
+            data = b""
         if data:
             self.protocol.receive_data(data)
         else:
             self.protocol.receive_eof()
-        await self.flush()  # pongs and close frames the protocol wants to send back
-        return self.protocol.events_received()
+        if respond:
+            await self.flush()
+        events, self._backlog = self._backlog + self.protocol.events_received(), []
+        return events
 
-    async def messages_until_closed(self) -> tuple[list[Message], int | None]:
-        """Read everything until the server closes; return the JSON messages and the close code."""
+    async def text_messages(self, *, respond: bool = True) -> list[Message]:
+        """Read once; return the JSON text messages that arrived."""
+        events = await self.read_events(respond=respond)
+        return [json.loads(event.data) for event in events if isinstance(event, Frame) and event.opcode is Opcode.TEXT]
+
+    async def messages_until_closed(self, *, respond: bool = True) -> tuple[list[Message], tuple[int, str] | None]:
+        """Read until the server's close frame or EOF; return the JSON messages and the close code and reason."""
         messages: list[Message] = []
-        while True:
-            try:
-                events = await self.read_events()
-            except ConnectionResetError:
-                break
-            for event in events:
-                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                    messages.append(json.loads(event.data))
-            if self.protocol.close_rcvd is not None or self.protocol.state.name == "CLOSED":
-                break
-        code = self.protocol.close_rcvd.code if self.protocol.close_rcvd is not None else None
-        return messages, code
+        while self.protocol.close_rcvd is None and self.protocol.state is not State.CLOSED:
+            messages += await self.text_messages(respond=respond)
+        close = self.protocol.close_rcvd
+        return messages, (close.code, close.reason) if close is not None else None
 
     async def at_eof(self) -> bool:
         """Read and discard until the server closes the TCP connection; True when it did."""
