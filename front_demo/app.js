@@ -1,151 +1,196 @@
-// The demo page: camera -> server -> letters, one frame in flight at a time.
+// The demo page: camera -> server -> letters. Composes the camera, the connection,
+// the frame pump and the view; the protocol is ../shared/PROTOCOL.md, version 1.
 
 import { FrameGrabber, cameraErrorMessage, startCamera } from "./camera.js";
 import { SignifyConnection, resolveServerUrl } from "./connection.js";
 import { SkeletonOverlay } from "./overlay.js";
+import { FramePump } from "./pump.js";
+import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
-const ANSWER_TIMEOUT_MS = 3000; // a lost answer must not stall the stream
+const FIGURES_EVERY_MS = 500; // numbers that change 30 times a second cannot be read
+const FPS_WINDOW_MS = 2000;
+const SMOOTHING = 0.2;
 
-const stats = { predictions: 0, handPredictions: 0, dropped: 0, errors: 0, lastText: "" };
-window.signify = stats; // read by the browser test, handy in the console too
+const video = $("video");
+const overlay = new SkeletonOverlay($("overlay"), video);
+const view = new View(overlay);
+const grabber = new FrameGrabber(video);
+const pump = new FramePump(() => grabber.grab(), (frame) => connection?.send(frame) ?? false);
+let connection = null;
+let cameraOn = false;
 
-let connection;
-let grabber;
-let overlay;
-let maxFps = 30;
-let nextId = 0;
-let inFlight = null; // { id, sentAt }
-let lastSend = 0;
-let answerTimes = [];
+// Frames numbered up to this were sent before the last Clear: their answers still
+// carry the old transcript, which must not flash back after the person cleared it.
+let resetAfterId = null;
+// A new session starts with an empty transcript: what was spelled before a dropped
+// connection stays on screen in front of it, until Clear.
+let carriedText = "";
+let wasOpen = false;
 
-function setState(state, text) {
-  document.body.dataset.state = state;
-  $("status").textContent = text;
-  if (state === "open") showNotice(null);
-  else if (state === "retrying") showNotice(text);
+// Counters for the console and the browser test.
+const stats = {
+  predictions: 0, handPredictions: 0, dropped: 0, errors: 0, lastText: "", textAfterReset: null, closeCodes: [],
+};
+window.signify = stats;
+
+const figures = { roundTripMs: null, serverMs: null, answers: [] };
+
+function smooth(previous, value) {
+  return previous === null ? value : previous + SMOOTHING * (value - previous);
 }
 
-function showNotice(text) {
-  $("notice").hidden = !text;
-  $("notice").textContent = text ?? "";
-}
+pump.onSettled = (roundTripMs) => {
+  figures.roundTripMs = smooth(figures.roundTripMs, roundTripMs);
+};
 
 function onReady(message) {
-  maxFps = message.config.max_fps;
-  nextId = 0;
-  inFlight = null;
-  $("model").textContent = `${message.model.name} ${message.model.version}`;
-  scheduleSend();
+  resetAfterId = null;
+  view.showModel(message.model);
+  if (cameraOn) pump.start(message.config.max_fps);
 }
 
 function onMessage(message) {
-  if (message.type === "prediction") {
-    showPrediction(message);
-    settle(message.id);
-  } else if (message.type === "dropped") {
-    stats.dropped += message.ids.length;
-    message.ids.forEach(settle);
-  } else if (message.type === "error") {
-    stats.errors += 1;
-    console.warn("server error", message);
-    settle(message.id);
+  switch (message.type) {
+    case "prediction":
+      onPrediction(message);
+      pump.settle(message.id);
+      break;
+    case "dropped":
+      stats.dropped += message.ids.length;
+      pump.settle(Math.max(...message.ids));
+      break;
+    case "error":
+      stats.errors += 1;
+      console.warn("Signify server error", message);
+      pump.settle(message.id, { rateLimited: message.code === "rate_limited" });
+      break;
+    default:
+      break; // a newer server may say more; ignore what this page does not know
   }
 }
 
-function settle(id) {
-  if (inFlight && (id === inFlight.id || id === null)) {
-    const now = performance.now();
-    $("latency").textContent = `${Math.round(now - inFlight.sentAt)} ms`;
-    answerTimes.push(now);
-    answerTimes = answerTimes.filter((t) => now - t < 1000);
-    $("fps").textContent = String(answerTimes.length);
-    inFlight = null;
-    scheduleSend();
-  }
-}
-
-function showPrediction(p) {
+function onPrediction(p) {
+  const beforeReset = resetAfterId !== null && p.id <= resetAfterId;
+  const text = joinText(carriedText, beforeReset ? "" : p.text);
+  if (resetAfterId !== null && !beforeReset && stats.textAfterReset === null) stats.textAfterReset = p.text;
   stats.predictions += 1;
-  const letter = $("letter");
-  letter.dataset.hand = String(p.hand);
-  if (p.hand) {
-    stats.handPredictions += 1;
-    letter.textContent = p.letter;
-    $("confidence").textContent = `${Math.round(p.confidence * 100)}% sure`;
-    $("confidence-bar").style.width = `${Math.round(p.confidence * 100)}%`;
-    overlay.draw(p.landmarks);
-  } else {
-    letter.textContent = "–";
-    $("confidence").textContent = "no hand";
-    $("confidence-bar").style.width = "0";
-    overlay.clear();
-  }
-  $("stable").textContent = p.stable ?? "–";
-  $("transcript").textContent = p.text;
-  stats.lastText = p.text;
-  $("top").replaceChildren(...p.top.map(({ label, score }) => {
-    const item = document.createElement("li");
-    const name = document.createElement("b");
-    name.textContent = label;
-    item.append(name, `${Math.round(score * 100)}%`);
-    return item;
-  }));
-  const t = p.timing_ms;
-  $("server-timing").textContent = `${t.total.toFixed(1)} ms (hand ${t.keypoints.toFixed(1)}, model ${t.model.toFixed(1)})`;
+  if (p.hand) stats.handPredictions += 1;
+  stats.lastText = text;
+  view.showPrediction(p, text);
+  const now = performance.now();
+  figures.answers.push(now);
+  figures.serverMs = figures.serverMs === null ? { ...p.timing_ms } : Object.fromEntries(
+    Object.entries(p.timing_ms).map(([key, value]) => [key, smooth(figures.serverMs[key] ?? value, value)]));
 }
 
-// The next frame goes out when the last one was answered (or dropped, or refused),
-// and no sooner than the server's max_fps allows: the page runs at the server's pace.
-let pumpTimer = null;
-
-function scheduleSend() {
-  clearTimeout(pumpTimer);
-  const wait = Math.max(0, lastSend + 1000 / maxFps - performance.now());
-  pumpTimer = setTimeout(sendFrame, wait);
+function joinText(before, after) {
+  if (!before || !after) return before + after;
+  return before.endsWith(" ") ? before + after : `${before} ${after}`;
 }
 
-async function sendFrame() {
-  if (!connection.isOpen || inFlight) return;
-  lastSend = performance.now();
-  const frame = await grabber.grab();
-  if (frame && connection.isOpen && !inFlight) {
-    inFlight = { id: ++nextId, sentAt: performance.now() };
-    connection.send(frame);
-  } else if (!inFlight) {
-    scheduleSend();
+function onConnectionState(state, detail, code) {
+  if (wasOpen && state !== "open") carriedText = stats.lastText;
+  wasOpen = state === "open";
+  if (code !== undefined) stats.closeCodes.push(code);
+  view.setConnection(state, code);
+  if (state !== "open") pump.stop();
+  if (!cameraOn) return; // the camera's own notice says more
+  if (state === "open") {
+    view.showNotice(null);
+  } else if (state === "retrying") {
+    view.showNotice(detail, { label: "Retry now", run: () => connection.retryNow() });
+  } else if (state === "failed") {
+    view.showNotice(detail, { label: "Retry", run: () => connection.retryNow() });
   }
 }
 
-function watchdog() {
-  if (inFlight && performance.now() - inFlight.sentAt > ANSWER_TIMEOUT_MS) {
-    inFlight = null;
-    scheduleSend();
+function clearTranscript() {
+  if (connection?.send(JSON.stringify({ type: "reset" }))) {
+    resetAfterId = pump.lastId;
+    stats.textAfterReset = null;
   }
+  carriedText = "";
+  stats.lastText = "";
+  view.showTranscript("");
 }
 
-async function main() {
-  const video = $("video");
-  overlay = new SkeletonOverlay($("overlay"), video);
-  grabber = new FrameGrabber(video);
-  $("clear").addEventListener("click", () => {
-    connection.send(JSON.stringify({ type: "reset" }));
-    $("transcript").textContent = "";
-    stats.lastText = "";
+// Over the answers of the last couple of seconds: right from the first ones on.
+function answersPerSecond(times) {
+  if (times.length < 2) return null;
+  return ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]);
+}
+
+function showFigures() {
+  const now = performance.now();
+  figures.answers = figures.answers.filter((t) => now - t < FPS_WINDOW_MS);
+  const live = document.body.dataset.state === "open";
+  view.showFigures({
+    roundTripMs: live ? figures.roundTripMs : null,
+    fps: live ? answersPerSecond(figures.answers) : null,
+    server: live ? figures.serverMs : null,
   });
+}
+
+function fitStageToVideo() {
+  if (video.videoWidth && video.videoHeight) {
+    $("frame").style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
+  }
+}
+
+async function turnCameraOn() {
+  view.setCamera("starting", "Waiting for the camera…");
+  view.showNotice(null);
   try {
-    await startCamera(video);
-    $("camera-hint").textContent = "Fingerspell with one hand in view; hold each letter for a moment.";
+    await startCamera(video, onCameraLost);
   } catch (error) {
-    setState("failed", "No camera");
-    showNotice(cameraErrorMessage(error));
+    cameraOn = false;
+    view.setCamera("failed", "Camera unavailable");
+    view.showNotice(cameraErrorMessage(error), { label: "Try again", run: turnCameraOn });
     return;
   }
-  const url = await resolveServerUrl(window.location);
-  $("endpoint").textContent = `Server: ${url.replace(/token=[^&]+/, "token=…")}`;
-  connection = new SignifyConnection(url, { onReady, onMessage, onState: setState });
+  cameraOn = true;
+  view.setCamera("on");
+  fitStageToVideo();
+  if (connection === null) {
+    await connect();
+  } else {
+    connection.retryNow();
+  }
+}
+
+function onCameraLost() {
+  cameraOn = false;
+  pump.stop();
+  // Free the server's seat for someone else while this page has nothing to send.
+  connection?.stop();
+  view.setConnection("idle");
+  view.setCamera("failed", "Camera stopped");
+  view.showNotice("The camera stopped (unplugged, or access was withdrawn).", { label: "Try again", run: turnCameraOn });
+}
+
+async function connect() {
+  let url;
+  try {
+    url = await resolveServerUrl(window.location);
+  } catch (error) {
+    view.setConnection("failed");
+    view.showNotice(`The ?server= address is not usable: ${error.message}`);
+    return;
+  }
+  view.showEndpoint(url);
+  connection = new SignifyConnection(url, { onReady, onMessage, onState: onConnectionState });
   connection.connect();
-  setInterval(watchdog, 500);
+}
+
+function main() {
+  $("clear").addEventListener("click", clearTranscript);
+  video.addEventListener("loadedmetadata", fitStageToVideo);
+  video.addEventListener("resize", fitStageToVideo); // a phone turned sideways
+  window.addEventListener("resize", () => overlay.clear());
+  setInterval(showFigures, FIGURES_EVERY_MS);
+  view.setConnection("idle");
+  turnCameraOn();
 }
 
 main();

@@ -3,24 +3,39 @@
 const LONG_SIDE = 320; // enough for MediaPipe Hands, and a tenth of the bytes of a full frame
 const JPEG_QUALITY = 0.75;
 
-export async function startCamera(video) {
+/** Start the front camera in `video`; `onEnded` runs if it stops later (unplugged, revoked). */
+export async function startCamera(video, onEnded) {
   if (!navigator.mediaDevices?.getUserMedia) {
-    throw new Error("This browser has no camera access (a secure https:// page is needed).");
+    const error = new Error("This browser gives no camera access here: open the page over https:// or on localhost.");
+    error.name = "InsecureContext";
+    throw error;
   }
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: false,
     video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } },
   });
+  for (const track of stream.getVideoTracks()) track.addEventListener("ended", onEnded, { once: true });
   video.srcObject = stream;
   await video.play();
   return stream;
 }
 
 export function cameraErrorMessage(error) {
-  if (error?.name === "NotAllowedError") return "Camera access was denied. Allow it in the browser's site settings and reload.";
-  if (error?.name === "NotFoundError") return "No camera was found.";
-  if (error?.name === "NotReadableError") return "The camera is in use by another program.";
-  return `The camera could not start: ${error?.message ?? error}`;
+  switch (error?.name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return "Camera access was denied. Allow the camera for this site (the camera icon in the address bar), then try again.";
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return "No camera was found. Connect one, then try again.";
+    case "NotReadableError":
+    case "AbortError":
+      return "The camera is busy: another program or tab is using it. Close that, then try again.";
+    case "InsecureContext":
+      return error.message;
+    default:
+      return `The camera could not start: ${error?.message ?? error}`;
+  }
 }
 
 export class FrameGrabber {
@@ -30,14 +45,21 @@ export class FrameGrabber {
     this.context = this.canvas.getContext("2d");
   }
 
-  /** The current video frame, downscaled, as JPEG bytes; null before the video has a size. */
+  /**
+   * The current video frame, downscaled to LONG_SIDE and unmirrored (exactly what the
+   * camera sees), as JPEG bytes; null while the video has no picture yet.
+   */
   async grab() {
     const { videoWidth: width, videoHeight: height } = this.video;
-    if (!width || !height) return null;
+    if (!width || !height || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return null;
     const scale = Math.min(1, LONG_SIDE / Math.max(width, height));
-    this.canvas.width = Math.round(width * scale);
-    this.canvas.height = Math.round(height * scale);
-    this.context.drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
+    const w = Math.round(width * scale);
+    const h = Math.round(height * scale);
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+    }
+    this.context.drawImage(this.video, 0, 0, w, h);
     const blob = await new Promise((resolve) => this.canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
     return blob ? blob.arrayBuffer() : null;
   }

@@ -1,12 +1,21 @@
 // The returned landmarks drawn as a hand skeleton over the video.
+//
+// The canvas sits in the same mirrored box as the video, so drawing in the
+// coordinates of the unmirrored frame that was sent lands on the selfie view.
 
-const BONES = [
-  [0, 1], [1, 2], [2, 3], [3, 4],
-  [0, 5], [5, 6], [6, 7], [7, 8],
-  [5, 9], [9, 10], [10, 11], [11, 12],
-  [9, 13], [13, 14], [14, 15], [15, 16],
-  [13, 17], [0, 17], [17, 18], [18, 19], [19, 20],
+const FINGERS = [
+  [0, 1, 2, 3, 4],
+  [0, 5, 6, 7, 8],
+  [9, 10, 11, 12],
+  [13, 14, 15, 16],
+  [0, 17, 18, 19, 20],
 ];
+const PALM = [5, 9, 13, 17];
+const TIPS = new Set([4, 8, 12, 16, 20]);
+const BONE_COLOR = "rgba(79, 195, 161, 0.95)";
+const SHADOW_COLOR = "rgba(0, 0, 0, 0.45)";
+const JOINT_COLOR = "#ffffff";
+const TIP_COLOR = "#ffd166";
 
 export class SkeletonOverlay {
   constructor(canvas, video) {
@@ -18,35 +27,49 @@ export class SkeletonOverlay {
 
   /** Draw 21 [x, y] points normalized to the sent frame (which has the video's aspect). */
   draw(landmarks) {
-    const { canvas, context } = this;
-    const rect = canvas.getBoundingClientRect();
-    canvas.width = Math.round(rect.width * devicePixelRatio);
-    canvas.height = Math.round(rect.height * devicePixelRatio);
-    context.clearRect(0, 0, canvas.width, canvas.height);
+    const { context } = this;
+    this.fitCanvas();
+    context.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!landmarks || landmarks.length !== 21) return;
     const box = this.videoBox();
-    const point = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
-    context.lineWidth = 3 * devicePixelRatio;
+    const points = landmarks.map(([x, y]) => [box.x + x * box.width, box.y + y * box.height]);
+    const scale = Math.max(1, box.width / 480) * devicePixelRatio;
+
     context.lineCap = "round";
-    context.strokeStyle = "rgba(79, 195, 161, 0.9)";
-    context.beginPath();
-    for (const [a, b] of BONES) {
-      context.moveTo(...point(landmarks[a]));
-      context.lineTo(...point(landmarks[b]));
-    }
-    context.stroke();
-    context.fillStyle = "#ffffff";
-    for (const landmark of landmarks) {
-      const [x, y] = point(landmark);
+    context.lineJoin = "round";
+    // A dark halo first keeps the bones visible on light skin and backgrounds.
+    for (const [color, width] of [[SHADOW_COLOR, 6], [BONE_COLOR, 3]]) {
+      context.strokeStyle = color;
+      context.lineWidth = width * scale;
       context.beginPath();
-      context.arc(x, y, 3.5 * devicePixelRatio, 0, 2 * Math.PI);
-      context.fill();
+      for (const chain of [...FINGERS, PALM]) {
+        context.moveTo(...points[chain[0]]);
+        for (const index of chain.slice(1)) context.lineTo(...points[index]);
+      }
+      context.stroke();
     }
+    points.forEach(([x, y], index) => {
+      context.fillStyle = TIPS.has(index) ? TIP_COLOR : JOINT_COLOR;
+      context.beginPath();
+      context.arc(x, y, (TIPS.has(index) ? 4.5 : 3.5) * scale, 0, 2 * Math.PI);
+      context.fill();
+    });
     this.drawn += 1;
+    this.canvas.dataset.skeletons = String(this.drawn);
   }
 
   clear() {
     this.context.clearRect(0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  fitCanvas() {
+    const rect = this.canvas.getBoundingClientRect();
+    const width = Math.round(rect.width * devicePixelRatio);
+    const height = Math.round(rect.height * devicePixelRatio);
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
   }
 
   // Where the video's picture lies inside the canvas (object-fit: contain letterboxes it).
