@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import sys
 
 from . import jsonlog
@@ -10,8 +12,30 @@ from .app import Application
 from .config import ConfigError, Settings
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas() -> None:
+    """Cap glibc's per-thread malloc arenas (like MALLOC_ARENA_MAX=2), where glibc is the C library.
+
+    MediaPipe graphs are built and freed by whichever worker thread is free;
+    with an arena per thread, freed graphs leave fragmented arenas behind.
+    Under connection churn this cut resident memory from about 700 MB to
+    about 500 MB here.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        ctypes.CDLL(name).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def main() -> int:
     """Read the settings, run the server until a signal, return the exit code."""
+    limit_malloc_arenas()
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

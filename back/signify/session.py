@@ -115,6 +115,9 @@ class Session:
         self._wake.set()
         if self._worker is not None:
             await asyncio.shield(self._worker)
+        # A frame that crosses our close frame can no longer be answered: it is not
+        # accepted (nor counted), and the 1001 tells the client to send it elsewhere.
+        self._closing = True
         await self._ws.close(CloseCode.GOING_AWAY, "server shutting down")
 
     # ---- reader -------------------------------------------------------------
@@ -133,6 +136,9 @@ class Session:
             # frame may be queued behind them, and the handshake needs it.
             if not self._closing:
                 await self._receive(message, time.perf_counter())
+            # recv() and send() return at once while data is queued: without a turn
+            # here, one client's flood of small messages holds the loop for everyone.
+            await asyncio.sleep(0)
 
     async def _receive(self, raw: str | bytes, arrived: float) -> None:
         next_id = self._frames + 1
@@ -141,7 +147,10 @@ class Session:
         except ProtocolError as error:
             if error.frame_id == next_id:
                 self._frames += 1
-            await self._reject(error.code, error.message, error.frame_id)
+            if self._limiter.allow():
+                await self._reject(error.code, error.message, error.frame_id)
+            else:  # a flood of bad messages is abuse like a flood of frames
+                await self._rate_limited(error.frame_id)
             return
         if isinstance(message, ResetMessage):
             # Resets coalesce into one flag and are never answered: a flood costs a JSON parse each.

@@ -25,7 +25,7 @@ from websockets.sync.client import connect
 
 from testkit.hand_drawing import moving_hand_frames
 from testkit.video import write_y4m
-from tests.hostile.process import ServerProcess
+from tests.server_process import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

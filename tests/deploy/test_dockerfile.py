@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +23,13 @@ from tests.deploy.dockerfile import (
     read_dockerfile,
     read_dockerignore,
 )
-from tests.e2e.test_process import free_port
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
 

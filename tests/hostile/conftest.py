@@ -14,8 +14,7 @@ from signify.app import Application
 from signify.config import Settings
 
 from testkit.hand_drawing import encode_jpeg, moving_hand_frames
-
-from .process import ServerProcess
+from tests.server_process import ServerProcess
 
 Serve = Callable[..., Awaitable[Application]]
 StartProcess = Callable[..., ServerProcess]

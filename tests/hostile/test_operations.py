@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import urllib.error
@@ -13,8 +14,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from tests.server_process import ServerProcess
+
 from .conftest import StartProcess
-from .process import ServerProcess
 from .wire import Message, ws_url
 
 TOKEN = "Zq8-secret-Tk3"
@@ -78,7 +80,8 @@ def test_sigterm_with_frames_in_flight_answers_every_accepted_frame(
 
     streams = asyncio.run(run())
     assert server.process.wait(timeout=60) == 0
-    accepted = {entry["session"]: entry["frames"] for entry in server.log() if entry["message"] == "Client disconnected"}
+    log = server.log()
+    accepted = {entry["session"]: entry["frames"] for entry in log if entry["message"] == "Client disconnected"}
     for stream in streams:
         assert stream.close == (1001, "server shutting down")
         # Every frame the server accepted got exactly one answer, and nothing else did.
@@ -120,10 +123,8 @@ def test_the_token_never_reaches_the_log(server_process: StartProcess, hand_fram
     for url in (f"http://127.0.0.1:{server.port}/ws-not?token={TOKEN}",
                 f"http://127.0.0.1:{server.port}/health?token={TOKEN}",
                 f"http://127.0.0.1:{server.health_port}/metrics?token={TOKEN}"):
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):
             urllib.request.urlopen(url, timeout=5).close()
-        except urllib.error.HTTPError:
-            pass
     assert server.terminate() == 0
     stderr = server.stderr()
     messages = [entry["message"] for entry in server.log()]

@@ -110,11 +110,29 @@ async def test_too_fast_gets_rate_limited_then_sustained_abuse_closes_1008(serve
         for frame_id in range(7, 100):
             await ws.send(keypoints(frame_id))
         code, reason = await close_of(ws)
-    assert code == 1008
-    assert reason and "rate limit" in reason
+    assert (code, reason) == (1008, "rate limit exceeded")
     async with open_client(app) as ws:  # nobody is banned: a new connection starts with a full allowance
         await ready(ws)
         assert (await answer(ws, keypoints(1)))["type"] == "prediction"
+
+
+async def test_a_flood_of_bad_messages_is_rate_limited_and_closed_like_one_of_frames(serve: Serve) -> None:
+    app = await serve(MAX_FPS="2")
+    async with open_client(app) as ws:
+        await ready(ws)
+        for _ in range(4):
+            await ws.send("garbage")
+        replies = [await receive(ws) for _ in range(4)]
+        assert replies == [
+            *[{"type": "error", "id": None, "code": "bad_message",
+               "message": "text message is not JSON (7 characters)"}] * 2,
+            *[{"type": "error", "id": None, "code": "rate_limited",
+               "message": "more than 2 messages per second"}] * 2,
+        ]
+        for _ in range(100):
+            await ws.send("garbage")
+        code, reason = await close_of(ws)
+    assert (code, reason) == (1008, "rate limit exceeded")
 
 
 # ---- sessions ----------------------------------------------------------------------

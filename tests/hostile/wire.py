@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from signify.app import Application
@@ -14,7 +14,6 @@ from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
-from websockets.typing import Origin, Subprotocol
 from websockets.uri import parse_uri
 
 Message = dict[str, Any]
@@ -78,31 +77,16 @@ class RawClient:
         self._backlog: list[Any] = []  # events that arrived together with the handshake response
 
     @classmethod
-    async def open(
-        cls,
-        port: int,
-        *,
-        query: str = "",
-        receive_buffer: int | None = None,
-        origin: str | None = None,
-        subprotocols: Sequence[str] | None = None,
-        handshake: bool = True,
-    ) -> RawClient:
-        """Connect, and unless told otherwise complete the opening handshake."""
+    async def open(cls, port: int, *, receive_buffer: int | None = None) -> RawClient:
+        """Connect and complete the opening handshake; ``receive_buffer`` shrinks the socket's receive window."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setblocking(False)
         if receive_buffer is not None:
             # Set before connecting so that the advertised window stays this small.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
-        protocol = ClientProtocol(
-            parse_uri(ws_url(port, query)),
-            origin=Origin(origin) if origin else None,
-            subprotocols=[Subprotocol(s) for s in subprotocols] if subprotocols else None,
-        )
-        client = cls(sock, protocol)
-        if handshake:
-            await client.handshake()
+        client = cls(sock, ClientProtocol(parse_uri(ws_url(port))))
+        await client.handshake()
         return client
 
     async def handshake(self) -> Response:
@@ -138,6 +122,9 @@ class RawClient:
         With ``respond`` the protocol's replies (pongs, the closing frame) are
         sent back, as any live client does; without it the peer stays mute.
         """
+        if self._backlog:
+            events, self._backlog = self._backlog, []
+            return events
         try:
             data = await self._loop.sock_recv(self.sock, 65536)
         except ConnectionResetError:
@@ -148,8 +135,7 @@ class RawClient:
             self.protocol.receive_eof()
         if respond:
             await self.flush()
-        events, self._backlog = self._backlog + self.protocol.events_received(), []
-        return events
+        return self.protocol.events_received()
 
     async def text_messages(self, *, respond: bool = True) -> list[Message]:
         """Read once; return the JSON text messages that arrived."""
@@ -164,15 +150,14 @@ class RawClient:
         close = self.protocol.close_rcvd
         return messages, (close.code, close.reason) if close is not None else None
 
-    async def at_eof(self) -> bool:
-        """Read and discard until the server closes the TCP connection; True when it did."""
+    async def wait_for_eof(self) -> None:
+        """Read and discard until the server closes the TCP connection."""
         while True:
             try:
-                data = await self._loop.sock_recv(self.sock, 65536)
+                if not await self._loop.sock_recv(self.sock, 65536):
+                    return
             except ConnectionResetError:
-                return True
-            if not data:
-                return True
+                return
 
     def close(self) -> None:
         """Drop the socket without a closing handshake."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BACK = Path(__file__).resolve().parents[2] / "back"
+BACK = Path(__file__).resolve().parents[1] / "back"
 START_LIMIT_S = 60.0
 
 
@@ -37,6 +37,8 @@ class ServerProcess:
         # Never a MODEL_PATH from the caller's environment: these tests prove the shipped model.
         inherited = {name: value for name, value in os.environ.items() if name != "MODEL_PATH"}
         environment = {**inherited, "HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "INFO", **env}
+        # The bound ports are read from the "Server listening" line, written at INFO.
+        assert environment["LOG_LEVEL"] in ("INFO", "DEBUG"), "the ports are only logged at INFO"
         self.process = subprocess.Popen(
             [sys.executable, "main.py"], cwd=BACK, env=environment,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
