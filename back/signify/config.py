@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "asl-lstm.onnx"
@@ -32,24 +32,25 @@ class Variable:
     parse: Callable[[str], Any]
 
 
-def _int_in(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
+Number = TypeVar("Number", int, float)
+
+
+def _in_range(convert: Callable[[str], Number], low: Number, high: Number) -> Callable[[str], Number]:
+    def parse(text: str) -> Number:
+        value = convert(text)
         if not low <= value <= high:
             raise ValueError(f"must be between {low} and {high}")
         return value
 
     return parse
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    return _in_range(int, low, high)
 
 
 def _float_in(low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        value = float(text)
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return value
-
-    return parse
+    return _in_range(float, low, high)
 
 
 def _log_level(text: str) -> str:
