@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import sys
@@ -10,7 +11,6 @@ import sys
 from . import jsonlog
 from .app import Application
 from .config import ConfigError, Settings
-
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
 MALLOC_ARENAS = 2
@@ -27,10 +27,8 @@ def limit_malloc_arenas() -> None:
     name = ctypes.util.find_library("c")
     if name is None:
         return
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
         ctypes.CDLL(name).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to tune
 
 
 def main() -> int:
