@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from .config import Settings
+from .hands import warm_up_hands
 from .health import build_health_app
 from .jsonlog import log
 from .metrics import Metrics
@@ -51,6 +52,7 @@ class Application:
         """Bring the service up; the model error, if any, is reported, not raised."""
         await self._start_health()
         await self._load_model()
+        await self._warm_hands()
         await self.websocket.start()
         self.status.websocket_port = self.websocket.port
         log(logger, logging.INFO, "Server listening", port=self.websocket.port, path="/ws",
@@ -76,12 +78,20 @@ class Application:
             return
         self.model = model
         self.status.model = model.card
-        self.status.warmed_up = True
         self.metrics.model_info.info({"name": model.card.name, "version": model.card.version})
         log(logger, logging.INFO, "Loaded ONNX model", path=str(model.path), name=model.card.name,
             version=model.card.version, input_shape=model.input_shape, output_shape=model.output_shape,
             labels=len(model.card.labels), warm_up_ms=round(warm_s * 1000, 1),
             load_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def _warm_hands(self) -> None:
+        # Importing MediaPipe and building its first graph takes about a second and
+        # 50 MB: pay it before /ready, not in the first client's session.
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, warm_up_hands, self.websocket.hand_settings)
+        self.status.warmed_up = True
+        log(logger, logging.INFO, "MediaPipe Hands ready", warm_up_ms=round((time.perf_counter() - started) * 1000, 1))
 
     async def stop(self) -> None:
         """Drain sessions and release everything; later calls do nothing."""

@@ -121,3 +121,9 @@ def _first_hand(result: Any) -> HandObservation | None:
         classification = result.multi_handedness[0].classification[0]
         label, score = classification.label, float(classification.score)
     return HandObservation(landmarks=landmarks, handedness=label, score=score)
+
+
+def warm_up_hands(settings: HandSettings) -> None:
+    """Import MediaPipe and run one throwaway graph, so that sessions start warm."""
+    with HandTracker(settings) as tracker:
+        tracker.detect(np.zeros((MIN_SIDE_PIXELS * 4, MIN_SIDE_PIXELS * 4, 3), dtype=np.uint8))

@@ -86,6 +86,11 @@ class RecognitionServer:
         self._limits = SessionLimits(settings.max_frame_bytes, settings.max_fps, settings.idle_timeout)
 
     @property
+    def hand_settings(self) -> HandSettings:
+        """The MediaPipe options every session's tracker is built with."""
+        return self._recognizer_settings.hands
+
+    @property
     def port(self) -> int:
         """The port actually bound (useful when PORT is 0 in tests)."""
         assert self._server is not None
