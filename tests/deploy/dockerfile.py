@@ -69,6 +69,15 @@ def pip_commands(instructions: list[Instruction]) -> list[list[str]]:
     return commands
 
 
+def dependency_steps(instructions: list[Instruction]) -> list[list[str]]:
+    """Every command, in order, of the RUN instructions that install dependencies (those with a ``pip install``)."""
+    steps = []
+    for instruction in instructions:
+        if instruction.keyword == "RUN" and "pip install" in instruction.arguments:
+            steps += [shlex.split(part) for part in instruction.arguments.split("&&")]
+    return steps
+
+
 def dockerignore_excludes(relative: str, patterns: list[str]) -> bool:
     """Whether .dockerignore keeps ``relative`` out of the context (last matching rule wins)."""
     excluded = False
