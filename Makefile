@@ -42,8 +42,9 @@ unit: dev
 	$(PY) -m pytest tests/unit
 
 ## Train, evaluate and export the letter model (needs ../shared/data and PyTorch).
+# The runtime pins constrain the training install: onnx would otherwise pull numpy 2, which MediaPipe cannot load.
 train: setup
-	$(PIP) install -r back/requirements-train.txt
+	$(PIP) install -r back/requirements-train.txt -c back/requirements.txt
 	$(PY) -m training train --data ../shared/data
 
 bench: dev
