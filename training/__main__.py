@@ -20,6 +20,10 @@ from .sources import Poses, Sequences, load_asl_ai, load_landmark_rows, load_pho
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PHOTO_FOLDS = 3
+# The server runs MediaPipe Hands at MEDIAPIPE_MODEL_COMPLEXITY 0 or 1, whose
+# landmarks differ: the model learns the photos as both give them, and is
+# scored on each.
+PHOTO_COMPLEXITIES = (0, 1)
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
 
 
@@ -46,12 +50,12 @@ def run_training(
     started = time.monotonic()
     asl_ai = load_asl_ai(data)
     rows = load_landmark_rows(data)
-    photos = load_photos(data, cache)
+    photos = {complexity: load_photos(data, cache, complexity) for complexity in PHOTO_COMPLEXITIES}
     evaluation = held_out_evaluation(asl_ai, rows, photos, settings, out) if evaluate else {}
-    network = fit([asl_ai], [rows, photos], settings, "final (all data)")
+    network = fit([asl_ai], [rows, *photos.values()], settings, "final (all data)")
     export_onnx(network, out)
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
-               "roboflow-asl-letters": len(photos.labels)}
+               "roboflow-asl-letters": len(photos[0].labels)}
     # The parity check loads the model exactly as the server does, which needs its card.
     write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples)
     parity = check_parity(network, out)
@@ -64,24 +68,32 @@ def run_training(
 
 
 def held_out_evaluation(
-    asl_ai: Sequences, rows: Poses, photos: Poses, settings: FitSettings, out: Path
+    asl_ai: Sequences, rows: Poses, photos: dict[int, Poses], settings: FitSettings, out: Path
 ) -> dict[str, dict[str, Any]]:
-    """Figures on people and images the evaluated model never saw."""
+    """Figures on people and images the evaluated model never saw.
+
+    ``photos`` maps a MediaPipe model complexity to the photos' landmarks at
+    that complexity; both hold the same originals under the same group ids.
+    """
     early, late = split_recordings(asl_ai, HELD_OUT_TAIL)
-    photo_scores, motion_scores = Scores(), Scores()
+    photo_scores = {complexity: Scores() for complexity in photos}
+    motion_scores = Scores()
     for fold in range(PHOTO_FOLDS):
-        held = photos.groups % PHOTO_FOLDS == fold  # every augmented copy of an original stays on one side
-        network = fit([early], [rows, subset(photos, ~held)], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
-        photo_scores.add(score_poses(network, subset(photos, held)), photos.labels[held])
+        # Every augmented copy of an original, at every complexity, stays on one side.
+        held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
+        trained_on = [subset(p, ~held[complexity]) for complexity, p in photos.items()]
+        network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
+        for complexity, p in photos.items():
+            photo_scores[complexity].add(score_poses(network, subset(p, held[complexity])), p.labels[held[complexity]])
         motion_scores.add(*score_sequences(network, late))
     unseen_photos = fit([asl_ai], [rows], settings, "without photos")
     unseen_photo_scores = Scores()
-    unseen_photo_scores.add(score_poses(unseen_photos, photos), photos.labels)
-    unseen_rows = fit([asl_ai], [photos], settings, "without the second signer")
+    unseen_photo_scores.add(score_poses(unseen_photos, photos[0]), photos[0].labels)
+    unseen_rows = fit([asl_ai], list(photos.values()), settings, "without the second signer")
     unseen_row_scores = Scores()
     unseen_row_scores.add(score_poses(unseen_rows, rows), rows.labels)
     splits = {
-        "photos_held_out_originals": photo_scores,
+        **{photo_split(complexity): scores for complexity, scores in photo_scores.items()},
         "photos_unseen_source": unseen_photo_scores,
         "signer2_unseen_source": unseen_row_scores,
         "asl_ai_held_out_motion": motion_scores,
@@ -90,6 +102,11 @@ def held_out_evaluation(
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
     return {name: scores.summary() for name, scores in splits.items()}
+
+
+def photo_split(complexity: int) -> str:
+    """The card's name for the held-out photo figures at one MediaPipe model complexity."""
+    return "photos_held_out_originals" + ("" if complexity == 0 else f"_complexity_{complexity}")
 
 
 def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequences]:

@@ -11,7 +11,7 @@ from .fit import FitSettings
 from .sources import ASL_AI_ASPECT, LETTERS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "2.0.0"
 
 DATA_SOURCES = [
     {
@@ -33,7 +33,10 @@ DATA_SOURCES = [
         "what": "1,512 photos (504 originals x 3 augmentations) of letters A-Z by several signers",
         "licence": "Public Domain (Roboflow Universe, 'American Sign Language Letters', David Lee)",
         "url": "https://github.com/dnth/yolov5-deepsparse-blogpost",
-        "conventions": "landmarks extracted with the server's own decode and MediaPipe Hands (static image mode)",
+        "conventions": (
+            "landmarks extracted with the server's own decode and MediaPipe Hands (static image mode), "
+            "once at each MEDIAPIPE_MODEL_COMPLEXITY (0 and 1): training sees both; samples counts complexity 0"
+        ),
     },
 ]
 
@@ -68,7 +71,8 @@ def write_card(
         },
         "output": {"name": "probabilities", "shape": ["batch", 26], "kind": "probabilities"},
         "architecture": (
-            f"per frame: 63 coordinates and their 63 frame-to-frame velocities -> Linear({settings.hidden}) + GELU; "
+            "per frame: 63 coordinates, their 63 frame-to-frame velocities and the 210 distances between every two "
+            f"joints -> Linear({settings.embedding}) + GELU -> Linear({settings.hidden}) + GELU; "
             f"LSTM({settings.hidden}); LayerNorm + Linear(26) on the last step; softmax in the graph"
         ),
         "data": [{**source, "samples": samples.get(source["name"])} for source in DATA_SOURCES],
@@ -84,7 +88,9 @@ def write_card(
             "note": (
                 "Each split is scored by a model that never saw the scored data. photos_held_out_originals: "
                 "3-fold split of the photos by original (all augmented copies of a photo on one side), "
-                "trained with the rest; photos_unseen_source: trained without any photo; signer2_unseen_source: "
+                "trained with the rest, landmarks at MediaPipe model complexity 0 (the server's default); "
+                "photos_held_out_originals_complexity_1: the same folds and models, landmarks at complexity 1; "
+                "photos_unseen_source: trained without any photo, scored at complexity 0; signer2_unseen_source: "
                 "trained without the second signer's rows; asl_ai_held_out_motion: full 32-frame windows from "
                 "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths. "
                 "Held poses are scored as 16 identical frames."

@@ -24,6 +24,10 @@ class FitSettings:
     learning_rate: float = 3e-3
     max_frames: int = 32
     hidden: int = 128
+    embedding: int = 256
+    # A third of the windows are real motion (J and Z need it); the rest are held poses of many hands,
+    # which is what unseen signers most resemble.
+    sequence_share: float = 1 / 3
     seed: int = 7
 
 
@@ -31,14 +35,15 @@ def fit(sequences: list[Sequences], poses: list[Poses], settings: FitSettings, l
     """Train a network on the given sources and return it in eval mode."""
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng(settings.seed)
-    network = LetterLSTM(hidden=settings.hidden)
+    network = LetterLSTM(hidden=settings.hidden, embedding=settings.embedding)
     optimizer = torch.optim.AdamW(network.parameters(), lr=settings.learning_rate, weight_decay=1e-4)
     steps = settings.epochs * (settings.windows_per_epoch // settings.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.learning_rate, total_steps=steps)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     progress = tqdm(total=steps, desc=f"train {label}", unit="batch")
     for _ in range(settings.epochs):
-        data = sample_windows(sequences, poses, settings.windows_per_epoch, settings.max_frames, rng)
+        data = sample_windows(sequences, poses, settings.windows_per_epoch, settings.max_frames, rng,
+                              sequence_share=settings.sequence_share)
         network.train()
         for hands, lengths, labels in _batches(data, settings.batch_size, rng):
             optimizer.zero_grad()

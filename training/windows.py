@@ -63,15 +63,16 @@ def sample_windows(
     rng: np.random.Generator,
     *,
     augment: bool = True,
+    sequence_share: float = 0.5,
 ) -> WindowSet:
-    """``count`` windows, half from sequences and half from poses (when both exist), classes balanced."""
+    """``count`` windows, ``sequence_share`` of them from sequences and the rest from poses, classes balanced."""
     windows: list[NDArray[np.float32]] = []
     labels: list[int] = []
     seq_items = [(s, i) for s in sequences for i in range(len(s.segments))]
     pose_items = [p for p in poses if len(p.labels)]
-    for n in range(count):
+    for _ in range(count):
         label = int(rng.integers(0, 26))
-        use_sequence = bool(seq_items) and (not pose_items or n % 2 == 0)
+        use_sequence = bool(seq_items) and (not pose_items or rng.random() < sequence_share)
         length = random_length(rng, max_frames)
         window = _sequence_for(seq_items, label, length, rng) if use_sequence else None
         if window is None:

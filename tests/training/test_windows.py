@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from training.sources import Poses, Sequences, photo_original
 from training.windows import pad, pose_window, sample_windows, sequence_window
@@ -37,6 +38,17 @@ def test_sampling_is_reproducible() -> None:
     a = sample_windows([sequences], [poses], 50, 16, np.random.default_rng(9))
     b = sample_windows([sequences], [poses], 50, 16, np.random.default_rng(9))
     assert np.array_equal(a.hands, b.hands) and np.array_equal(a.labels, b.labels)
+
+
+@pytest.mark.parametrize("share", [0.0, 1 / 3, 1.0])
+def test_the_sequence_share_is_the_part_of_windows_cut_from_recordings(share: float) -> None:
+    sequences, poses = sources()
+    sequences = Sequences([segment * 100 for segment in sequences.segments], sequences.labels)
+    data = sample_windows([sequences], [poses], 600, 8, np.random.default_rng(3), augment=False,
+                          sequence_share=share)
+    moving = [bool(np.abs(np.diff(hands[:length], axis=0)).max() > 1.0)  # held poses barely move
+              for hands, length in zip(data.hands, data.lengths, strict=True) if length > 1]
+    assert np.mean(moving) == pytest.approx(share, abs=0.06)
 
 
 def test_letters_no_source_has_are_skipped_not_invented() -> None:
