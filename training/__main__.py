@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from signify.config import Settings
 
 from .card import write_card
 from .evaluate import Scores, plot_confusion, score_poses, score_sequences
@@ -24,6 +25,8 @@ PHOTO_FOLDS = 3
 # landmarks differ: the model learns the photos as both give them, and is
 # scored on each.
 PHOTO_COMPLEXITIES = (0, 1)
+# The headline photo figures are the ones at the complexity the server runs by default.
+SERVED_COMPLEXITY = Settings.mediapipe_model_complexity
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
 
 
@@ -55,7 +58,7 @@ def run_training(
     network = fit([asl_ai], [rows, *photos.values()], settings, "final (all data)")
     export_onnx(network, out)
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
-               "roboflow-asl-letters": len(photos[0].labels)}
+               "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].labels)}
     # The parity check loads the model exactly as the server does, which needs its card.
     write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples)
     parity = check_parity(network, out)
@@ -88,7 +91,7 @@ def held_out_evaluation(
         motion_scores.add(*score_sequences(network, late))
     unseen_photos = fit([asl_ai], [rows], settings, "without photos")
     unseen_photo_scores = Scores()
-    unseen_photo_scores.add(score_poses(unseen_photos, photos[0]), photos[0].labels)
+    unseen_photo_scores.add(score_poses(unseen_photos, photos[SERVED_COMPLEXITY]), photos[SERVED_COMPLEXITY].labels)
     unseen_rows = fit([asl_ai], list(photos.values()), settings, "without the second signer")
     unseen_row_scores = Scores()
     unseen_row_scores.add(score_poses(unseen_rows, rows), rows.labels)
@@ -106,7 +109,7 @@ def held_out_evaluation(
 
 def photo_split(complexity: int) -> str:
     """The card's name for the held-out photo figures at one MediaPipe model complexity."""
-    return "photos_held_out_originals" + ("" if complexity == 0 else f"_complexity_{complexity}")
+    return "photos_held_out_originals" + ("" if complexity == SERVED_COMPLEXITY else f"_complexity_{complexity}")
 
 
 def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequences]:

@@ -62,8 +62,8 @@ def sample_windows(
     max_frames: int,
     rng: np.random.Generator,
     *,
+    sequence_share: float,
     augment: bool = True,
-    sequence_share: float = 0.5,
 ) -> WindowSet:
     """``count`` windows, ``sequence_share`` of them from sequences and the rest from poses, classes balanced."""
     windows: list[NDArray[np.float32]] = []

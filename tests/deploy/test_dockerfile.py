@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prune_dependencies import BASE_PACKAGES  # the base image's own packages: in the venv, not our layer
 from websockets.asyncio.client import connect
 
 from tests.deploy.dockerfile import (
@@ -120,8 +121,6 @@ def test_railway_builds_this_dockerfile_and_probes_a_path_the_public_port_answer
 # before it); the bound leaves room for version drift but fails if the
 # pruning step silently stops working.
 SITE_PACKAGES_LIMIT_MB = 450
-# The base image's own packages: in the venv, but not part of our layer.
-BASE_IMAGE_PACKAGES = ("pip", "setuptools", "pkg_resources", "_distutils_hack")
 
 
 def replay_copy_layout(instructions: list[Instruction], app: Path) -> Path:
@@ -160,7 +159,7 @@ def site_packages_mb(python: Path) -> tuple[float, float]:
                              capture_output=True, text=True, check=True).stdout.strip()
     site = Path(purelib)
     total = disk_usage_mb(site)
-    base = sum(disk_usage_mb(p) for p in site.iterdir() if p.name.split("-")[0] in BASE_IMAGE_PACKAGES
+    base = sum(disk_usage_mb(p) for p in site.iterdir() if p.name.split("-")[0] in BASE_PACKAGES
                or p.name == "distutils-precedence.pth")
     return total, total - base
 

@@ -22,7 +22,7 @@ def sources() -> tuple[Sequences, Poses]:
 
 def test_windows_are_padded_with_their_true_lengths() -> None:
     sequences, poses = sources()
-    data = sample_windows([sequences], [poses], 400, 32, np.random.default_rng(1))
+    data = sample_windows([sequences], [poses], 400, 32, np.random.default_rng(1), sequence_share=0.5)
     assert data.hands.shape == (400, 32, 21, 3)
     assert data.lengths.min() >= 1 and data.lengths.max() == 32
     assert len(set(data.lengths.tolist())) > 20  # short windows, as right after a hand appears
@@ -35,8 +35,8 @@ def test_windows_are_padded_with_their_true_lengths() -> None:
 
 def test_sampling_is_reproducible() -> None:
     sequences, poses = sources()
-    a = sample_windows([sequences], [poses], 50, 16, np.random.default_rng(9))
-    b = sample_windows([sequences], [poses], 50, 16, np.random.default_rng(9))
+    a = sample_windows([sequences], [poses], 50, 16, np.random.default_rng(9), sequence_share=0.5)
+    b = sample_windows([sequences], [poses], 50, 16, np.random.default_rng(9), sequence_share=0.5)
     assert np.array_equal(a.hands, b.hands) and np.array_equal(a.labels, b.labels)
 
 
@@ -54,7 +54,7 @@ def test_the_sequence_share_is_the_part_of_windows_cut_from_recordings(share: fl
 def test_letters_no_source_has_are_skipped_not_invented() -> None:
     _, poses = sources()
     only_a = Poses(poses.hands[:1], poses.labels[:1], poses.groups[:1])
-    data = sample_windows([], [only_a], 300, 8, np.random.default_rng(2))
+    data = sample_windows([], [only_a], 300, 8, np.random.default_rng(2), sequence_share=0.5)
     assert set(data.labels.tolist()) == {0}
     assert 0 < len(data.labels) < 300
 
