@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,14 +34,19 @@ class ServerProcess:
     server), so the log can be inspected while it runs and after it exits.
     """
 
-    def __init__(self, **env: str) -> None:
+    def __init__(
+        self, *, python: Path | str = sys.executable, cwd: Path = BACK, base_env: Mapping[str, str] | None = None,
+        **env: str,
+    ) -> None:
+        """Start ``python main.py`` in ``cwd``; ``env`` overrides ``base_env`` (by default this process's own)."""
         # Never a MODEL_PATH from the caller's environment: these tests prove the shipped model.
-        inherited = {name: value for name, value in os.environ.items() if name != "MODEL_PATH"}
+        inherited = {name: value for name, value in (os.environ if base_env is None else base_env).items()
+                     if name != "MODEL_PATH"}
         environment = {**inherited, "HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "INFO", **env}
         # The bound ports are read from the "Server listening" line, written at INFO.
         assert environment["LOG_LEVEL"] in ("INFO", "DEBUG"), "the ports are only logged at INFO"
         self.process = subprocess.Popen(
-            [sys.executable, "main.py"], cwd=BACK, env=environment,
+            [str(python), "main.py"], cwd=cwd, env=environment,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         self.port = 0
@@ -49,6 +55,11 @@ class ServerProcess:
         self._listening = threading.Event()
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
+
+    @property
+    def url(self) -> str:
+        """The WebSocket endpoint (known once listening)."""
+        return f"ws://127.0.0.1:{self.port}/ws"
 
     @property
     def pid(self) -> int:

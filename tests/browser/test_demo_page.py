@@ -9,7 +9,6 @@ front_demo/view.js) and as ``window.signify``; the tests read those.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_pl
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from bench.process import free_port
 from testkit.hand_drawing import moving_hand_frames
 from testkit.video import write_y4m
 from tests.server_process import ServerProcess
@@ -144,13 +144,6 @@ def wait_for(page: Page, condition: str) -> dict[str, Any]:
     return result
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on (for a moment)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def seat_taken(url: str) -> Iterator[None]:
     """Hold a plain client session; retried while a page closed just before still holds the seat."""
@@ -180,7 +173,7 @@ def test_the_page_streams_the_camera_and_shows_letters(
     page.screenshot(path=str(screenshot))
 
     assert shown["notice"] == ""
-    assert shown["endpoint"] == f"Server: ws://127.0.0.1:{server.port}/ws"
+    assert shown["endpoint"] == f"Server: {server.url}"
     assert len(shown["letter"]) == 1
     assert shown["skeletons"] >= 15
     assert shown["errors"] == 0  # paced by its answers and max_fps, the page is never rate limited
@@ -205,7 +198,7 @@ def test_the_page_streams_the_camera_and_shows_letters(
 def test_the_page_served_by_the_health_port_finds_the_websocket(server: ServerProcess, open_page: OpenPage) -> None:
     page = open_page(f"http://127.0.0.1:{server.health_port}/")
     shown = wait_for(page, "s.state === 'open' && s.hands >= 5")
-    assert shown["endpoint"] == f"Server: ws://127.0.0.1:{server.port}/ws"
+    assert shown["endpoint"] == f"Server: {server.url}"
 
 
 def test_a_denied_camera_is_explained_and_nothing_is_sent(

@@ -6,13 +6,9 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +26,7 @@ from tests.deploy.dockerfile import (
     read_dockerfile,
     read_dockerignore,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
+from tests.server_process import ServerProcess
 
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
 
@@ -164,24 +154,9 @@ def site_packages_mb(python: Path) -> tuple[float, float]:
     return total, total - base
 
 
-def wait_until_ready(server: subprocess.Popen[bytes], health_port: int, log: Path) -> None:
-    """Poll ``/ready`` until it answers 200; fail with the server's log if it exits or takes a minute."""
-    deadline = time.monotonic() + 60
-    while True:
-        assert server.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/ready", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "never ready"
-        time.sleep(0.2)
-
-
-async def stream(port: int, frames: list[bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def stream(url: str, frames: list[bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ``ready`` message and one answer per frame, sent one at a time like a camera client."""
-    async with connect(f"ws://127.0.0.1:{port}/ws", compression=None) as ws:
+    async with connect(url, compression=None) as ws:
         ready: dict[str, Any] = json.loads(await ws.recv())
         answers = []
         for frame in frames:
@@ -206,19 +181,15 @@ def test_the_dockerfile_install_steps_give_a_server_that_becomes_ready(tmp_path:
           f"({ours:.0f} MB without pip and setuptools, which the base image already has)")
     assert total < SITE_PACKAGES_LIMIT_MB, f"site-packages is {total:.0f} MB"
     subprocess.run([str(python), "-c", "import signify.model"], cwd=workdir, check=True)  # the build-time check
-    port, health_port = free_port(), free_port()
-    env = {**build_env, "PORT": str(port), "HEALTH_PORT": str(health_port), "HOST": "127.0.0.1"}
-    log = tmp_path / "server.log"  # a file, not a pipe: nobody reads a pipe while the server runs
-    with log.open("wb") as stderr:
-        server = subprocess.Popen([str(python), "main.py"], cwd=workdir, env=env, stderr=stderr)
+    server = ServerProcess(python=python, cwd=workdir, base_env=build_env)
     try:
-        wait_until_ready(server, health_port, log)
-        probe = subprocess.run([str(python), "-m", "signify.probe"], cwd=workdir, env=env, check=False)
-        assert probe.returncode == 0
-        ready, answers = asyncio.run(stream(port, hand_jpegs[:10]))
+        server.wait_listening()
+        probe_env = {**build_env, "HOST": "127.0.0.1", "HEALTH_PORT": str(server.health_port)}
+        probe = subprocess.run([str(python), "-m", "signify.probe"], cwd=workdir, env=probe_env, check=False)
+        assert probe.returncode == 0, server.stderr()
+        ready, answers = asyncio.run(stream(server.url, hand_jpegs[:10]))
     finally:
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=30) == 0
+        assert server.terminate(limit_s=30) == 0, server.stderr()
     assert [a["type"] for a in answers] == ["prediction"] * 10
     with_hand = [a for a in answers if a["hand"]]
     assert with_hand, "the pruned MediaPipe found no hand in the drawn frames"

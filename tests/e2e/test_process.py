@@ -52,7 +52,7 @@ def test_sigterm_answers_every_accepted_frame_then_closes_with_1001(
 ) -> None:
     async def stream_through_shutdown() -> tuple[dict[int, str], int | None]:
         answers: dict[int, str] = {}
-        async with connect(f"ws://127.0.0.1:{server.port}/ws", compression=None) as ws:
+        async with connect(server.url, compression=None) as ws:
             await ws.recv()
             for frame in hand_jpegs[:10]:
                 await ws.send(frame)

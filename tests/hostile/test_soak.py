@@ -27,7 +27,7 @@ def test_a_minute_of_load_keeps_rss_and_fds_flat(hand_jpegs: list[bytes]) -> Non
                 samples.append(server.usage())
 
         sampler = asyncio.create_task(sample())
-        records = await run_load(f"ws://127.0.0.1:{server.port}/ws", hand_jpegs, CLIENTS, 30.0, SOAK_SECONDS)
+        records = await run_load(server.url, hand_jpegs, CLIENTS, 30.0, SOAK_SECONDS)
         sampler.cancel()
         return list(records)
 
