@@ -17,7 +17,7 @@ from .card import write_card
 from .evaluate import Scores, plot_confusion, score_poses, score_sequences
 from .export import check_parity, export_onnx
 from .fit import FitSettings, fit
-from .sources import Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
+from .sources import PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PHOTO_FOLDS = 3
@@ -54,8 +54,9 @@ def run_training(
     asl_ai = load_asl_ai(data)
     rows = load_landmark_rows(data)
     photos = {complexity: load_photos(data, cache, complexity) for complexity in PHOTO_COMPLEXITIES}
-    evaluation = held_out_evaluation(asl_ai, rows, photos, settings, out) if evaluate else {}
-    network = fit([asl_ai], [rows, *photos.values()], settings, "final (all data)")
+    reshoots = {complexity: load_photos(data, cache, complexity, PHOTO_RESHOOTS) for complexity in PHOTO_COMPLEXITIES}
+    evaluation = held_out_evaluation(asl_ai, rows, photos, reshoots, settings, out) if evaluate else {}
+    network = fit([asl_ai], [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
     export_onnx(network, out)
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
                "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].labels)}
@@ -71,20 +72,26 @@ def run_training(
 
 
 def held_out_evaluation(
-    asl_ai: Sequences, rows: Poses, photos: dict[int, Poses], settings: FitSettings, out: Path
+    asl_ai: Sequences,
+    rows: Poses,
+    photos: dict[int, Poses],
+    reshoots: dict[int, Poses],
+    settings: FitSettings,
+    out: Path,
 ) -> dict[str, dict[str, Any]]:
     """Figures on people and images the evaluated model never saw.
 
     ``photos`` maps a MediaPipe model complexity to the photos' landmarks at
-    that complexity; both hold the same originals under the same group ids.
+    that complexity, ``reshoots`` to their re-shoots' landmarks; all hold
+    the same originals under the same group ids. Only photos are scored.
     """
     early, late = split_recordings(asl_ai, HELD_OUT_TAIL)
     photo_scores = {complexity: Scores() for complexity in photos}
     motion_scores = Scores()
     for fold in range(PHOTO_FOLDS):
-        # Every augmented copy of an original, at every complexity, stays on one side.
+        # Every augmented copy and re-shoot of an original, at every complexity, stays on one side.
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
-        trained_on = [subset(p, ~held[complexity]) for complexity, p in photos.items()]
+        trained_on = [subset(p, p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
         network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
         for complexity, p in photos.items():
             photo_scores[complexity].add(score_poses(network, subset(p, held[complexity])), p.labels[held[complexity]])
@@ -92,7 +99,7 @@ def held_out_evaluation(
     unseen_photos = fit([asl_ai], [rows], settings, "without photos")
     unseen_photo_scores = Scores()
     unseen_photo_scores.add(score_poses(unseen_photos, photos[SERVED_COMPLEXITY]), photos[SERVED_COMPLEXITY].labels)
-    unseen_rows = fit([asl_ai], list(photos.values()), settings, "without the second signer")
+    unseen_rows = fit([asl_ai], [*photos.values(), *reshoots.values()], settings, "without the second signer")
     unseen_row_scores = Scores()
     unseen_row_scores.add(score_poses(unseen_rows, rows), rows.labels)
     splits = {

@@ -1,63 +1,102 @@
 """Augmentations of normalized hands: plausible variation between people, cameras and takes.
 
-Pure NumPy, shapes ``(..., 21, 3)`` in and out. Each function takes the
-random generator explicitly so that a fixed seed fixes the whole run.
+Pure NumPy. The geometric augmentations work on a batch of windows,
+shape ``(windows, ..., 21, 3)``: every window draws its own parameters and
+all frames of one window share them, so a motion stays coherent. A whole
+epoch is augmented in a few array operations instead of a Python loop per
+window (which cost about a third of the training time). Each function takes
+the random generator explicitly so that a fixed seed fixes the whole run.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from signify.normalization import WRIST
 
 FINGER_CHAINS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
+# Per joint: its finger, and the joint that finger grows from. The wrist and each finger's
+# first joint are their own base, so scaling leaves them where they are.
+FINGER_OF_JOINT = np.array([0] + [finger for finger, chain in enumerate(FINGER_CHAINS) for _ in chain])
+FINGER_BASE_OF_JOINT = np.array([WRIST] + [chain[0] for chain in FINGER_CHAINS for _ in chain])
 
 Hands = NDArray[np.float32]
 
 
+def per_window(values: NDArray[np.float64], hands: Hands) -> NDArray[np.float32]:
+    """``values`` of shape ``(windows, k)`` shaped to broadcast over ``hands`` as ``(windows, 1, ..., k)``."""
+    middle = (1,) * (hands.ndim - 2)
+    return np.asarray(values, dtype=np.float32).reshape(values.shape[0], *middle, values.shape[-1])
+
+
 def rotate(hands: Hands, rng: np.random.Generator, max_roll_deg: float = 15.0, max_tilt_deg: float = 10.0) -> Hands:
-    """Rotate about the camera axis (a hand held at another angle) and a little in depth."""
-    roll, pitch, yaw = np.radians(rng.uniform(-1, 1, 3) * (max_roll_deg, max_tilt_deg, max_tilt_deg))
-    rz = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])
-    rx = np.array([[1, 0, 0], [0, np.cos(pitch), -np.sin(pitch)], [0, np.sin(pitch), np.cos(pitch)]])
-    ry = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]])
-    return np.asarray(hands @ (rz @ rx @ ry).T, dtype=np.float32)
+    """Rotate each window about the camera axis (a hand held at another angle) and a little in depth."""
+    limits = np.radians([max_roll_deg, max_tilt_deg, max_tilt_deg])
+    roll, pitch, yaw = (rng.uniform(-1, 1, (len(hands), 3)) * limits).T
+    zero, one = np.zeros_like(roll), np.ones_like(roll)
+
+    def matrices(*rows: tuple[NDArray[np.float64], ...]) -> NDArray[np.float64]:
+        return np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)  # (windows, 3, 3)
+
+    rz = matrices((np.cos(roll), -np.sin(roll), zero), (np.sin(roll), np.cos(roll), zero), (zero, zero, one))
+    rx = matrices((one, zero, zero), (zero, np.cos(pitch), -np.sin(pitch)), (zero, np.sin(pitch), np.cos(pitch)))
+    ry = matrices((np.cos(yaw), zero, np.sin(yaw)), (zero, one, zero), (-np.sin(yaw), zero, np.cos(yaw)))
+    rotation = (rz @ rx @ ry).astype(np.float32)
+    points = hands.reshape(len(hands), -1, 3)
+    return (points @ rotation.transpose(0, 2, 1)).reshape(hands.shape)
 
 
 def stretch(hands: Hands, rng: np.random.Generator, amount: float = 0.1) -> Hands:
     """Scale each axis a little differently: other hand proportions and camera distortion."""
-    factors = (1.0 + rng.uniform(-amount, amount, 3)).astype(np.float32)
-    return hands * factors
+    return hands * per_window(1.0 + rng.uniform(-amount, amount, (len(hands), 3)), hands)
 
 
 def bend_fingers(hands: Hands, rng: np.random.Generator, amount: float = 0.12) -> Hands:
     """Lengthen or shorten each finger's bones a little, independently per finger."""
-    out = hands.copy()
-    for chain in FINGER_CHAINS:
-        factor = np.float32(1.0 + rng.uniform(-amount, amount))
-        base = out[..., chain[0] : chain[0] + 1, :]
-        out[..., list(chain), :] = base + (out[..., list(chain), :] - base) * factor
-    out[..., WRIST, :] = 0.0
-    return out
+    factors = 1.0 + rng.uniform(-amount, amount, (len(hands), len(FINGER_CHAINS)))
+    joint_factors = factors[:, FINGER_OF_JOINT].astype(np.float32).reshape(len(hands), *(1,) * (hands.ndim - 3), -1, 1)
+    base = np.take(hands, FINGER_BASE_OF_JOINT, axis=-2)
+    return (base + (hands - base) * joint_factors).astype(np.float32)
 
 
-def jitter(hands: Hands, rng: np.random.Generator, sigma: float = 0.02) -> Hands:
-    """Independent noise on every joint, as MediaPipe's own estimate wobbles."""
-    return (hands + rng.normal(0.0, sigma, hands.shape)).astype(np.float32)
+def jitter(hands: Hands, rng: np.random.Generator, low: float = 0.005, high: float = 0.03) -> Hands:
+    """Independent noise on every joint, as MediaPipe's own estimate wobbles; each window its own level."""
+    sigma = per_window(rng.uniform(low, high, (len(hands), 1)), hands)
+    return (hands + rng.standard_normal(hands.shape, dtype=np.float32) * sigma).astype(np.float32)
 
 
-def time_warp(sequence: Hands, rng: np.random.Generator, max_rate: float = 0.35) -> Hands:
-    """Replay a sequence faster or slower (frame resampling): other signing speeds and camera frame rates."""
-    frames = sequence.shape[0]
-    rate = float(np.exp(rng.uniform(-max_rate, max_rate)))
-    positions = np.clip(np.arange(0, frames, rate), 0, frames - 1)
+def random_speed(rng: np.random.Generator, max_log_rate: float = 0.35) -> float:
+    """A replay speed between about 0.7x and 1.4x: other signing speeds and camera frame rates."""
+    return float(np.exp(rng.uniform(-max_log_rate, max_log_rate)))
+
+
+def time_warp(sequence: Hands, rate: float) -> Hands:
+    """Replay a sequence ``rate`` times as fast, by linear interpolation between its frames."""
+    last = sequence.shape[0] - 1
+    positions = np.arange(0, last + 1e-6, rate)  # up to the last recorded frame, never past it
     low = np.floor(positions).astype(int)
-    high = np.minimum(low + 1, frames - 1)
+    high = np.minimum(low + 1, last)
     weight = (positions - low)[:, None, None].astype(np.float32)
     return np.asarray(sequence[low] * (1 - weight) + sequence[high] * weight, dtype=np.float32)
 
 
-def augment_window(window: Hands, rng: np.random.Generator) -> Hands:
-    """The full set, applied to a whole window at once so the motion stays coherent."""
-    out = bend_fingers(stretch(rotate(window, rng), rng), rng)
-    return jitter(out, rng, sigma=float(rng.uniform(0.005, 0.03)))
+def augment_windows(windows: Hands, rng: np.random.Generator) -> Hands:
+    """The full set, one draw of parameters per window: ``(windows, time, 21, 3)`` in and out."""
+    return jitter(bend_fingers(stretch(rotate(windows, rng), rng), rng), rng)
+
+
+def reshoot(rgb: NDArray[np.uint8], rng: np.random.Generator) -> NDArray[np.uint8]:
+    """The same photo as another camera might have taken it: turned, zoomed, shifted, mirrored and relit.
+
+    For landmark extraction at training time (see ``load_photos``): the
+    hand is the same, the pixels MediaPipe sees are not.
+    """
+    height, width = rgb.shape[:2]
+    centre = (width / 2 + rng.uniform(-0.05, 0.05) * width, height / 2 + rng.uniform(-0.05, 0.05) * height)
+    turn = cv2.getRotationMatrix2D(centre, rng.uniform(-25, 25), rng.uniform(0.75, 1.15))
+    view = cv2.warpAffine(rgb, turn, (width, height), borderMode=cv2.BORDER_REFLECT)
+    if rng.random() < 0.5:
+        view = view[:, ::-1]
+    relit = view.astype(np.float32) * rng.uniform(0.7, 1.3) + rng.uniform(-25, 25)
+    return np.ascontiguousarray(np.clip(relit, 0, 255).astype(np.uint8))

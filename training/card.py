@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .fit import FitSettings
-from .sources import ASL_AI_ASPECT, LETTERS
+from .sources import ASL_AI_ASPECT, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "2.0.0"
+MODEL_VERSION = "2.1.0"
 
 DATA_SOURCES = [
     {
@@ -35,7 +35,10 @@ DATA_SOURCES = [
         "url": "https://github.com/dnth/yolov5-deepsparse-blogpost",
         "conventions": (
             "landmarks extracted with the server's own decode and MediaPipe Hands (static image mode), "
-            "once at each MEDIAPIPE_MODEL_COMPLEXITY (0 and 1): training sees both; samples counts complexity 0"
+            "once at each MEDIAPIPE_MODEL_COMPLEXITY (0 and 1): training sees both; samples counts complexity 0. "
+            f"Training also sees the landmarks of {PHOTO_RESHOOTS} random re-shoots of every photo (turned up to "
+            "25 degrees, zoomed 0.75-1.15x, shifted, mirrored at 50%, relit), extracted the same way; "
+            "evaluation scores the photos themselves only"
         ),
     },
 ]
@@ -87,7 +90,7 @@ def write_card(
         "evaluation": {
             "note": (
                 "Each split is scored by a model that never saw the scored data. photos_held_out_originals: "
-                "3-fold split of the photos by original (all augmented copies of a photo on one side), "
+                "3-fold split of the photos by original (all augmented copies and re-shoots of a photo on one side), "
                 "trained with the rest, landmarks at MediaPipe model complexity 0 (the server's default); "
                 "photos_held_out_originals_complexity_1: the same folds and models, landmarks at complexity 1; "
                 "photos_unseen_source: trained without any photo, scored at complexity 0; signer2_unseen_source: "
