@@ -1,11 +1,13 @@
-"""Augmentations of normalized hands: plausible variation between people, cameras and takes.
+"""Augmentations: plausible variation between people, cameras and takes.
 
-Pure NumPy. The geometric augmentations work on a batch of windows,
+The hand augmentations are pure NumPy and work on a batch of windows,
 shape ``(windows, ..., 21, 3)``: every window draws its own parameters and
 all frames of one window share them, so a motion stays coherent. A whole
 epoch is augmented in a few array operations instead of a Python loop per
 window (which cost about a third of the training time). Each function takes
 the random generator explicitly so that a fixed seed fixes the whole run.
+:func:`reshoot` works one step earlier, on a photo's pixels (OpenCV),
+before MediaPipe finds the hand in it.
 """
 
 from __future__ import annotations
