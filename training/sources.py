@@ -8,6 +8,7 @@ exactly what it sees when serving.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import itertools
 import multiprocessing
@@ -102,15 +103,17 @@ def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots
         cached = np.load(cache)
         return Poses(cached["hands"], cached["labels"], cached["groups"])
     originals = {name: i for i, name in enumerate(sorted({photo_original(p) for p in images}))}
-    jobs = [(chunk, model_complexity, reshoots) for chunk in _chunks(list(enumerate(images)), EXTRACTION_CHUNK)]
+    chunks = _chunks(list(enumerate(images)), EXTRACTION_CHUNK)
+    extract = functools.partial(_extract_hands, model_complexity=model_complexity, reshoots=reshoots)
+    views_per_photo = max(reshoots, 1)
     found: list[tuple[NDArray[np.float32], str]] = []
     description = f"photo landmarks, complexity {model_complexity}" + (f", {reshoots} re-shoots" if reshoots else "")
     # A Hands graph runs on about one core and must not be shared between threads: one process per core.
     pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
-    with pool, tqdm(total=len(images) * max(reshoots, 1), desc=description, unit="img") as progress:
-        for (chunk, _, _), hands in zip(jobs, pool.map(_extract_hands, *zip(*jobs, strict=True)), strict=True):
+    with pool, tqdm(total=len(images) * views_per_photo, desc=description, unit="img") as progress:
+        for chunk, hands in zip(chunks, pool.map(extract, chunks), strict=True):
             found.extend(hands)
-            progress.update(len(chunk) * max(reshoots, 1))
+            progress.update(len(chunk) * views_per_photo)
     result = Poses(
         np.array([hand for hand, _ in found], dtype=np.float32).reshape(-1, NUM_LANDMARKS, 3),
         np.array([LETTER_INDEX[name[0].upper()] for _, name in found], dtype=np.int64),

@@ -184,7 +184,7 @@ def test_the_dockerfile_install_steps_give_a_server_that_becomes_ready(tmp_path:
     server = ServerProcess(python=python, cwd=workdir, base_env=build_env)
     try:
         server.wait_listening()
-        probe_env = {**build_env, "HOST": "127.0.0.1", "HEALTH_PORT": str(server.health_port)}
+        probe_env = {**build_env, "HEALTH_PORT": str(server.health_port)}
         probe = subprocess.run([str(python), "-m", "signify.probe"], cwd=workdir, env=probe_env, check=False)
         assert probe.returncode == 0, server.stderr()
         ready, answers = asyncio.run(stream(server.url, hand_jpegs[:10]))
