@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from signify.config import Settings
 
 from .card import write_card
-from .evaluate import Scores, plot_confusion, score_poses, score_sequences
+from .evaluate import Scores, plot_confusion, score_sequences, score_shots
 from .export import check_parity, export_onnx
 from .fit import FitSettings, fit
 from .sources import PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
@@ -59,7 +59,7 @@ def run_training(
     network = fit([asl_ai], [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
     export_onnx(network, out)
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
-               "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].labels)}
+               "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].shot_starts())}
     # The parity check loads the model exactly as the server does, which needs its card.
     write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples)
     parity = check_parity(network, out)
@@ -87,6 +87,7 @@ def held_out_evaluation(
     """
     early, late = split_recordings(asl_ai, HELD_OUT_TAIL)
     photo_scores = {complexity: Scores() for complexity in photos}
+    first_frame_scores = Scores()  # a single look at each photo, as the figures before model 2.2.0 were taken
     motion_scores = Scores()
     for fold in range(PHOTO_FOLDS):
         # Every augmented copy and re-shoot of an original, at every complexity, stays on one side.
@@ -94,16 +95,19 @@ def held_out_evaluation(
         trained_on = [subset(p, p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
         network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
         for complexity, p in photos.items():
-            photo_scores[complexity].add(score_poses(network, subset(p, held[complexity])), p.labels[held[complexity]])
+            photo_scores[complexity].add(*score_shots(network, subset(p, held[complexity])))
+        served = subset(photos[SERVED_COMPLEXITY], held[SERVED_COMPLEXITY])
+        first_frame_scores.add(*score_shots(network, served.first_frames()))
         motion_scores.add(*score_sequences(network, late))
     unseen_photos = fit([asl_ai], [rows], settings, "without photos")
     unseen_photo_scores = Scores()
-    unseen_photo_scores.add(score_poses(unseen_photos, photos[SERVED_COMPLEXITY]), photos[SERVED_COMPLEXITY].labels)
+    unseen_photo_scores.add(*score_shots(unseen_photos, photos[SERVED_COMPLEXITY]))
     unseen_rows = fit([asl_ai], [*photos.values(), *reshoots.values()], settings, "without the second signer")
     unseen_row_scores = Scores()
-    unseen_row_scores.add(score_poses(unseen_rows, rows), rows.labels)
+    unseen_row_scores.add(*score_shots(unseen_rows, rows))
     splits = {
         **{photo_split(complexity): scores for complexity, scores in photo_scores.items()},
+        "photos_held_out_originals_first_frame": first_frame_scores,
         "photos_unseen_source": unseen_photo_scores,
         "signer2_unseen_source": unseen_row_scores,
         "asl_ai_held_out_motion": motion_scores,
@@ -131,7 +135,7 @@ def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequ
 
 def subset(poses: Poses, mask: NDArray[np.bool_]) -> Poses:
     """The poses where ``mask`` is true."""
-    return Poses(poses.hands[mask], poses.labels[mask], poses.groups[mask])
+    return Poses(poses.hands[mask], poses.labels[mask], poses.groups[mask], poses.shots[mask])
 
 
 if __name__ == "__main__":

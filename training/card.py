@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .fit import FitSettings
-from .sources import ASL_AI_ASPECT, LETTERS, PHOTO_RESHOOTS
+from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "2.1.0"
+MODEL_VERSION = "2.2.0"
 
 DATA_SOURCES = [
     {
@@ -34,10 +34,13 @@ DATA_SOURCES = [
         "licence": "Public Domain (Roboflow Universe, 'American Sign Language Letters', David Lee)",
         "url": "https://github.com/dnth/yolov5-deepsparse-blogpost",
         "conventions": (
-            "landmarks extracted with the server's own decode and MediaPipe Hands (static image mode), "
-            "once at each MEDIAPIPE_MODEL_COMPLEXITY (0 and 1): training sees both; samples counts complexity 0. "
-            f"Training also sees the landmarks of {PHOTO_RESHOOTS} random re-shoots of every photo (turned up to "
-            "25 degrees, zoomed 0.75-1.15x, shifted, mirrored at 50%, relit), extracted the same way; "
+            "landmarks extracted with the server's own decode and MediaPipe Hands settings (video mode): each "
+            f"photo is shown to a reset tracker as {HELD_PHOTO_FRAMES} identical frames, like a photo held before "
+            "the server's camera, so the first frame comes from the palm detector and the rest from tracking. "
+            "Done once at each MEDIAPIPE_MODEL_COMPLEXITY (0 and 1): training sees both; samples counts photos "
+            "with a hand at "
+            f"complexity 0. Training also sees the first-frame landmarks of {PHOTO_RESHOOTS} random re-shoots of "
+            "every photo (turned up to 25 degrees, zoomed 0.75-1.15x, shifted, mirrored at 50%, relit); "
             "evaluation scores the photos themselves only"
         ),
     },
@@ -93,10 +96,15 @@ def write_card(
                 "3-fold split of the photos by original (all augmented copies and re-shoots of a photo on one side), "
                 "trained with the rest, landmarks at MediaPipe model complexity 0 (the server's default); "
                 "photos_held_out_originals_complexity_1: the same folds and models, landmarks at complexity 1; "
+                "photos_held_out_originals_first_frame: the same folds and models at complexity 0, each photo "
+                "scored from its first frame alone (the palm detector's landmarks, held still), as models up to "
+                "2.1.0 were scored; "
                 "photos_unseen_source: trained without any photo, scored at complexity 0; signer2_unseen_source: "
                 "trained without the second signer's rows; asl_ai_held_out_motion: full 32-frame windows from "
                 "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths. "
-                "Held poses are scored as 16 identical frames."
+                f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
+                "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
+                "first frame) as 16 identical frames."
             ),
             **evaluation,
         },

@@ -58,10 +58,12 @@ class Scores:
 
 
 @torch.no_grad()
-def score_poses(network: LetterLSTM, poses: Poses, frames: int = HELD_POSE_FRAMES) -> NDArray[np.float32]:
-    """Each pose held still for ``frames`` frames, as a signer holding a letter."""
-    windows = [np.repeat(hand[None], frames, axis=0) for hand in poses.hands]
-    return _probabilities(network, windows)
+def score_shots(
+    network: LetterLSTM, poses: Poses, hold: int = HELD_POSE_FRAMES
+) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+    """Each shot as the server answers it (see :meth:`Poses.shot_windows`), and the true labels."""
+    windows, labels = poses.shot_windows(hold)
+    return _probabilities(network, windows), labels
 
 
 @torch.no_grad()

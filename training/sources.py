@@ -30,8 +30,17 @@ LETTERS = tuple(chr(ord("A") + i) for i in range(26))
 LETTER_INDEX = {letter: i for i, letter in enumerate(LETTERS)}
 MAX_PHOTO_PIXELS = 4096 * 4096
 EXTRACTION_CHUNK = 64  # photos per task handed to a worker process
+# A photo reaches MediaPipe as the server would see it held before its camera:
+# a clip of this many identical frames through the server's own tracker
+# (video mode). The palm detector finds the hand in the first frame; every
+# later frame is tracked from the previous landmarks, which fit the fingers
+# better, and that is what the server answers from for all but a stream's
+# first frame. Held-out photos scored as well after 4 frames as after 8 or 16,
+# and every frame costs extraction time.
+HELD_PHOTO_FRAMES = 4
 # Re-shoots per photo for training (see load_photos): four raised top-3 on
-# held-out photos by 1.2 points at complexity 0 (top-1 stayed at 88.1%).
+# held-out photos by 1.2 points at complexity 0 when photos were scored on a
+# single look (model 2.1.0); scored as clips, they are worth about half a point.
 PHOTO_RESHOOTS = 4
 RESHOOT_SEED = 11
 
@@ -50,11 +59,33 @@ class Sequences:
 
 @dataclass(frozen=True)
 class Poses:
-    """Single normalized hand poses with labels and a group id (poses of one group stay together in splits)."""
+    """Normalized hand poses with labels, a group id and a shot id.
+
+    Poses of one group (the copies of one original photo) stay on one side
+    of a split. A shot is one picture held before a tracker: its poses are
+    consecutive, in the order the tracker gave them.
+    """
 
     hands: NDArray[np.float32]  # (n, 21, 3)
     labels: NDArray[np.int64]
     groups: NDArray[np.int64]
+    shots: NDArray[np.int64]
+
+    def shot_starts(self) -> NDArray[np.int64]:
+        """Where each shot's run of consecutive poses begins."""
+        return np.flatnonzero(np.r_[True, self.shots[1:] != self.shots[:-1]])
+
+    def first_frames(self) -> Poses:
+        """Only the first pose of every shot: what a single look at each picture finds."""
+        starts = self.shot_starts()
+        return Poses(self.hands[starts], self.labels[starts], self.groups[starts], self.shots[starts])
+
+    def shot_windows(self, hold: int) -> tuple[list[NDArray[np.float32]], NDArray[np.int64]]:
+        """Each shot's frames in order, a one-frame shot held still for ``hold`` frames; and each shot's label."""
+        starts = self.shot_starts()
+        bounds = itertools.pairwise([*starts.tolist(), len(self.shots)])
+        windows = [self.hands[a:b] if b - a > 1 else np.repeat(self.hands[a:b], hold, axis=0) for a, b in bounds]
+        return windows, self.labels[starts]
 
 
 def load_asl_ai(data: Path) -> Sequences:
@@ -77,7 +108,8 @@ def load_landmark_rows(data: Path, aspect: float = 4 / 3) -> Poses:
             hands.append(np.array(values, dtype=np.float32).reshape(21, 3))
             labels.append(LETTER_INDEX[row["label"]])
     normalized = normalize_hand(np.stack(hands), handedness="Right", aspect=aspect)
-    return Poses(normalized, np.array(labels, dtype=np.int64), np.arange(len(labels), dtype=np.int64))
+    rows = np.arange(len(labels), dtype=np.int64)  # every row its own group and its own one-frame shot
+    return Poses(normalized, np.array(labels, dtype=np.int64), rows, rows.copy())
 
 
 def photo_original(path: Path) -> str:
@@ -86,27 +118,34 @@ def photo_original(path: Path) -> str:
 
 
 def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots: int = 0) -> Poses:
-    """roboflow-asl-letters: hands found by the server's own MediaPipe path, cached by file list and settings.
+    """roboflow-asl-letters through the server's own decode and MediaPipe path, cached by file list and settings.
 
-    With ``reshoots`` > 0 the poses come instead from that many re-shoots of
-    every photo (:func:`~training.augment.reshoot`: turned, zoomed, shifted,
-    mirrored, relit), each shown to MediaPipe on its own. Their landmarks
-    carry MediaPipe's real errors on other framings, which jittering
-    landmarks cannot imitate. A re-shoot keeps its photo's group id, so it
-    never lands on the other side of a held-out split.
+    Every photo with a hand is one shot of up to :data:`HELD_PHOTO_FRAMES`
+    poses: the photo held before the server's tracker. With ``reshoots`` > 0
+    the poses come instead from that many re-shoots of every photo
+    (:func:`~training.augment.reshoot`: turned, zoomed, shifted, mirrored,
+    relit), each a shot of one frame (static image mode, which finds what a
+    tracker's first frame finds): they are training material, never scored,
+    and one frame each keeps their extraction affordable.
+    Their landmarks carry MediaPipe's real errors on other framings, which
+    jittering landmarks cannot imitate. A re-shoot keeps its photo's group
+    id, so it never lands on the other side of a held-out split.
     """
     images = sorted((data / "roboflow-asl-letters" / "train" / "images").glob("*.jpg"))
-    settings = f"|mc={model_complexity}" + (f"|reshoots={reshoots}|seed={RESHOOT_SEED}" if reshoots else "")
+    frames = 1 if reshoots else HELD_PHOTO_FRAMES
+    settings = f"|mc={model_complexity}|frames={frames}"
+    if reshoots:
+        settings += f"|reshoots={reshoots}|seed={RESHOOT_SEED}"
     key = hashlib.sha256(("\n".join(p.name for p in images) + settings).encode()).hexdigest()[:16]
     cache = cache_dir / f"photos-{key}.npz"
     if cache.exists():
         cached = np.load(cache)
-        return Poses(cached["hands"], cached["labels"], cached["groups"])
+        return Poses(cached["hands"], cached["labels"], cached["groups"], cached["shots"])
     originals = {name: i for i, name in enumerate(sorted({photo_original(p) for p in images}))}
     chunks = _chunks(list(enumerate(images)), EXTRACTION_CHUNK)
-    extract = functools.partial(_extract_hands, model_complexity=model_complexity, reshoots=reshoots)
+    extract = functools.partial(_extract_hands, model_complexity=model_complexity, reshoots=reshoots, frames=frames)
     views_per_photo = max(reshoots, 1)
-    found: list[tuple[NDArray[np.float32], str]] = []
+    found: list[tuple[NDArray[np.float32], str, int]] = []
     description = f"photo landmarks, complexity {model_complexity}" + (f", {reshoots} re-shoots" if reshoots else "")
     # A Hands graph runs on about one core and must not be shared between threads: one process per core.
     pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
@@ -115,12 +154,13 @@ def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots
             found.extend(hands)
             progress.update(len(chunk) * views_per_photo)
     result = Poses(
-        np.array([hand for hand, _ in found], dtype=np.float32).reshape(-1, NUM_LANDMARKS, 3),
-        np.array([LETTER_INDEX[name[0].upper()] for _, name in found], dtype=np.int64),
-        np.array([originals[photo_original(Path(name))] for _, name in found], dtype=np.int64),
+        np.array([hand for hand, _, _ in found], dtype=np.float32).reshape(-1, NUM_LANDMARKS, 3),
+        np.array([LETTER_INDEX[name[0].upper()] for _, name, _ in found], dtype=np.int64),
+        np.array([originals[photo_original(Path(name))] for _, name, _ in found], dtype=np.int64),
+        np.array([shot for _, _, shot in found], dtype=np.int64),
     )
     cache_dir.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, hands=result.hands, labels=result.labels, groups=result.groups)
+    np.savez_compressed(cache, hands=result.hands, labels=result.labels, groups=result.groups, shots=result.shots)
     return result
 
 
@@ -129,11 +169,14 @@ def _chunks(items: list[tuple[int, Path]], size: int) -> list[list[tuple[int, Pa
 
 
 def _extract_hands(
-    photos: list[tuple[int, Path]], model_complexity: int, reshoots: int
-) -> list[tuple[NDArray[np.float32], str]]:
-    """Normalized hands found in ``photos`` (or in their re-shoots), with the file each came from."""
+    photos: list[tuple[int, Path]], model_complexity: int, reshoots: int, frames: int
+) -> list[tuple[NDArray[np.float32], str, int]]:
+    """Normalized hands found in ``photos`` (or in their re-shoots), with the file and the shot each came from."""
     found = []
-    with HandTracker(HandSettings(static_image_mode=True, model_complexity=model_complexity)) as tracker:
+    views_per_photo = max(reshoots, 1)
+    # Clips run with the server's own settings (video mode), so that frames after the first are tracked.
+    single_look = frames == 1
+    with HandTracker(HandSettings(static_image_mode=single_look, model_complexity=model_complexity)) as tracker:
         for index, path in photos:
             try:
                 rgb = decode_image(path.read_bytes(), MAX_PHOTO_PIXELS)
@@ -142,9 +185,14 @@ def _extract_hands(
             # Seeded per photo, so that the re-shoots do not depend on how the work was split.
             rng = np.random.default_rng([RESHOOT_SEED, index])
             views = [reshoot(rgb, rng) for _ in range(reshoots)] if reshoots else [rgb]
-            for view in views:
-                hand = tracker.detect(view)
-                if hand is not None:
-                    aspect = view.shape[1] / view.shape[0]
-                    found.append((normalize_hand(hand.landmarks, handedness=hand.handedness, aspect=aspect), path.name))
+            for number, view in enumerate(views):
+                shot = index * views_per_photo + number
+                aspect = view.shape[1] / view.shape[0]
+                if not single_look:
+                    tracker.reset()  # each shot starts from the palm detector, like a new stream
+                for _ in range(frames):
+                    hand = tracker.detect(view)
+                    if hand is not None:
+                        pose = normalize_hand(hand.landmarks, handedness=hand.handedness, aspect=aspect)
+                        found.append((pose, path.name, shot))
     return found

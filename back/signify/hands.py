@@ -94,6 +94,17 @@ class HandTracker:
             self._lock.release()
         return _first_hand(result)
 
+    def reset(self) -> None:
+        """Forget the tracked hand: the next frame is searched from scratch, like the first frame of a stream."""
+        if not self._lock.acquire(blocking=False):
+            raise HandTrackerBusyError("this HandTracker is already processing a frame")
+        try:
+            if self._closed:
+                raise RuntimeError("HandTracker is closed")
+            self._hands.reset()
+        finally:
+            self._lock.release()
+
     def close(self) -> None:
         """Release the MediaPipe graph; safe to call more than once."""
         with self._lock:

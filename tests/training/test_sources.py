@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
-from signify.normalization import WRIST
+from numpy.typing import NDArray
+from signify.hands import HandSettings, HandTracker
+from signify.images import decode_image
+from signify.normalization import WRIST, normalize_hand
 
 from testkit.hand_drawing import Pose, blank_frame, encode_jpeg, hand_jpeg
 from training.augment import reshoot
-from training.sources import LETTER_INDEX, load_photos
+from training.sources import HELD_PHOTO_FRAMES, LETTER_INDEX, MAX_PHOTO_PIXELS, Poses, load_photos
 
 # Roboflow's naming: <letter><number>_jpg.rf.<hash>.jpg, several augmented copies per original.
 HAND_PHOTOS = {
@@ -32,16 +36,38 @@ def photo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def test_each_photo_with_a_hand_gives_one_normalized_pose_labelled_by_its_name(
+def static_detection(jpeg: bytes) -> NDArray[np.float32]:
+    """The hand a single static-image look at a photo finds, normalized."""
+    rgb = decode_image(jpeg, MAX_PHOTO_PIXELS)
+    with HandTracker(HandSettings(static_image_mode=True)) as tracker:
+        hand = tracker.detect(rgb)
+    assert hand is not None
+    return normalize_hand(hand.landmarks, handedness=hand.handedness, aspect=rgb.shape[1] / rgb.shape[0])
+
+
+def test_each_photo_with_a_hand_is_one_shot_of_tracked_frames_labelled_by_its_name(
     photo_data: Path, tmp_path: Path
 ) -> None:
     photos = load_photos(photo_data, tmp_path)
-    assert photos.hands.shape == (3, 21, 3)
-    assert photos.labels.tolist() == [LETTER_INDEX["A"], LETTER_INDEX["A"], LETTER_INDEX["B"]]
-    assert photos.groups[0] == photos.groups[1] != photos.groups[2]  # copies of one original stay together
+    starts = photos.shot_starts()
+    assert len(starts) == len(HAND_PHOTOS)  # the blank and the unreadable file are skipped, not guessed
+    assert photos.labels[starts].tolist() == [LETTER_INDEX["A"], LETTER_INDEX["A"], LETTER_INDEX["B"]]
+    groups = photos.groups[starts]
+    assert groups[0] == groups[1] != groups[2]  # copies of one original stay together
+    for start, end in itertools.pairwise([*starts.tolist(), len(photos.shots)]):
+        assert 1 < end - start <= HELD_PHOTO_FRAMES  # the photo held before the tracker, frame after frame
+        assert len(set(photos.labels[start:end].tolist())) == len(set(photos.groups[start:end].tolist())) == 1
     assert np.allclose(photos.hands[:, WRIST], 0.0)
     knuckles = np.linalg.norm(photos.hands[:, [5, 9, 13, 17]], axis=-1).mean(axis=-1)
     assert np.allclose(knuckles, 1.0, atol=1e-5)
+
+
+def test_a_shot_starts_from_the_palm_detector_like_a_new_stream(photo_data: Path, tmp_path: Path) -> None:
+    photos = load_photos(photo_data, tmp_path)
+    first = photos.first_frames()
+    for hand, (name, pose) in zip(first.hands, HAND_PHOTOS.items(), strict=True):
+        seed = list(HAND_PHOTOS).index(name)
+        assert np.allclose(hand, static_detection(hand_jpeg(pose, seed=seed)), atol=1e-5)
 
 
 def test_extraction_is_cached_by_settings(photo_data: Path, tmp_path: Path) -> None:
@@ -57,12 +83,25 @@ def test_reshoots_are_other_views_of_the_same_photos_and_keep_their_groups(photo
     photos = load_photos(photo_data, tmp_path)
     reshoots = load_photos(photo_data, tmp_path, reshoots=3)
     assert 0 < len(reshoots.labels) <= 3 * len(HAND_PHOTOS)
+    assert len(np.unique(reshoots.shots)) == len(reshoots.shots)  # one frame each
     assert set(reshoots.groups.tolist()) <= set(photos.groups.tolist())
     for group, label in zip(reshoots.groups, reshoots.labels, strict=True):
         assert label == photos.labels[photos.groups == group][0]
     assert not any(np.allclose(hand, pose, atol=1e-4) for hand in reshoots.hands for pose in photos.hands)
     again = load_photos(photo_data, tmp_path / "elsewhere", reshoots=3)  # seeded: the same on any machine
     assert np.array_equal(reshoots.hands, again.hands)
+
+
+def test_a_shot_is_scored_on_its_frames_and_a_single_frame_is_held() -> None:
+    hands = np.arange(5, dtype=np.float32)[:, None, None] * np.ones((5, 21, 3), dtype=np.float32)
+    poses = Poses(hands, np.array([3, 3, 3, 7, 9]), np.array([0, 0, 0, 1, 1]), np.array([4, 4, 4, 5, 8]))
+    windows, labels = poses.shot_windows(hold=6)
+    assert labels.tolist() == [3, 7, 9]
+    assert [w[:, 0, 0].tolist() for w in windows] == [[0, 1, 2], [3] * 6, [4] * 6]
+    first = poses.first_frames()
+    assert first.shots.tolist() == [4, 5, 8]
+    assert first.hands[:, 0, 0].tolist() == [0, 3, 4]
+    assert first.groups.tolist() == [0, 1, 1]
 
 
 def test_a_reshoot_changes_the_pixels_not_the_picture_size() -> None:

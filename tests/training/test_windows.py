@@ -15,8 +15,8 @@ def sources() -> tuple[Sequences, Poses]:
     rng = np.random.default_rng(0)
     segments = [rng.normal(size=(50, 21, 3)).astype(np.float32) + k for k in range(26)]
     sequences = Sequences(segments, np.arange(26, dtype=np.int64))
-    poses = Poses(rng.normal(size=(52, 21, 3)).astype(np.float32), np.arange(52, dtype=np.int64) % 26,
-                  np.arange(52, dtype=np.int64))
+    ids = np.arange(52, dtype=np.int64)
+    poses = Poses(rng.normal(size=(52, 21, 3)).astype(np.float32), ids % 26, ids, ids)
     return sequences, poses
 
 
@@ -53,7 +53,7 @@ def test_the_sequence_share_is_the_part_of_windows_cut_from_recordings(share: fl
 
 def test_letters_no_source_has_are_skipped_not_invented() -> None:
     _, poses = sources()
-    only_a = Poses(poses.hands[:1], poses.labels[:1], poses.groups[:1])
+    only_a = Poses(poses.hands[:1], poses.labels[:1], poses.groups[:1], poses.shots[:1])
     data = sample_windows([], [only_a], 300, 8, np.random.default_rng(2), sequence_share=0.5)
     assert set(data.labels.tolist()) == {0}
     assert 0 < len(data.labels) < 300
