@@ -54,9 +54,12 @@ def test_each_photo_with_a_hand_is_one_shot_of_tracked_frames_labelled_by_its_na
     assert photos.labels[starts].tolist() == [LETTER_INDEX["A"], LETTER_INDEX["A"], LETTER_INDEX["B"]]
     groups = photos.groups[starts]
     assert groups[0] == groups[1] != groups[2]  # copies of one original stay together
-    for start, end in itertools.pairwise([*starts.tolist(), len(photos.shots)]):
+    shots = list(itertools.pairwise([*starts.tolist(), len(photos.shots)]))
+    for start, end in shots:
         assert 1 < end - start <= HELD_PHOTO_FRAMES  # the photo held before the tracker, frame after frame
         assert len(set(photos.labels[start:end].tolist())) == len(set(photos.groups[start:end].tolist())) == 1
+    # Tracked, not looked at again: a static look at the same pixels would find the very same landmarks.
+    assert any(not np.allclose(photos.hands[start], photos.hands[end - 1]) for start, end in shots)
     assert np.allclose(photos.hands[:, WRIST], 0.0)
     knuckles = np.linalg.norm(photos.hands[:, [5, 9, 13, 17]], axis=-1).mean(axis=-1)
     assert np.allclose(knuckles, 1.0, atol=1e-5)
@@ -65,8 +68,7 @@ def test_each_photo_with_a_hand_is_one_shot_of_tracked_frames_labelled_by_its_na
 def test_a_shot_starts_from_the_palm_detector_like_a_new_stream(photo_data: Path, tmp_path: Path) -> None:
     photos = load_photos(photo_data, tmp_path)
     first = photos.first_frames()
-    for hand, (name, pose) in zip(first.hands, HAND_PHOTOS.items(), strict=True):
-        seed = list(HAND_PHOTOS).index(name)
+    for seed, (hand, pose) in enumerate(zip(first.hands, HAND_PHOTOS.values(), strict=True)):
         assert np.allclose(hand, static_detection(hand_jpeg(pose, seed=seed)), atol=1e-5)
 
 
