@@ -9,8 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
 from signify.config import Settings
 
 from .card import write_card
@@ -92,11 +90,11 @@ def held_out_evaluation(
     for fold in range(PHOTO_FOLDS):
         # Every augmented copy and re-shoot of an original, at every complexity, stays on one side.
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
-        trained_on = [subset(p, p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
+        trained_on = [p.where(p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
         network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
         for complexity, p in photos.items():
-            photo_scores[complexity].add(*score_shots(network, subset(p, held[complexity])))
-        served = subset(photos[SERVED_COMPLEXITY], held[SERVED_COMPLEXITY])
+            photo_scores[complexity].add(*score_shots(network, p.where(held[complexity])))
+        served = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])
         first_frame_scores.add(*score_shots(network, served.first_frames()))
         motion_scores.add(*score_sequences(network, late))
     unseen_photos = fit([asl_ai], [rows], settings, "without photos")
@@ -133,9 +131,6 @@ def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequ
     return Sequences(early, sequences.labels), Sequences(late, sequences.labels)
 
 
-def subset(poses: Poses, mask: NDArray[np.bool_]) -> Poses:
-    """The poses where ``mask`` is true."""
-    return Poses(poses.hands[mask], poses.labels[mask], poses.groups[mask], poses.shots[mask])
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ DATA_SOURCES = [
             f"photo is shown to a reset tracker as {HELD_PHOTO_FRAMES} identical frames, like a photo held before "
             "the server's camera, so the first frame comes from the palm detector and the rest from tracking. "
             "Done once at each MEDIAPIPE_MODEL_COMPLEXITY (0 and 1): training sees both; samples counts photos "
-            "with a hand at "
-            f"complexity 0. Training also sees the first-frame landmarks of {PHOTO_RESHOOTS} random re-shoots of "
+            "with a hand at complexity 0. "
+            f"Training also sees the first-frame landmarks of {PHOTO_RESHOOTS} random re-shoots of "
             "every photo (turned up to 25 degrees, zoomed 0.75-1.15x, shifted, mirrored at 50%, relit); "
             "evaluation scores the photos themselves only"
         ),

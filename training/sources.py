@@ -75,10 +75,13 @@ class Poses:
         """Where each shot's run of consecutive poses begins."""
         return np.flatnonzero(np.r_[True, self.shots[1:] != self.shots[:-1]])
 
+    def where(self, selection: NDArray[np.bool_] | NDArray[np.int64]) -> Poses:
+        """The poses a boolean mask or an index array selects, every field alike."""
+        return Poses(self.hands[selection], self.labels[selection], self.groups[selection], self.shots[selection])
+
     def first_frames(self) -> Poses:
         """Only the first pose of every shot: what a single look at each picture finds."""
-        starts = self.shot_starts()
-        return Poses(self.hands[starts], self.labels[starts], self.groups[starts], self.shots[starts])
+        return self.where(self.shot_starts())
 
     def shot_windows(self, hold: int) -> tuple[list[NDArray[np.float32]], NDArray[np.int64]]:
         """Each shot's frames in order, a one-frame shot held still for ``hold`` frames; and each shot's label."""
@@ -173,7 +176,6 @@ def _extract_hands(
 ) -> list[tuple[NDArray[np.float32], str, int]]:
     """Normalized hands found in ``photos`` (or in their re-shoots), with the file and the shot each came from."""
     found = []
-    views_per_photo = max(reshoots, 1)
     # Clips run with the server's own settings (video mode), so that frames after the first are tracked.
     single_look = frames == 1
     with HandTracker(HandSettings(static_image_mode=single_look, model_complexity=model_complexity)) as tracker:
@@ -186,7 +188,7 @@ def _extract_hands(
             rng = np.random.default_rng([RESHOOT_SEED, index])
             views = [reshoot(rgb, rng) for _ in range(reshoots)] if reshoots else [rgb]
             for number, view in enumerate(views):
-                shot = index * views_per_photo + number
+                shot = index * len(views) + number
                 aspect = view.shape[1] / view.shape[0]
                 if not single_look:
                     tracker.reset()  # each shot starts from the palm detector, like a new stream

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,24 +86,24 @@ class HandTracker:
             raise ValueError(f"image of {rgb.shape[1]}x{rgb.shape[0]} has a side over {MAX_SIDE_PIXELS} pixels")
         if min(rgb.shape[:2]) < MIN_SIDE_PIXELS:
             return None
-        if not self._lock.acquire(blocking=False):
-            raise HandTrackerBusyError("this HandTracker is already processing a frame")
-        try:
-            if self._closed:
-                raise RuntimeError("HandTracker is closed")
-            result = self._hands.process(np.ascontiguousarray(rgb))
-        finally:
-            self._lock.release()
+        with self._exclusive() as hands:
+            result = hands.process(np.ascontiguousarray(rgb))
         return _first_hand(result)
 
     def reset(self) -> None:
         """Forget the tracked hand: the next frame is searched from scratch, like the first frame of a stream."""
+        with self._exclusive() as hands:
+            hands.reset()
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[Any]:
+        """The open graph, for this thread alone: a second thread is refused instead of crashing MediaPipe."""
         if not self._lock.acquire(blocking=False):
             raise HandTrackerBusyError("this HandTracker is already processing a frame")
         try:
             if self._closed:
                 raise RuntimeError("HandTracker is closed")
-            self._hands.reset()
+            yield self._hands
         finally:
             self._lock.release()
 

@@ -53,7 +53,7 @@ def test_the_sequence_share_is_the_part_of_windows_cut_from_recordings(share: fl
 
 def test_letters_no_source_has_are_skipped_not_invented() -> None:
     _, poses = sources()
-    only_a = Poses(poses.hands[:1], poses.labels[:1], poses.groups[:1], poses.shots[:1])
+    only_a = poses.where(np.array([0]))
     data = sample_windows([], [only_a], 300, 8, np.random.default_rng(2), sequence_share=0.5)
     assert set(data.labels.tolist()) == {0}
     assert 0 < len(data.labels) < 300
