@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .frames import drawn_frames, video_frames
+from .frames import POSE_VIDEOS, drawn_frames, video_frames
 from .load import run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
 from .report import capacity, latencies_ms, plot, summarize
@@ -27,12 +27,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second each client sends")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each load step")
     parser.add_argument("--naive-clients", default="1,2,3,4", help="client counts for the naive design")
+    parser.add_argument("--frames", choices=("drawn", "video"), default="drawn",
+                        help="what the sweep and the naive design stream: drawn hands (always available) "
+                             "or the real signing video of ../shared/data/pose-videos")
+    parser.add_argument("--complexity", choices=("0", "1"), default=None,
+                        help="MEDIAPIPE_MODEL_COMPLEXITY of Signify's server (default: the server's own)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: one client, short steps")
     args = parser.parse_args(argv)
     if args.smoke:
         args.clients, args.naive_clients, args.seconds = "1", "1", 1.5
-    result = run(args)
+    drawn, video = drawn_frames(), video_frames()
+    if args.frames == "video" and not video:
+        parser.error(f"--frames video needs the videos in {POSE_VIDEOS}")
+    result = run(args, drawn, video)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(headline(result), indent=2))
@@ -40,21 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dict[str, Any]:
     """Everything the benchmark measures, as one JSON-ready dict."""
-    frames = drawn_frames()
-    video = video_frames()
+    frames = video if args.frames == "video" else drawn
     clients = [int(n) for n in args.clients.split(",")]
+    env = {} if args.complexity is None else {"MEDIAPIPE_MODEL_COMPLEXITY": args.complexity}
     result: dict[str, Any] = {"machine": machine(), "fps": args.fps, "seconds_per_step": args.seconds,
-                              "frames": {"drawn": len(frames), "video": len(video)}}
-    result["signify"] = sweep(lambda n: start_signify(max_sessions=max(n, 1) + 1, max_fps=int(args.fps * 2)),
-                              frames, clients, args)
-    one_client = asyncio.run(_measured(start_signify(2, int(args.fps * 2)), frames, 1, args))
+                              "frames": {"drawn": len(drawn), "video": len(video)}, "sweep_frames": args.frames,
+                              "model_complexity": env.get("MEDIAPIPE_MODEL_COMPLEXITY",
+                                                          os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY", "0"))}
+
+    def start(n: int) -> ServerUnderTest:
+        return start_signify(max_sessions=max(n, 1) + 1, max_fps=int(args.fps * 2), extra_env=env)
+
+    result["signify"] = sweep(start, frames, clients, args)
+    one_client = asyncio.run(_measured(start(1), frames, 1, args))
     histogram = latencies_ms(one_client.pop("records"))
     if video:
-        result["signify_video"] = asyncio.run(_measured(start_signify(2, int(args.fps * 2)), video, 1, args))
+        result["signify_video"] = asyncio.run(_measured(start(1), video, 1, args))
         result["signify_video"].pop("records")
-    result["naive"] = sweep(lambda _: start_naive(), frames, [int(n) for n in args.naive_clients.split(",")], args)
+    naive_clients = [int(n) for n in args.naive_clients.split(",")]
+    result["naive"] = sweep(lambda _: start_naive(int(result["model_complexity"])), frames, naive_clients, args)
     ours, naive = result["signify"]["capacity_clients"], result["naive"]["capacity_clients"]
     result["capacity_ratio"] = round(ours / naive, 2) if naive else None
     args.out.mkdir(parents=True, exist_ok=True)
@@ -122,6 +136,8 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
     first = result["signify"]["sweep"][0]
     return {
         "machine": result["machine"],
+        "sweep_frames": result["sweep_frames"],
+        "model_complexity": result["model_complexity"],
         "one_client_latency_ms": first["latency_ms"],
         "one_client_server_stage_ms": first["server_stage_ms_mean"],
         "capacity_clients_signify": result["signify"]["capacity_clients"],

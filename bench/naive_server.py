@@ -3,7 +3,7 @@
 Every frame is detected from scratch (MediaPipe in static image mode, one
 instance for the process) and processed on the event loop, one frame at a
 time, in arrival order: no thread pool, no tracking, no dropping of stale
-frames. Run: ``python -m bench.naive_server PORT``.
+frames. Run: ``python -m bench.naive_server PORT [MODEL_COMPLEXITY]``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from websockets.exceptions import ConnectionClosed
 MAX_PIXELS = 4 * 1024 * 1024
 
 
-async def main(port: int) -> None:
+async def main(port: int, model_complexity: int = 0) -> None:
     """Serve until killed."""
     model = LetterModel(DEFAULT_MODEL_PATH)
-    tracker = HandTracker(HandSettings(static_image_mode=True))
+    tracker = HandTracker(HandSettings(static_image_mode=True, model_complexity=model_complexity))
     labels = list(model.card.labels)
 
     async def handle(websocket: ServerConnection) -> None:
@@ -57,4 +57,4 @@ async def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(main(*(int(arg) for arg in sys.argv[1:3])))

@@ -70,11 +70,11 @@ def start_signify(max_sessions: int, max_fps: int, extra_env: dict[str, str] | N
     return ServerUnderTest(process, port, health_port, time.perf_counter() - started)
 
 
-def start_naive() -> ServerUnderTest:
+def start_naive(model_complexity: int = 0) -> ServerUnderTest:
     """The naive design (bench/naive_server.py), timed from launch to its first accepted connection."""
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bench.naive_server", str(port)], cwd=REPO,
+    process = subprocess.Popen([sys.executable, "-m", "bench.naive_server", str(port), str(model_complexity)], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for(lambda: _port_open(port), process)
     return ServerUnderTest(process, port, None, time.perf_counter() - started)

@@ -14,12 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=REPO,
-                            capture_output=True, text=True, timeout=300, check=False)
+    command = [sys.executable, "-m", "bench", "--smoke", "--complexity", "0", "--out", str(tmp_path)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "bench.json").read_text())
     assert (tmp_path / "bench.png").stat().st_size > 10_000
     assert report["machine"]["cores"] >= 1
+    assert report["sweep_frames"] == "drawn" and report["model_complexity"] == "0"
     for design in ("signify", "naive"):
         step = report[design]["sweep"][0]
         assert step["clients"] == 1 and step["connected"] == 1
