@@ -16,6 +16,11 @@ from typing import Any, TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "asl-lstm.onnx"
+# A worker thread hands its frame to MediaPipe's own graph threads and waits,
+# so with one worker per core a core sits idle between frames. Two per core
+# answered 8 real-video cameras at 25 fps or more on 2 cores where one per core
+# answered 7 (README, Performance); each session still has one frame in work.
+THREADS_PER_CORE = 2
 
 
 class ConfigError(ValueError):
@@ -123,7 +128,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("AUTH_TOKEN", "", "if set, clients must send it (subprotocol or ?token=)", _optional_text),
     Variable("SSL_CERTFILE", "", "PEM certificate: serve wss:// directly", _optional_path),
     Variable("SSL_KEYFILE", "", "PEM private key for SSL_CERTFILE", _optional_path),
-    Variable("WORKER_THREADS", "0", "threads for MediaPipe and ONNX; 0 means one per core", _int_in(0, 256)),
+    Variable("WORKER_THREADS", "0", "threads for MediaPipe and ONNX; 0 means two per core", _int_in(0, 256)),
     Variable("DRAIN_TIMEOUT", "10", "seconds SIGTERM waits for in-flight frames", _float_in(0.0, 600.0)),
 )
 
@@ -182,8 +187,8 @@ class Settings:
 
     @property
     def threads(self) -> int:
-        """Worker threads actually used: WORKER_THREADS, or one per core."""
-        return self.worker_threads or (os.cpu_count() or 1)
+        """Worker threads actually used: WORKER_THREADS, or :data:`THREADS_PER_CORE` per core."""
+        return self.worker_threads or THREADS_PER_CORE * (os.cpu_count() or 1)
 
     @property
     def tls(self) -> bool:

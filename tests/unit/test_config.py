@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from signify.config import DEFAULT_MODEL_PATH, VARIABLES, ConfigError, Settings
+from signify.config import DEFAULT_MODEL_PATH, THREADS_PER_CORE, VARIABLES, ConfigError, Settings
 
 
 def test_defaults_match_the_deployment_guide() -> None:
@@ -59,6 +59,12 @@ def test_a_bad_value_is_one_clear_error_naming_the_variable(name: str, value: st
     message = str(caught.value)
     assert message.startswith(f"{name}=")
     assert "\n" not in message
+
+
+def test_worker_threads_default_to_a_fixed_number_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    assert Settings.from_env({}).threads == 3 * THREADS_PER_CORE
+    assert Settings.from_env({"WORKER_THREADS": "5"}).threads == 5
 
 
 def test_tls_needs_both_files() -> None:
