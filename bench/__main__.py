@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from signify.config import Settings
+
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
 from .load import run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
@@ -52,14 +54,16 @@ def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dic
     """Everything the benchmark measures, as one JSON-ready dict."""
     frames = video if args.frames == "video" else drawn
     clients = [int(n) for n in args.clients.split(",")]
-    env = {} if args.complexity is None else {"MEDIAPIPE_MODEL_COMPLEXITY": args.complexity}
+    # Without --complexity the server reads its own setting: the environment's, or its default.
+    complexity = args.complexity or os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY",
+                                                   str(Settings.mediapipe_model_complexity))
     result: dict[str, Any] = {"machine": machine(), "fps": args.fps, "seconds_per_step": args.seconds,
                               "frames": {"drawn": len(drawn), "video": len(video)}, "sweep_frames": args.frames,
-                              "model_complexity": env.get("MEDIAPIPE_MODEL_COMPLEXITY",
-                                                          os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY", "0"))}
+                              "model_complexity": complexity}
 
     def start(n: int) -> ServerUnderTest:
-        return start_signify(max_sessions=max(n, 1) + 1, max_fps=int(args.fps * 2), extra_env=env)
+        return start_signify(max_sessions=max(n, 1) + 1, max_fps=int(args.fps * 2),
+                             extra_env={"MEDIAPIPE_MODEL_COMPLEXITY": complexity})
 
     result["signify"] = sweep(start, frames, clients, args)
     one_client = asyncio.run(_measured(start(1), frames, 1, args))
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dic
         result["signify_video"] = asyncio.run(_measured(start(1), video, 1, args))
         result["signify_video"].pop("records")
     naive_clients = [int(n) for n in args.naive_clients.split(",")]
-    result["naive"] = sweep(lambda _: start_naive(int(result["model_complexity"])), frames, naive_clients, args)
+    result["naive"] = sweep(lambda _: start_naive(int(complexity)), frames, naive_clients, args)
     ours, naive = result["signify"]["capacity_clients"], result["naive"]["capacity_clients"]
     result["capacity_ratio"] = round(ours / naive, 2) if naive else None
     args.out.mkdir(parents=True, exist_ok=True)
