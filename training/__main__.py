@@ -131,7 +131,5 @@ def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequ
     return Sequences(early, sequences.labels), Sequences(late, sequences.labels)
 
 
-
-
 if __name__ == "__main__":
     sys.exit(main())

@@ -72,8 +72,16 @@ class LetterCatalog:
         for posed in poses:
             for label in np.unique(posed.labels):
                 self.poses[int(label)].append(posed.hands[posed.labels == label])
-        self.has_recordings = bool(self.recordings)
-        self.has_poses = bool(self.poses)
+
+    @property
+    def has_recordings(self) -> bool:
+        """Whether any source has recordings."""
+        return bool(self.recordings)
+
+    @property
+    def has_poses(self) -> bool:
+        """Whether any source has poses."""
+        return bool(self.poses)
 
     def recording(self, label: int, length: int, rng: np.random.Generator) -> NDArray[np.float32] | None:
         """A window of ``length`` frames cut from a recording of the letter, if any source has one."""
