@@ -12,9 +12,10 @@ from typing import Any
 from signify.config import Settings
 
 from .card import write_card
-from .evaluate import Scores, plot_confusion, score_sequences, score_shots
+from .evaluate import plot_confusion, score_sequences, score_shots
 from .export import check_parity, export_onnx
 from .fit import FitSettings, fit
+from .scores import Scores
 from .sources import PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .fit import FitSettings
+from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
@@ -104,7 +105,13 @@ def write_card(
                 "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths. "
                 f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
                 "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
-                "first frame) as 16 identical frames."
+                "first frame) as 16 identical frames. "
+                "samples counts the scored answers, groups the independent units behind them: original photos "
+                "(the set's three augmented copies of an original are one group), landmark rows, asl-ai "
+                "recordings. Every *_95 is a 95% interval from a bootstrap that resamples whole groups "
+                f"({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}): how far the figure could move with "
+                "other photos of the same kind; null where a figure rests on a single group (one recording of "
+                "a letter)."
             ),
             **evaluation,
         },
