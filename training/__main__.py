@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from signify.config import Settings
 
 from .card import write_card
 from .evaluate import plot_confusion, score_sequences, score_shots
-from .export import check_parity, export_onnx
+from .export import check_parity, export_for_evaluation, export_onnx
 from .fit import FitSettings, fit
 from .scores import Scores
-from .sources import PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
+from .sources import LETTER_INDEX, PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
+from .transcripts import TakeScores, held_out_takes, score_takes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PHOTO_FOLDS = 3
@@ -27,6 +30,12 @@ PHOTO_COMPLEXITIES = (0, 1)
 # The headline photo figures are the ones at the complexity the server runs by default.
 SERVED_COMPLEXITY = Settings.mediapipe_model_complexity
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
+TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any training run's
+# The held-out photos whose hands make the J, Z and drifting takes: the starting shapes, and X.
+TAKE_SHAPES = tuple(LETTER_INDEX[letter] for letter in "IDGX")
+# asl-ai's recordings scored by a model that never saw asl-ai: its motion letters, and the
+# handshapes they start from, which must not be read as motion.
+ASL_AI_MOTION_CHECK = tuple(LETTER_INDEX[letter] for letter in "JZIDGX")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +97,8 @@ def held_out_evaluation(
     photo_scores = {complexity: Scores() for complexity in photos}
     first_frame_scores = Scores()  # a single look at each photo, as the figures before model 2.2.0 were taken
     motion_scores = Scores()
+    take_scores = TakeScores()
+    takes_rng = np.random.default_rng(TAKES_SEED)
     for fold in range(PHOTO_FOLDS):
         # Every augmented copy and re-shoot of an original, at every complexity, stays on one side.
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
@@ -98,6 +109,13 @@ def held_out_evaluation(
         served = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])
         first_frame_scores.add(*score_shots(network, served.first_frames()))
         motion_scores.add(*score_sequences(network, late))
+        # J and Z drawn by the held-out photos' hands, and those hands drifting, as the server transcribes them.
+        with tempfile.TemporaryDirectory(prefix="signify-eval-") as scratch:
+            takes = held_out_takes(served.where(np.isin(served.labels, TAKE_SHAPES)), takes_rng)
+            score_takes(export_for_evaluation(network, Path(scratch)), takes, take_scores)
+    unseen_signer = fit([], [rows, *photos.values(), *reshoots.values()], settings, "without asl-ai")
+    unseen_signer_scores = Scores()
+    unseen_signer_scores.add(*score_sequences(unseen_signer, asl_ai.of_letters(ASL_AI_MOTION_CHECK)))
     unseen_photos = fit([asl_ai], [rows], settings, "without photos")
     unseen_photo_scores = Scores()
     unseen_photo_scores.add(*score_shots(unseen_photos, photos[SERVED_COMPLEXITY]))
@@ -110,11 +128,13 @@ def held_out_evaluation(
         "photos_unseen_source": unseen_photo_scores,
         "signer2_unseen_source": unseen_row_scores,
         "asl_ai_held_out_motion": motion_scores,
+        "asl_ai_unseen_signer_motion": unseen_signer_scores,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
-    return {name: scores.summary() for name, scores in splits.items()}
+    return {**{name: scores.summary() for name, scores in splits.items()},
+            "motion_takes_held_out_photos": take_scores.summary()}
 
 
 def photo_split(complexity: int) -> str:
@@ -124,12 +144,14 @@ def photo_split(complexity: int) -> str:
 
 def split_recordings(sequences: Sequences, tail: float) -> tuple[Sequences, Sequences]:
     """The first and last parts of every recording: later frames are a later take of the same letter."""
-    early, late = [], []
-    for segment in sequences.segments:
+    early, late, early_places, late_places = [], [], [], []
+    for segment, places in zip(sequences.segments, sequences.placements, strict=True):
         cut = int(len(segment) * (1 - tail))
         early.append(segment[:cut])
         late.append(segment[cut:])
-    return Sequences(early, sequences.labels), Sequences(late, sequences.labels)
+        early_places.append(places[:cut])
+        late_places.append(places[cut:])
+    return Sequences(early, sequences.labels, early_places), Sequences(late, sequences.labels, late_places)
 
 
 if __name__ == "__main__":

@@ -73,13 +73,13 @@ def random_speed(rng: np.random.Generator, max_log_rate: float = 0.35) -> float:
     return float(np.exp(rng.uniform(-max_log_rate, max_log_rate)))
 
 
-def time_warp(sequence: Hands, rate: float) -> Hands:
-    """Replay a sequence ``rate`` times as fast, by linear interpolation between its frames."""
+def time_warp(sequence: NDArray[np.float32], rate: float) -> NDArray[np.float32]:
+    """Replay a sequence (frames first, any shape per frame) ``rate`` times as fast, interpolating linearly."""
     last = sequence.shape[0] - 1
     positions = np.arange(0, last + 1e-6, rate)  # up to the last recorded frame, never past it
     low = np.floor(positions).astype(int)
     high = np.minimum(low + 1, last)
-    weight = (positions - low)[:, None, None].astype(np.float32)
+    weight = (positions - low).reshape(-1, *(1,) * (sequence.ndim - 1)).astype(np.float32)
     return np.asarray(sequence[low] * (1 - weight) + sequence[high] * weight, dtype=np.float32)
 
 

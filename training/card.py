@@ -12,7 +12,7 @@ from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "2.2.0"
+MODEL_VERSION = "3.0.0"
 
 DATA_SOURCES = [
     {
@@ -54,6 +54,22 @@ NORMALIZATION = (
 )
 
 
+MOTION = (
+    "signify.trajectory.window_motion of signify.trajectory.hand_placement, shared with the server: per frame the "
+    "wrist's x and y (x times width/height, mirrored like the hand) minus the window's last frame's, divided by the "
+    "window's median palm size, and the log of the palm size over that median; clipped to +-8. All zeros for a "
+    "hand held still."
+)
+MOTION_SYNTHESIS = (
+    "J and Z from every source's starting handshapes (I; D and G) moved along J paths (down, then a hook to the "
+    "side and up, the forearm turning 50-120 degrees) and Z paths (three strokes; a third of them asl-ai's real "
+    "Z paths), 0.5-2 hand heights, 0.4-1.5 s, eased, turned up to 20 degrees, either direction, 0-12 still "
+    "frames before and after; a window holds at least half the motion. Of J and Z windows 60% are synthesized. "
+    "Held letters are held still (50%), drifting and swaying (35%) or making one straight move (15%); the "
+    "starting shapes and X move more often (70%): a hand that drifts or moves straight keeps its letter."
+)
+
+
 def write_card(
     model_path: Path,
     settings: FitSettings,
@@ -76,10 +92,17 @@ def write_card(
             "max_frames": settings.max_frames,
             "normalization": NORMALIZATION,
         },
+        "motion_input": {
+            "name": "motion",
+            "shape": ["batch", "time", 3],
+            "dtype": "float32",
+            "computation": MOTION,
+        },
         "output": {"name": "probabilities", "shape": ["batch", 26], "kind": "probabilities"},
         "architecture": (
-            "per frame: 63 coordinates, their 63 frame-to-frame velocities and the 210 distances between every two "
-            f"joints -> Linear({settings.embedding}) + GELU -> Linear({settings.hidden}) + GELU; "
+            "per frame: 63 coordinates, their 63 frame-to-frame velocities, the 210 distances between every two "
+            "joints, and the 3 motion values with their velocities "
+            f"-> Linear({settings.embedding}) + GELU -> Linear({settings.hidden}) + GELU; "
             f"LSTM({settings.hidden}); LayerNorm + Linear(26) on the last step; softmax in the graph"
         ),
         "data": [{**source, "samples": samples.get(source["name"])} for source in DATA_SOURCES],
@@ -90,6 +113,7 @@ def write_card(
             "framework": "PyTorch (CPU), exported to ONNX opset 17",
             "onnx_vs_pytorch_max_abs_diff": parity,
             "shipped_model_trained_on": "all three sources; the evaluation models below each left data out",
+            "motion": MOTION_SYNTHESIS,
         },
         "evaluation": {
             "note": (
@@ -102,7 +126,16 @@ def write_card(
                 "2.1.0 were scored; "
                 "photos_unseen_source: trained without any photo, scored at complexity 0; signer2_unseen_source: "
                 "trained without the second signer's rows; asl_ai_held_out_motion: full 32-frame windows from "
-                "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths. "
+                "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths; "
+                "asl_ai_unseen_signer_motion: full 32-frame windows of asl-ai's J, Z, I, D, G and X recordings, "
+                "scored by a model trained without asl-ai (its J and Z synthesized from the other sources only). "
+                "motion_takes_held_out_photos: the held-out photos' I, D and G hands (complexity 0, the last frame "
+                "of each photo) each drawing two synthesized J or Z takes, and their I, D, G and X hands drifting "
+                "(under 0.025 palm sizes per frame, swaying up to 0.1) for 45 frames, two takes each; every take "
+                "played frame by frame through the server's own Recognizer (ONNX model, smoother, transcript) on "
+                "a fresh session, and scored by what it committed: recall (the letter committed), false_commits "
+                "(a starting shape, or the other motion letter, for J and Z takes; J or Z for drifting ones) and "
+                "exact (nothing but the letter). "
                 f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
                 "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
                 "first frame) as 16 identical frames. "

@@ -8,9 +8,10 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from .motion import still_placements
 from .network import LetterLSTM
 from .sources import LETTERS, Poses, Sequences
-from .windows import pad
+from .windows import Window, pad
 
 HELD_POSE_FRAMES = 16
 SEQUENCE_WINDOW = 32
@@ -22,7 +23,8 @@ def score_shots(
 ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
     """Each shot as the server answers it (see :meth:`Poses.shot_windows`), the true labels and the shots' groups."""
     windows, labels = poses.shot_windows(hold)
-    return _probabilities(network, windows), labels, poses.groups[poses.shot_starts()]
+    held = [(window, still_placements(len(window))) for window in windows]
+    return _probabilities(network, held), labels, poses.groups[poses.shot_starts()]
 
 
 @torch.no_grad()
@@ -30,19 +32,22 @@ def score_sequences(
     network: LetterLSTM, sequences: Sequences, stride: int = 8
 ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
     """Every full window of consecutive real frames (J and Z in motion included), its label and its recording."""
-    windows, labels, recordings = [], [], []
-    for recording, (segment, label) in enumerate(zip(sequences.segments, sequences.labels, strict=True)):
+    windows: list[Window] = []
+    labels, recordings = [], []
+    recorded = zip(sequences.segments, sequences.placements, sequences.labels, strict=True)
+    for recording, (segment, places, label) in enumerate(recorded):
         for start in range(0, max(1, len(segment) - SEQUENCE_WINDOW + 1), stride):
-            windows.append(segment[start : start + SEQUENCE_WINDOW])
+            stretch = slice(start, start + SEQUENCE_WINDOW)
+            windows.append((segment[stretch], places[stretch]))
             labels.append(int(label))
             recordings.append(recording)
     return _probabilities(network, windows), np.array(labels, dtype=np.int64), np.array(recordings, dtype=np.int64)
 
 
-def _probabilities(network: LetterLSTM, windows: list[NDArray[np.float32]]) -> NDArray[np.float32]:
-    longest = max(len(w) for w in windows)
+def _probabilities(network: LetterLSTM, windows: list[Window]) -> NDArray[np.float32]:
+    longest = max(len(w) for w, _ in windows)
     batch = pad(windows, [0] * len(windows), longest)
-    scores = network(torch.from_numpy(batch.hands), torch.from_numpy(batch.lengths))
+    scores = network(torch.from_numpy(batch.hands), torch.from_numpy(batch.motion), torch.from_numpy(batch.lengths))
     result: NDArray[np.float32] = torch.softmax(scores, dim=-1).numpy()
     return result
 

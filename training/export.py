@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import torch
-from signify.model import LetterModel
+from signify.model import KEYPOINTS_INPUT, MOTION_INPUT, LetterModel
+from signify.trajectory import MOTION_SIZE
 
 from .network import LetterLSTM, ProbabilityModel
+from .sources import LETTERS
 
 OPSET = 17
 PARITY_TOLERANCE = 1e-4
 
 
 def export_onnx(network: LetterLSTM, path: Path) -> None:
-    """Write ``[batch, time, 21, 3] -> [batch, 26]`` probabilities with dynamic batch and time axes."""
+    """Write ``keypoints [batch, time, 21, 3]`` and ``motion [batch, time, 3]`` -> ``[batch, 26]`` probabilities,
+    batch and time axes dynamic."""
     model = ProbabilityModel(network).eval()
-    example = torch.zeros(1, 8, 21, 3)
+    example = (torch.zeros(1, 8, 21, 3), torch.zeros(1, 8, MOTION_SIZE))
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
         model,
-        (example,),
+        example,
         str(path),
-        input_names=["keypoints"],
+        input_names=[KEYPOINTS_INPUT, MOTION_INPUT],
         output_names=["probabilities"],
-        dynamic_axes={"keypoints": {0: "batch", 1: "time"}, "probabilities": {0: "batch"}},
+        dynamic_axes={KEYPOINTS_INPUT: {0: "batch", 1: "time"}, MOTION_INPUT: {0: "batch", 1: "time"},
+                      "probabilities": {0: "batch"}},
         opset_version=OPSET,
         dynamo=False,
     )
+
+
+def export_for_evaluation(network: LetterLSTM, directory: Path) -> Path:
+    """Export ``network`` into ``directory`` with a minimal card, so that the server's own code can load it."""
+    path = directory / "model.onnx"
+    export_onnx(network, path)
+    card = {"name": "evaluation", "version": "0", "labels": list(LETTERS)}
+    path.with_suffix(".json").write_text(json.dumps(card), encoding="utf-8")
+    return path
 
 
 @torch.no_grad()
@@ -40,8 +54,9 @@ def check_parity(network: LetterLSTM, path: Path, seed: int = 0) -> float:
     worst = 0.0
     for frames in (1, 2, 5, 16, 32, 40):
         window = rng.normal(0, 0.5, size=(frames, 21, 3)).astype(np.float32)
-        expected = model(torch.from_numpy(window[None]))[0].numpy()
-        worst = max(worst, float(np.abs(served.predict(window).probabilities - expected).max()))
+        motion = rng.normal(0, 1.0, size=(frames, MOTION_SIZE)).astype(np.float32)
+        expected = model(torch.from_numpy(window[None]), torch.from_numpy(motion[None]))[0].numpy()
+        worst = max(worst, float(np.abs(served.predict(window, motion).probabilities - expected).max()))
     if worst > PARITY_TOLERANCE:
         raise RuntimeError(f"ONNX and PyTorch disagree by {worst:.2e}")
     return worst

@@ -45,9 +45,9 @@ def fit(sequences: list[Sequences], poses: list[Poses], settings: FitSettings, l
         data = sample_windows(sequences, poses, settings.windows_per_epoch, settings.max_frames, rng,
                               sequence_share=settings.sequence_share)
         network.train()
-        for hands, lengths, labels in _batches(data, settings.batch_size, rng):
+        for hands, motion, lengths, labels in _batches(data, settings.batch_size, rng):
             optimizer.zero_grad()
-            loss = loss_fn(network(hands, lengths), labels)
+            loss = loss_fn(network(hands, motion, lengths), labels)
             loss.backward()
             nn.utils.clip_grad_norm_(network.parameters(), 1.0)
             optimizer.step()
@@ -60,7 +60,7 @@ def fit(sequences: list[Sequences], poses: list[Poses], settings: FitSettings, l
 
 def _batches(
     data: WindowSet, size: int, rng: np.random.Generator
-) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
     # Windows of similar length share a batch, cut to its longest window:
     # most of an LSTM's cost is time steps, and padding is wasted work.
     order = rng.permutation(len(data.labels))
@@ -72,6 +72,7 @@ def _batches(
         longest = int(data.lengths[index].max())
         batches.append((
             torch.from_numpy(data.hands[index, :longest]),
+            torch.from_numpy(data.motion[index, :longest]),
             torch.from_numpy(data.lengths[index]),
             torch.from_numpy(data.labels[index]),
         ))

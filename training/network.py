@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import torch
 from signify.normalization import NUM_LANDMARKS
+from signify.trajectory import MOTION_SIZE
 from torch import nn
 
 COORDINATES = NUM_LANDMARKS * 3
 JOINT_PAIRS = NUM_LANDMARKS * (NUM_LANDMARKS - 1) // 2  # 210 distances between joints
-FRAME_FEATURES = 2 * COORDINATES + JOINT_PAIRS
+FRAME_FEATURES = 2 * COORDINATES + JOINT_PAIRS + 2 * MOTION_SIZE
 
 
 class LetterLSTM(nn.Module):
-    """``[batch, time, 21, 3]`` normalized hands -> ``[batch, 26]`` scores for the last frame.
+    """``[batch, time, 21, 3]`` normalized hands and their ``[batch, time, 3]`` motion -> ``[batch, 26]`` scores.
 
     Per frame the network reads the 63 coordinates, their frame-to-frame
-    velocities (J and Z are motion) and the 210 distances between every two
-    joints. The distances do not change when a hand is turned or mirrored,
-    which is what lets letters learned from a few signers carry over to
+    velocities, the 210 distances between every two joints, and the wrist's
+    path (:func:`signify.trajectory.window_motion`) with its velocity: J
+    and Z are motion, and most of a Z is the hand travelling. The distances
+    do not change when a hand is turned or mirrored, which is what lets letters learned from a few signers carry over to
     people held at other angles and with other handedness labels: on
     held-out photos they were worth about 3.5 points of top-1 accuracy.
     Every feature is computed inside the graph, so the exported ONNX model
@@ -43,24 +45,23 @@ class LetterLSTM(nn.Module):
         self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.head = nn.Sequential(nn.LayerNorm(hidden), nn.Dropout(dropout), nn.Linear(hidden, classes))
 
-    def frame_features(self, hands: torch.Tensor) -> torch.Tensor:
-        """``[batch, time, 21, 3]`` -> ``[batch, time, FRAME_FEATURES]``."""
+    def frame_features(self, hands: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """``[batch, time, 21, 3]`` and ``[batch, time, 3]`` -> ``[batch, time, FRAME_FEATURES]``."""
         frames = hands.flatten(2)
-        velocity = torch.cat([torch.zeros_like(frames[:, :1]), frames[:, 1:] - frames[:, :-1]], dim=1)
         offsets = hands[:, :, self.first_joint] - hands[:, :, self.second_joint]
         # The epsilon keeps the gradient finite where two joints coincide (zero-padded frames).
         distances = torch.sqrt((offsets * offsets).sum(dim=-1) + 1e-9)
-        return torch.cat([frames, velocity, distances], dim=-1)
+        return torch.cat([frames, _velocity(frames), distances, motion, _velocity(motion)], dim=-1)
 
-    def sequence_scores(self, hands: torch.Tensor) -> torch.Tensor:
+    def sequence_scores(self, hands: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """Scores after every frame: ``[batch, time, classes]``."""
-        hidden, _ = self.lstm(self.embed(self.frame_features(hands)))
+        hidden, _ = self.lstm(self.embed(self.frame_features(hands, motion)))
         scores: torch.Tensor = self.head(hidden)
         return scores
 
-    def forward(self, hands: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, hands: torch.Tensor, motion: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Scores at each window's last real frame (the final frame when ``lengths`` is None)."""
-        scores = self.sequence_scores(hands)
+        scores = self.sequence_scores(hands, motion)
         if lengths is None:
             return scores[:, -1]
         return scores[torch.arange(scores.shape[0]), lengths - 1]
@@ -73,6 +74,11 @@ class ProbabilityModel(nn.Module):
         super().__init__()
         self.network = network
 
-    def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
-        """``[batch, time, 21, 3]`` -> probabilities ``[batch, 26]``."""
-        return torch.softmax(self.network(keypoints), dim=-1)
+    def forward(self, keypoints: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """``[batch, time, 21, 3]`` and ``[batch, time, 3]`` -> probabilities ``[batch, 26]``."""
+        return torch.softmax(self.network(keypoints, motion), dim=-1)
+
+
+def _velocity(frames: torch.Tensor) -> torch.Tensor:
+    """Frame-to-frame differences of ``[batch, time, features]``, zero at the first frame."""
+    return torch.cat([torch.zeros_like(frames[:, :1]), frames[:, 1:] - frames[:, :-1]], dim=1)

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from signify.hands import HandSettings, HandTracker
 from signify.images import ImageError, decode_image
 from signify.normalization import NUM_LANDMARKS, normalize_hand
+from signify.trajectory import hand_placement
 from tqdm import tqdm
 
 from .augment import reshoot
@@ -51,10 +52,20 @@ ASL_AI_ASPECT = 4 / 3
 
 @dataclass(frozen=True)
 class Sequences:
-    """Consecutive frames of one signer: ``segments[i]`` is one letter's recording, (frames, 21, 3)."""
+    """Consecutive frames of one signer: ``segments[i]`` is one letter's recording, (frames, 21, 3).
+
+    ``placements[i]`` is where the hand was in each of those frames
+    (:func:`signify.trajectory.hand_placement`), which J and Z need.
+    """
 
     segments: list[NDArray[np.float32]]
     labels: NDArray[np.int64]
+    placements: list[NDArray[np.float32]]
+
+    def of_letters(self, letters: NDArray[np.int64] | tuple[int, ...]) -> Sequences:
+        """Only the recordings of the given letters."""
+        keep = [i for i, label in enumerate(self.labels) if label in letters]
+        return Sequences([self.segments[i] for i in keep], self.labels[keep], [self.placements[i] for i in keep])
 
 
 @dataclass(frozen=True)
@@ -95,11 +106,12 @@ def load_asl_ai(data: Path) -> Sequences:
     """asl-ai/landmarks.npz: about 400 consecutive webcam frames per letter, split where ``frame`` restarts."""
     archive = np.load(data / "asl-ai" / "landmarks.npz")
     hands = normalize_hand(archive["landmarks"], handedness="Right", aspect=ASL_AI_ASPECT)
+    placements = hand_placement(archive["landmarks"], handedness="Right", aspect=ASL_AI_ASPECT)
     labels, frames = archive["labels"], archive["frame"]
     starts = [0, *np.flatnonzero((np.diff(frames) != 1) | (labels[1:] != labels[:-1])) + 1, len(frames)]
-    segments = [hands[a:b] for a, b in itertools.pairwise(starts)]
+    bounds = list(itertools.pairwise(starts))
     segment_labels = np.array([LETTER_INDEX[str(labels[a])] for a in starts[:-1]], dtype=np.int64)
-    return Sequences(segments, segment_labels)
+    return Sequences([hands[a:b] for a, b in bounds], segment_labels, [placements[a:b] for a, b in bounds])
 
 
 def load_landmark_rows(data: Path, aspect: float = 4 / 3) -> Poses:

@@ -1,10 +1,14 @@
-"""Turning sources into model inputs: windows of 1 to ``max_frames`` normalized hands.
+"""Turning sources into model inputs: windows of 1 to ``max_frames`` normalized hands and their motion.
 
 The server asks the model about whatever its ring buffer holds, which
 right after a hand appears is one frame, then two, and so on up to the
 buffer size. Training windows therefore have random lengths. Photos and
 landmark rows are single poses: their windows repeat the pose with a
-little per-frame noise, like a held letter in front of a camera.
+little per-frame noise, like a held letter in front of a camera, held
+still, drifting or making one straight move (:mod:`training.motion`). J
+and Z come from recordings and, more often, from every source's starting
+handshapes moved along J and Z paths. Each window's motion input is
+computed by the server's own :func:`signify.trajectory.window_motion`.
 """
 
 from __future__ import annotations
@@ -14,19 +18,45 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from signify.trajectory import MOTION_SIZE, window_motion
 
 from .augment import augment_windows, random_speed, time_warp
-from .sources import Poses, Sequences
+from .motion import (
+    STARTING_SHAPES,
+    TRAINING_DRIFT,
+    Z,
+    drift_placements,
+    held_placements,
+    motion_clip,
+    motion_window,
+    recorded_paths,
+    straight_move_placements,
+    sway_hands,
+)
+from .sources import LETTER_INDEX, Poses, Sequences
 
 HELD_POSE_NOISE = 0.01
 AUGMENT_CHUNK = 256
+# Of the J and Z windows, this share is synthesized from every source's starting shapes;
+# the rest are what the other windows are (asl-ai's recordings, held photos).
+SYNTHESIZED_MOTION_SHARE = 0.6
+# How held poses move: still, drifting (with a little sway), or one straight move. The shapes
+# a J or a Z starts from, and X, move more often: they are what a motion must not be read into.
+HELD_STILL, HELD_DRIFTING = 0.5, 0.35
+MOTION_LOOKALIKES = frozenset({*(s for shapes in STARTING_SHAPES.values() for s in shapes), LETTER_INDEX["X"]})
+LOOKALIKE_STILL, LOOKALIKE_DRIFTING = 0.3, 0.45
+RECORDED_PATH_FRAMES = 30
+
+Window = tuple[NDArray[np.float32], NDArray[np.float32]]  # hands (time, 21, 3) and placements (time, 3)
 
 
 @dataclass(frozen=True)
 class WindowSet:
-    """Padded windows ready for a batch: ``hands`` (n, max_frames, 21, 3), true lengths and labels."""
+    """Padded windows ready for a batch: ``hands`` (n, max_frames, 21, 3), ``motion`` (n, max_frames, 3),
+    true lengths and labels."""
 
     hands: NDArray[np.float32]
+    motion: NDArray[np.float32]
     lengths: NDArray[np.int64]
     labels: NDArray[np.int64]
 
@@ -42,31 +72,39 @@ def pose_window(pose: NDArray[np.float32], length: int, rng: np.random.Generator
     return pose[None] + noise
 
 
-def sequence_window(segment: NDArray[np.float32], length: int, rng: np.random.Generator) -> NDArray[np.float32]:
-    """A stretch of consecutive frames from a recording, replayed at a random speed."""
+def sequence_window(
+    segment: NDArray[np.float32], placements: NDArray[np.float32], length: int, rng: np.random.Generator
+) -> Window:
+    """A stretch of consecutive frames from a recording, with where the hand was, replayed at a random speed."""
     rate = random_speed(rng)
     span = min(len(segment), int(np.ceil((length - 1) * rate)) + 1)  # recorded frames the window covers
     start = int(rng.integers(0, len(segment) - span + 1))
-    return time_warp(segment[start : start + span], rate)[:length]
+    stretch = slice(start, start + span)
+    return time_warp(segment[stretch], rate)[:length], time_warp(placements[stretch], rate)[:length]
 
 
-def pad(windows: list[NDArray[np.float32]], labels: list[int], max_frames: int) -> WindowSet:
-    """Stack windows of different lengths, zero-padded at the end."""
+def pad(windows: list[Window], labels: list[int], max_frames: int) -> WindowSet:
+    """Stack windows of different lengths, zero-padded at the end; each window's motion from its own placements."""
     hands = np.zeros((len(windows), max_frames, 21, 3), dtype=np.float32)
-    for i, window in enumerate(windows):
+    motion = np.zeros((len(windows), max_frames, MOTION_SIZE), dtype=np.float32)
+    for i, (window, placements) in enumerate(windows):
         hands[i, : len(window)] = window
-    lengths = np.array([len(w) for w in windows], dtype=np.int64)
-    return WindowSet(hands, lengths, np.array(labels, dtype=np.int64))
+        motion[i, : len(window)] = window_motion(placements)
+    lengths = np.array([len(w) for w, _ in windows], dtype=np.int64)
+    return WindowSet(hands, motion, lengths, np.array(labels, dtype=np.int64))
 
 
 class LetterCatalog:
     """Every source's material grouped by letter, looked up once instead of once per window."""
 
     def __init__(self, sequences: list[Sequences], poses: list[Poses]) -> None:
-        self.recordings: dict[int, list[NDArray[np.float32]]] = defaultdict(list)
+        self.recordings: dict[int, list[tuple[NDArray[np.float32], NDArray[np.float32]]]] = defaultdict(list)
+        self.z_paths: list[NDArray[np.float32]] = []  # real Z paths, to be drawn by other hands
         for recorded in sequences:
-            for segment, label in zip(recorded.segments, recorded.labels, strict=True):
-                self.recordings[int(label)].append(segment)
+            for segment, label, places in zip(recorded.segments, recorded.labels, recorded.placements, strict=True):
+                self.recordings[int(label)].append((segment, places))
+                if label == Z:
+                    self.z_paths.extend(recorded_paths(places, RECORDED_PATH_FRAMES))
         # One entry per source that has the letter: a source is drawn first, then one of its poses.
         self.poses: dict[int, list[NDArray[np.float32]]] = defaultdict(list)
         for posed in poses:
@@ -83,20 +121,51 @@ class LetterCatalog:
         """Whether any source has poses."""
         return bool(self.poses)
 
-    def recording(self, label: int, length: int, rng: np.random.Generator) -> NDArray[np.float32] | None:
+    def recording(self, label: int, length: int, rng: np.random.Generator) -> Window | None:
         """A window of ``length`` frames cut from a recording of the letter, if any source has one."""
         segments = self.recordings.get(label)
         if not segments:
             return None
-        return sequence_window(segments[int(rng.integers(0, len(segments)))], length, rng)
+        segment, places = segments[int(rng.integers(0, len(segments)))]
+        return sequence_window(segment, places, length, rng)
 
-    def held_pose(self, label: int, length: int, rng: np.random.Generator) -> NDArray[np.float32] | None:
-        """A window of one pose of the letter held for ``length`` frames, if any source has one."""
+    def held_pose(self, label: int, length: int, rng: np.random.Generator) -> Window | None:
+        """A window of one pose of the letter held for ``length`` frames, if any source has one.
+
+        Half of them are held still; the rest drift and sway, or make one
+        straight move, and are still that letter.
+        """
+        pose = self._pose(label, rng)
+        if pose is None:
+            return None
+        hands = pose_window(pose, length, rng)
+        still, drifting = (LOOKALIKE_STILL, LOOKALIKE_DRIFTING) if label in MOTION_LOOKALIKES else (
+            HELD_STILL, HELD_DRIFTING)
+        how = rng.random()
+        if how < still:
+            return hands, held_placements(length, rng)
+        if how < still + drifting:
+            return sway_hands(hands, rng), drift_placements(length, rng, TRAINING_DRIFT)
+        return hands, straight_move_placements(length, rng)
+
+    def synthesized_motion(self, label: int, max_frames: int, rng: np.random.Generator) -> Window | None:
+        """A J or Z window made from a source's starting handshape, if any source has one."""
+        shapes = [shape for shape in STARTING_SHAPES[label] if shape in self.poses]
+        if not shapes:
+            return None
+        pose = self._pose(shapes[int(rng.integers(0, len(shapes)))], rng)
+        assert pose is not None
+        clip = motion_clip(label, pose, rng, self.z_paths)
+        hands, places = motion_window(clip, rng, max_frames)
+        noise = rng.standard_normal(hands.shape, dtype=np.float32) * np.float32(HELD_POSE_NOISE)
+        return hands + noise, places
+
+    def _pose(self, label: int, rng: np.random.Generator) -> NDArray[np.float32] | None:
         sources = self.poses.get(label)
         if not sources:
             return None
         hands = sources[int(rng.integers(0, len(sources)))]
-        return pose_window(hands[int(rng.integers(0, len(hands)))], length, rng)
+        return hands[int(rng.integers(0, len(hands)))]
 
 
 def sample_windows(
@@ -107,17 +176,23 @@ def sample_windows(
     rng: np.random.Generator,
     *,
     sequence_share: float,
+    synthesized_motion_share: float = SYNTHESIZED_MOTION_SHARE,
     augment: bool = True,
 ) -> WindowSet:
-    """``count`` windows, ``sequence_share`` of them from sequences and the rest from poses, classes balanced."""
+    """``count`` windows, classes balanced: of J and Z, ``synthesized_motion_share`` synthesized; of the
+    rest, ``sequence_share`` from sequences and the others from poses."""
     catalog = LetterCatalog(sequences, poses)
-    windows: list[NDArray[np.float32]] = []
+    windows: list[Window] = []
     labels: list[int] = []
     for _ in range(count):
         label = int(rng.integers(0, 26))
+        window = None
+        if label in STARTING_SHAPES and rng.random() < synthesized_motion_share:
+            window = catalog.synthesized_motion(label, max_frames, rng)
         use_sequence = catalog.has_recordings and (not catalog.has_poses or rng.random() < sequence_share)
         length = random_length(rng, max_frames)
-        window = catalog.recording(label, length, rng) if use_sequence else None
+        if window is None and use_sequence:
+            window = catalog.recording(label, length, rng)
         if window is None:
             window = catalog.held_pose(label, length, rng)
         if window is not None:

@@ -18,6 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .normalization import NUM_LANDMARKS
+from .trajectory import MOTION_SIZE
+
+# The model's two inputs, by name: the normalized hands and the wrist's path (signify.trajectory).
+KEYPOINTS_INPUT = "keypoints"
+MOTION_INPUT = "motion"
 
 
 class ModelError(RuntimeError):
@@ -61,7 +66,7 @@ class LetterScores:
 
 
 class LetterModel:
-    """An onnxruntime session over normalized keypoint windows ``(time, 21, 3)``."""
+    """An onnxruntime session over windows of normalized hands ``(time, 21, 3)`` and their motion ``(time, 3)``."""
 
     def __init__(self, path: Path) -> None:
         import onnxruntime as ort
@@ -78,14 +83,19 @@ class LetterModel:
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own non-standard exception types
             raise ModelError(f"model file {path} cannot be loaded: {exc}") from None
-        self._input = self._session.get_inputs()[0]
+        self._inputs = {node.name: node for node in self._session.get_inputs()}
         self._output = self._session.get_outputs()[0]
         self._check_shapes()
 
     @property
     def input_shape(self) -> list[Any]:
-        """The model's declared input shape, symbolic axes as names."""
-        return list(self._input.shape)
+        """The declared shape of the keypoints input, symbolic axes as names."""
+        return list(self._inputs[KEYPOINTS_INPUT].shape)
+
+    @property
+    def motion_shape(self) -> list[Any]:
+        """The declared shape of the motion input."""
+        return list(self._inputs[MOTION_INPUT].shape)
 
     @property
     def output_shape(self) -> list[Any]:
@@ -93,17 +103,30 @@ class LetterModel:
         return list(self._output.shape)
 
     def _check_shapes(self) -> None:
+        if set(self._inputs) != {KEYPOINTS_INPUT, MOTION_INPUT}:
+            expected = f"{KEYPOINTS_INPUT!r} and {MOTION_INPUT!r}"
+            raise ModelError(f"model inputs must be {expected}, got {sorted(self._inputs)}")
         shape = self.input_shape
         if len(shape) != 4 or shape[2:] != [NUM_LANDMARKS, 3]:
             raise ModelError(f"model input must be [batch, time, {NUM_LANDMARKS}, 3], got {shape}")
+        if len(self.motion_shape) != 3 or self.motion_shape[2] != MOTION_SIZE:
+            raise ModelError(f"model motion input must be [batch, time, {MOTION_SIZE}], got {self.motion_shape}")
         classes = self.output_shape[-1]
         if classes != len(self.card.labels):
             raise ModelError(f"model has {classes} outputs but its card lists {len(self.card.labels)} labels")
 
-    def predict(self, window: NDArray[np.float32]) -> LetterScores:
-        """Score one window of normalized keypoints, shape ``(time, 21, 3)``."""
-        batch = np.ascontiguousarray(window[None], dtype=np.float32)
-        (scores,) = self._session.run([self._output.name], {self._input.name: batch})
+    def predict(self, window: NDArray[np.float32], motion: NDArray[np.float32] | None = None) -> LetterScores:
+        """Score one window: normalized hands ``(time, 21, 3)`` and the wrist's path ``(time, 3)``.
+
+        Without ``motion`` the hand is taken as held still: its path is all zeros.
+        """
+        if motion is None:
+            motion = np.zeros((len(window), MOTION_SIZE), dtype=np.float32)
+        feeds = {
+            KEYPOINTS_INPUT: np.ascontiguousarray(window[None], dtype=np.float32),
+            MOTION_INPUT: np.ascontiguousarray(motion[None], dtype=np.float32),
+        }
+        (scores,) = self._session.run([self._output.name], feeds)
         row = np.asarray(scores[0], dtype=np.float32)
         if not self.card.outputs_probabilities:
             row = np.exp(row - row.max())
@@ -115,5 +138,6 @@ class LetterModel:
         started = time.perf_counter()
         rng = np.random.default_rng(0)
         for frames in range(1, max_frames + 1):
-            self.predict(rng.normal(size=(frames, NUM_LANDMARKS, 3)).astype(np.float32))
+            hands = rng.normal(size=(frames, NUM_LANDMARKS, 3)).astype(np.float32)
+            self.predict(hands, rng.normal(size=(frames, MOTION_SIZE)).astype(np.float32))
         return time.perf_counter() - started

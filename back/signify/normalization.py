@@ -42,24 +42,35 @@ def normalize_hand(
     distance equal to one. A degenerate hand (all points on the wrist)
     comes back as zeros rather than as infinities.
     """
-    points = np.array(landmarks, dtype=np.float32, copy=True)
-    if points.shape[-2:] != (NUM_LANDMARKS, 3):
-        raise ValueError(f"expected (..., {NUM_LANDMARKS}, 3) landmarks, got {points.shape}")
-    if not aspect > 0:
-        raise ValueError(f"aspect must be positive, got {aspect}")
-
-    points[..., 0] *= aspect
-    points[..., 2] *= aspect
+    points = in_image_heights(landmarks, aspect)
+    size = palm_size(points)
     points -= points[..., WRIST : WRIST + 1, :]
-
-    knuckles = points[..., PALM_KNUCKLES, :]
-    palm_size = np.linalg.norm(knuckles, axis=-1).mean(axis=-1)
-    safe_size = np.where(palm_size > MIN_PALM_SIZE, palm_size, np.inf)
+    safe_size = np.where(size > MIN_PALM_SIZE, size, np.inf)
     points /= safe_size[..., None, None]
 
     if is_mirrored(handedness):
         points[..., 0] *= -1.0
     return points
+
+
+def in_image_heights(landmarks: ArrayLike, aspect: float) -> NDArray[np.float32]:
+    """A float32 copy of raw landmarks ``(..., 21, 3)`` with x and z multiplied by ``aspect``: all three axes
+    in units of image height. Raises ValueError for another shape or an aspect that is not positive."""
+    points = np.array(landmarks, dtype=np.float32, copy=True)
+    if points.shape[-2:] != (NUM_LANDMARKS, 3):
+        raise ValueError(f"expected (..., {NUM_LANDMARKS}, 3) landmarks, got {points.shape}")
+    if not aspect > 0:
+        raise ValueError(f"aspect must be positive, got {aspect}")
+    points[..., 0] *= aspect
+    points[..., 2] *= aspect
+    return points
+
+
+def palm_size(points: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The mean wrist-to-knuckle distance of hands ``(..., 21, 3)``: the unit of a normalized hand."""
+    size: NDArray[np.float32] = np.linalg.norm(
+        points[..., PALM_KNUCKLES, :] - points[..., WRIST : WRIST + 1, :], axis=-1).mean(axis=-1)
+    return size
 
 
 def is_mirrored(handedness: str | None) -> bool:

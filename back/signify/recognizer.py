@@ -20,11 +20,17 @@ from .images import decode_image
 from .model import LetterModel, LetterScores
 from .normalization import normalize_hand
 from .ring_buffer import KeypointBuffer
-from .smoothing import SlidingWindowSmoother, Transcript
+from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
+from .trajectory import PLACEMENT_SIZE, hand_placement, hand_speed, window_motion
 
 # MediaPipe misses a hand now and then for a frame; only a longer absence
 # means the signer started over, so only then is the motion history dropped.
-HAND_LOST_FRAMES = 3
+HAND_LOST_FRAMES = HAND_AWAY_FRAMES
+# Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
+# moving, and a letter that could start a J or a Z waits: the slowest J and Z
+# move about twice as fast, while a hand that drifts as it holds a letter, and
+# MediaPipe's jitter on a small hand held still, stay below it.
+MOVING_SPEED = 0.05
 TOP_K = 3
 WARM_UP_SIDE = 64
 
@@ -73,6 +79,7 @@ class Recognizer:
         self._settings = settings
         self._tracker: HandTracker | None = None
         self._buffer = KeypointBuffer(settings.buffer_size)
+        self._placements = KeypointBuffer(settings.buffer_size, (PLACEMENT_SIZE,))
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
@@ -101,6 +108,7 @@ class Recognizer:
     def reset(self) -> None:
         """Forget the motion history, the smoothing window and the transcript."""
         self._buffer.clear()
+        self._placements.clear()
         self._smoother.clear()
         self._transcript.clear()
         self._missing = 0
@@ -121,10 +129,12 @@ class Recognizer:
         started = time.perf_counter()
         self._missing = 0
         self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
-        scores = self._model.predict(self._buffer.window())
+        self._placements.append(hand_placement(landmarks, handedness=handedness, aspect=aspect))
+        hands, placements = self._buffer.window(), self._placements.window()
+        scores = self._model.predict(hands, window_motion(placements))
         letter = scores.top(1)[0][0]
         stable = self._smoother.push(letter)
-        self._transcript.update(stable, hand=True)
+        self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
         timing["model"] = _ms(time.perf_counter() - started)
         return Recognition(landmarks, scores, stable, self._transcript.text, timing)
 
@@ -132,6 +142,7 @@ class Recognizer:
         self._missing += 1
         if self._missing >= HAND_LOST_FRAMES:
             self._buffer.clear()
+            self._placements.clear()
         stable = self._smoother.push(None)
         self._transcript.update(stable, hand=False)
         timing["model"] = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Mapping
 
 
 class SlidingWindowSmoother:
@@ -33,45 +34,113 @@ class SlidingWindowSmoother:
         self._window.clear()
 
 
+# The two letters that are movements, each with the held handshapes it starts from and ends in:
+# J is an I whose pinky draws a hook, Z an index finger drawing a Z, which the
+# model reads as D, G or X until enough of the motion is in its window.
+MOTION_LETTERS: Mapping[str, frozenset[str]] = {"J": frozenset("I"), "Z": frozenset("DGX")}
+_NEVER = 1 << 30  # frames since an event that has not happened
+# MediaPipe misses a moving hand for a frame or two now and then; only a longer
+# absence means the hand left, which counts as a change of hand.
+HAND_AWAY_FRAMES = 3
+
+
 class Transcript:
     """Commits stable letters into text, and a space between words.
 
-    A letter is committed once it has been stable for ``commit_after``
-    consecutive frames. It is committed once per run: to spell a double
-    letter the hand must change or leave in between, which is how people
-    fingerspell "LL". A hand absent for ``word_gap`` frames ends a word.
+    Held letters: a letter is committed once it has been stable, with the
+    hand still, for ``commit_after`` consecutive frames, and once per run:
+    to spell a double letter the hand must change or leave in between,
+    which is how people fingerspell "LL". A hand absent for ``word_gap``
+    frames ends a word.
+
+    Motion letters (``motion_letters``: J and Z) are told apart from the
+    handshapes they start from by waiting for the motion to resolve:
+
+    - a starting shape (I before J; D, G, X before Z) needs twice the hold,
+      and is never committed while the hand moves: a J starts as an I, and
+      the I must not be written before the hook shows;
+    - a motion letter is committed once it has been stable for half the
+      hold, and only if the hand moved within the last three holds: a hand
+      that holds an X still is not drawing a Z, whatever one frame looked like;
+    - one motion commits one letter: after a motion letter, another one
+      (a double, or the other motion letter read into the same movement)
+      needs a pause (the shape the motion ended in, held still for the hold)
+      or a change of hand in between, like held doubles;
+    - the shape a motion ends in is its tail, not a letter: it needs three
+      times the hold to count as a letter of its own.
     """
 
-    def __init__(self, commit_after: int, word_gap: int, max_length: int = 500) -> None:
+    def __init__(
+        self,
+        commit_after: int,
+        word_gap: int,
+        max_length: int = 500,
+        motion_letters: Mapping[str, frozenset[str]] = MOTION_LETTERS,
+    ) -> None:
         if commit_after < 1 or word_gap < 1:
             raise ValueError("commit_after and word_gap must be at least 1")
         self._commit_after = commit_after
         self._word_gap = word_gap
         self._max_length = max_length
+        self._motion_letters = dict(motion_letters)
+        self._starting_shapes = frozenset().union(*self._motion_letters.values())
         self._text: list[str] = []
         self._current: str | None = None
-        self._run = 0
+        self._run = 0  # frames the current stable letter has lasted
+        self._still = 0  # of those, the last consecutive ones with the hand still
         self._committed = False
         self._absent = 0
+        self._last_motion: str | None = None  # the motion letter committed last, until the hand changes
+        self._paused = False  # whether the hand paused since that motion, so that it may count again
+        self._since_moving = _NEVER  # frames since the hand last moved
 
     @property
     def text(self) -> str:
         """Everything committed since the last reset."""
         return "".join(self._text)
 
-    def update(self, stable: str | None, hand: bool) -> str | None:
-        """Feed one frame's stable letter; return the letter committed now, if any."""
+    def update(self, stable: str | None, hand: bool, moving: bool = False) -> str | None:
+        """Feed one frame's stable letter and whether the hand moves; return the letter committed now, if any."""
         self._track_word_gap(hand)
+        self._since_moving = 0 if hand and moving else self._since_moving + 1
+        if self._absent >= HAND_AWAY_FRAMES:
+            self._last_motion = None  # a hand that leaves and comes back is a change of hand
         if stable != self._current:
-            self._current, self._run, self._committed = stable, 0, False
+            self._current, self._run, self._still, self._committed = stable, 0, 0, False
         if stable is None or self._committed:
             return None
         self._run += 1
-        if self._run < self._commit_after:
+        self._still = 0 if moving else self._still + 1
+        if stable in self._motion_letters:
+            return self._update_motion(stable)
+        return self._update_held(stable)
+
+    def _update_motion(self, letter: str) -> str | None:
+        if self._run < max(1, self._commit_after // 2) or self._since_moving >= 3 * self._commit_after:
             return None
+        if self._last_motion is not None and not self._paused:
+            return None  # the same movement going on, or another one without a pause
+        self._last_motion, self._paused = letter, False
+        return self._commit(letter)
+
+    def _update_held(self, letter: str) -> str | None:
+        if self._last_motion is not None and letter in self._motion_letters[self._last_motion]:
+            if self._still >= self._commit_after:
+                self._paused = True
+            hold = 3 * self._commit_after
+        else:
+            if self._still >= self._commit_after // 2:
+                self._last_motion = None  # another handshape, held: the hand changed
+            hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
+        if self._still < hold:
+            return None
+        self._last_motion = None
+        return self._commit(letter)
+
+    def _commit(self, letter: str) -> str:
         self._committed = True
-        self._append(stable)
-        return stable
+        self._append(letter)
+        return letter
 
     def _track_word_gap(self, hand: bool) -> None:
         self._absent = 0 if hand else self._absent + 1
@@ -86,4 +155,5 @@ class Transcript:
     def clear(self) -> None:
         """Forget the text and any letter in progress."""
         self._text.clear()
-        self._current, self._run, self._committed, self._absent = None, 0, False, 0
+        self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
+        self._last_motion, self._paused, self._since_moving = None, False, _NEVER

@@ -19,11 +19,13 @@ import cv2
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bench.process import free_port
-from testkit.hand_drawing import moving_hand_frames
+from testkit.hand_drawing import blank_frame, moving_hand_frames
+from testkit.motion_clips import Framing, j_clip, z_clip
 from testkit.video import write_y4m
 from tests.server_process import ServerProcess
 
@@ -41,6 +43,9 @@ TOKEN = "browser-test-token"
 OpenPage = Callable[..., Page]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 WAIT_MS = 30_000  # generous: CI machines have two cores, and MediaPipe warms up per session
+# Pixels in the 640x480 camera picture; the page sends it at 320x240, where testkit's drawn folded
+# fingers need about this much to be found in nearly every frame.
+MOTION_HAND_LENGTH = 260.0
 
 # Everything the tests look at, read in one go so that it is one consistent moment.
 PAGE_STATE = """() => {
@@ -75,6 +80,17 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("camera") / "hand.y4m"
     write_y4m(path, moving_hand_frames(60))
     return path
+
+
+@pytest.fixture(scope="module")
+def motion_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A J and a Z, each followed by a second without a hand, so that every loop of the fake camera is a new word."""
+    folder = tmp_path_factory.mktemp("motion")
+    files = {}
+    for letter, clip in (("J", j_clip), ("Z", z_clip)):
+        files[letter] = folder / f"{letter}.y4m"
+        write_y4m(files[letter], [*clip(Framing(size=MOTION_HAND_LENGTH, seed=3)), *[blank_frame(3)] * 30])
+    return files
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +228,27 @@ def test_a_denied_camera_is_explained_and_nothing_is_sent(
         assert "denied" in shown["notice"]
         assert shown["state"] == "idle"  # no seat taken on the server for a page with nothing to send
         assert page.locator("#notice-action").inner_text() == "Try again"
+    finally:
+        browser.close()
+
+
+@pytest.mark.parametrize(("letter", "never"), [("J", "IZ"), ("Z", "DGXJ")])
+def test_a_motion_letter_signed_to_the_camera_is_spelled_without_the_shape_it_starts_from(
+    server: ServerProcess, playwright: Playwright, open_page: OpenPage, motion_files: dict[str, Path],
+    letter: str, never: str,
+) -> None:
+    camera = f"--use-file-for-fake-video-capture={motion_files[letter]}"
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                         args=[*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", camera])
+    try:
+        page = open_page(f"http://127.0.0.1:{server.port}/", on=browser)
+        # Two loops of the clip: each one a word of its own, the letter and nothing it starts from.
+        try:
+            shown = wait_for(page, f"s.transcript.split('{letter}').length > 2")
+        except PlaywrightTimeoutError:
+            pytest.fail(f"{letter} not spelled twice: {state(page)}")
+        assert not set(shown["transcript"]) & set(never), shown["transcript"]
+        assert set(shown["transcript"]) <= {letter, " "}, shown["transcript"]
     finally:
         browser.close()
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from signify.model import LetterModel
 from signify.normalization import normalize_hand
 from signify.protocol import LANDMARK_LIMIT, KeypointsMessage, ProtocolError, parse_message
+from signify.trajectory import hand_placement, window_motion
 
 from tests.conftest import loopback_settings
 
@@ -70,7 +71,8 @@ def test_any_accepted_keypoints_give_finite_probabilities(
     model: LetterModel, frames: list[list[tuple[float, float, float]]], handedness: str, aspect: float
 ) -> None:
     window = normalize_hand(np.array(frames, dtype=np.float32), handedness=handedness, aspect=aspect)
-    assert np.all(np.isfinite(window))
-    probabilities = model.predict(window).probabilities
+    motion = window_motion(hand_placement(np.array(frames, dtype=np.float32), handedness=handedness, aspect=aspect))
+    assert np.all(np.isfinite(window)) and np.all(np.isfinite(motion))
+    probabilities = model.predict(window, motion).probabilities
     assert np.all(np.isfinite(probabilities))
     assert math.isclose(float(probabilities.sum()), 1.0, abs_tol=1e-3)

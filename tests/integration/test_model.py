@@ -27,7 +27,19 @@ def test_card_lists_the_26_letters_in_order(model: LetterModel) -> None:
 def test_shapes_are_dynamic_batch_and_time(model: LetterModel) -> None:
     assert model.input_shape[2:] == [21, 3]
     assert isinstance(model.input_shape[0], str) and isinstance(model.input_shape[1], str)
+    assert model.motion_shape[2:] == [3]
+    assert isinstance(model.motion_shape[0], str) and isinstance(model.motion_shape[1], str)
     assert model.output_shape[-1] == 26
+
+
+def test_the_answer_depends_on_the_hands_motion(model: LetterModel) -> None:
+    rng = np.random.default_rng(1)
+    hands = normalize_hand(np.repeat(rng.uniform(0.3, 0.7, size=(1, 21, 3)), 24, axis=0))
+    held = model.predict(hands)
+    assert np.array_equal(held.probabilities, model.predict(hands, np.zeros((24, 3), np.float32)).probabilities)
+    path = np.zeros((24, 3), dtype=np.float32)
+    path[:, 0] = np.linspace(-3, 0, 24)  # the wrist travelled three palm sizes to where it is now
+    assert np.abs(model.predict(hands, path).probabilities - held.probabilities).max() > 1e-3
 
 
 @pytest.mark.parametrize("frames", [1, 2, 7, 32])

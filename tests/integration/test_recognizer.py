@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from signify.model import LetterModel
 from signify.recognizer import HAND_LOST_FRAMES, Recognizer, RecognizerSettings
+from signify.trajectory import window_motion
 
 from tests.conftest import loopback_settings
 
@@ -77,3 +78,22 @@ def test_reset_forgets_everything(recognizer: Recognizer, hand_jpegs: list[bytes
     after = recognizer.recognize_image(hand_jpegs[30])
     assert after.text == ""
     assert after.stable is None
+
+
+
+def test_the_model_is_told_where_the_hand_went(model: LetterModel, hand_jpegs: list[bytes]) -> None:
+    """The same hand shape, still or travelling: the shape window is the same, the motion input is not."""
+    first = next(r for r in (Recognizer(model, RecognizerSettings()).recognize_image(f) for f in hand_jpegs) if r.hand)
+    assert first.landmarks is not None
+    still, travelling = Recognizer(model, RecognizerSettings()), Recognizer(model, RecognizerSettings())
+    for step in range(12):
+        still.recognize_keypoints(first.landmarks, "Right")
+        moved = first.landmarks.copy()
+        moved[:, 0] += 0.02 * step
+        travelling.recognize_keypoints(moved, "Right")
+    assert np.allclose(still._buffer.window(), travelling._buffer.window(), atol=1e-5)
+    assert np.allclose(window_motion(still._placements.window()), 0.0, atol=1e-5)
+    path = window_motion(travelling._placements.window())
+    assert path[0, 0] < -1.0 and path[-1, 0] == 0.0  # palm sizes from where the hand is now
+    travelling.reset()
+    assert len(travelling._placements) == 0

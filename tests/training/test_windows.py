@@ -14,7 +14,8 @@ from training.windows import pad, pose_window, sample_windows, sequence_window
 def sources() -> tuple[Sequences, Poses]:
     rng = np.random.default_rng(0)
     segments = [rng.normal(size=(50, 21, 3)).astype(np.float32) + k for k in range(26)]
-    sequences = Sequences(segments, np.arange(26, dtype=np.int64))
+    places = [np.tile(np.array([0.5, 0.5, 0.1, 1.0], np.float32), (50, 1)) for _ in range(26)]
+    sequences = Sequences(segments, np.arange(26, dtype=np.int64), places)
     ids = np.arange(52, dtype=np.int64)
     poses = Poses(rng.normal(size=(52, 21, 3)).astype(np.float32), ids % 26, ids, ids)
     return sequences, poses
@@ -24,6 +25,7 @@ def test_windows_are_padded_with_their_true_lengths() -> None:
     sequences, poses = sources()
     data = sample_windows([sequences], [poses], 400, 32, np.random.default_rng(1), sequence_share=0.5)
     assert data.hands.shape == (400, 32, 21, 3)
+    assert data.motion.shape == (400, 32, 3)
     assert data.lengths.min() >= 1 and data.lengths.max() == 32
     assert len(set(data.lengths.tolist())) > 20  # short windows, as right after a hand appears
     for hands, length in zip(data.hands, data.lengths, strict=True):
@@ -43,9 +45,9 @@ def test_sampling_is_reproducible() -> None:
 @pytest.mark.parametrize("share", [0.0, 1 / 3, 1.0])
 def test_the_sequence_share_is_the_part_of_windows_cut_from_recordings(share: float) -> None:
     sequences, poses = sources()
-    sequences = Sequences([segment * 100 for segment in sequences.segments], sequences.labels)
+    sequences = Sequences([segment * 100 for segment in sequences.segments], sequences.labels, sequences.placements)
     data = sample_windows([sequences], [poses], 600, 8, np.random.default_rng(3), augment=False,
-                          sequence_share=share)
+                          sequence_share=share, synthesized_motion_share=0.0)
     moving = [bool(np.abs(np.diff(hands[:length], axis=0)).max() > 1.0)  # held poses barely move
               for hands, length in zip(data.hands, data.lengths, strict=True) if length > 1]
     assert np.mean(moving) == pytest.approx(share, abs=0.06)
@@ -66,17 +68,39 @@ def test_a_pose_window_is_a_held_pose() -> None:
     assert np.abs(window - pose).max() < 0.1
 
 
-def test_a_sequence_window_is_consecutive_frames() -> None:
+def test_a_sequence_window_is_consecutive_frames_with_their_placements() -> None:
     segment = np.arange(40, dtype=np.float32)[:, None, None] * np.ones((40, 21, 3), dtype=np.float32)
-    window = sequence_window(segment, 12, np.random.default_rng(4))
+    places = np.stack([np.arange(40), np.zeros(40), np.ones(40), np.ones(40)], axis=1).astype(np.float32)
+    window, placements = sequence_window(segment, places, 12, np.random.default_rng(4))
     steps = np.diff(window[:, 0, 0])
-    assert len(window) <= 12
+    assert len(window) <= 12 and len(placements) == len(window)
     assert np.all(steps > 0)  # time runs forward, at whatever speed
+    assert placements[:, 0] == pytest.approx(window[:, 0, 0])  # and the hand's place goes with its frame
 
 
-def test_pad_keeps_order() -> None:
-    data = pad([np.ones((2, 21, 3), np.float32), np.ones((5, 21, 3), np.float32)], [3, 4], 6)
+def test_pad_keeps_order_and_computes_each_windows_motion() -> None:
+    still = np.tile(np.array([0.2, 0.3, 0.1, 1.0], np.float32), (2, 1))
+    travelling = np.stack([np.linspace(0, 0.4, 5), np.zeros(5), np.full(5, 0.1), np.ones(5)], axis=1).astype(np.float32)
+    data = pad([(np.ones((2, 21, 3), np.float32), still), (np.ones((5, 21, 3), np.float32), travelling)], [3, 4], 6)
     assert data.lengths.tolist() == [2, 5] and data.labels.tolist() == [3, 4]
+    assert np.all(data.motion[0] == 0)
+    assert data.motion[1, :5, 0] == pytest.approx([-4, -3, -2, -1, 0])  # palm sizes from the last real frame
+    assert np.all(data.motion[1, 5:] == 0)  # padding stays zero
+
+
+def test_motion_letters_come_from_every_sources_starting_shapes() -> None:
+    _, poses = sources()
+    # Only poses, no recording of J or Z: J and Z windows are made from the I, D and G poses.
+    no_motion = poses.where(~np.isin(poses.labels, [9, 25]))
+    data = sample_windows([], [no_motion], 1300, 32, np.random.default_rng(5), sequence_share=0.0,
+                          synthesized_motion_share=1.0, augment=False)
+    for letter in (9, 25):
+        chosen = data.labels == letter
+        assert chosen.sum() > 20
+        travelled = np.abs(data.motion[chosen, :, :2]).max(axis=(1, 2))
+        assert np.all(travelled > 0.5)  # palm sizes: every J and Z window shows its motion
+    held = data.labels == 0
+    assert np.median(np.abs(data.motion[held, :, :2]).max(axis=(1, 2))) < 1.0
 
 
 def test_augmented_copies_of_a_photo_share_their_original() -> None:

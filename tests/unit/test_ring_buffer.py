@@ -51,3 +51,11 @@ def test_clear_empties() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError):
         KeypointBuffer(0)
+
+
+def test_frames_of_another_shape_keep_their_order() -> None:
+    buffer = KeypointBuffer(3, frame_shape=(3,))
+    for value in range(5):
+        buffer.append(np.full(3, value, dtype=np.float32))
+    assert buffer.window().shape == (3, 3)
+    assert buffer.window()[:, 0].tolist() == [2, 3, 4]

@@ -42,10 +42,11 @@ def test_clear_forgets_votes() -> None:
 
 
 def run(transcript: Transcript, stables: str) -> str:
-    """'.' is a frame without a hand, '-' a frame with a hand but no stable letter."""
+    """One symbol a frame: a capital is that stable letter with the hand still, a small letter the same with
+    the hand moving; '.' is a frame without a hand, '-' a hand but no stable letter, '~' the same moving."""
     for symbol in stables:
-        stable = None if symbol in ".-" else symbol
-        transcript.update(stable, hand=symbol != ".")
+        stable = None if symbol in ".-~" else symbol.upper()
+        transcript.update(stable, hand=symbol != ".", moving=symbol.islower() or symbol == "~")
     return transcript.text
 
 
@@ -67,9 +68,9 @@ def test_double_letters_need_the_hand_to_change_in_between() -> None:
 
 def test_a_long_absence_ends_the_word() -> None:
     transcript = Transcript(commit_after=2, word_gap=3)
-    assert run(transcript, "HHII...") == "HI "
-    assert run(transcript, "....") == "HI "  # one space, however long the hand is away
-    assert run(transcript, "YYOO") == "HI YO"
+    assert run(transcript, "HHAA...") == "HA "
+    assert run(transcript, "....") == "HA "  # one space, however long the hand is away
+    assert run(transcript, "YYOO") == "HA YO"
 
 
 def test_no_leading_space() -> None:
@@ -78,8 +79,8 @@ def test_no_leading_space() -> None:
 
 def test_text_is_bounded() -> None:
     transcript = Transcript(commit_after=1, word_gap=100, max_length=5)
-    run(transcript, "A-B-C-D-E-F-G")
-    assert transcript.text == "CDEFG"
+    run(transcript, "A-B-C-E-F-H-K")
+    assert transcript.text == "CEFHK"
 
 
 def test_clear_forgets_text_and_letter_in_progress() -> None:
@@ -88,6 +89,88 @@ def test_clear_forgets_text_and_letter_in_progress() -> None:
     transcript.clear()
     assert transcript.text == ""
     assert run(transcript, "B") == ""
+
+
+# Motion letters, with commit_after=4: a held letter needs 4 still frames, a shape that can start
+# a J or a Z 8, a motion letter 2 frames of stability, the shape a motion ends in 12 after it.
+
+
+def test_a_held_letter_needs_the_hand_still() -> None:
+    assert run(Transcript(4, 99), "aaaaaaaaaaaa") == ""
+    assert run(Transcript(4, 99), "aaaaaaAAA") == ""
+    assert run(Transcript(4, 99), "aaaaaaAAAA") == "A"
+
+
+def test_stillness_is_counted_afresh_after_each_move() -> None:
+    assert run(Transcript(4, 99), "AAAaAAAaAAA") == ""
+    assert run(Transcript(4, 99), "AAAaAAAA") == "A"
+
+
+def test_a_shape_that_starts_a_motion_letter_waits_twice_as_long() -> None:
+    for start in "IDGX":
+        assert run(Transcript(4, 99), start * 7) == "", start
+        assert run(Transcript(4, 99), start * 8) == start, start
+
+
+def test_a_shape_that_starts_a_motion_letter_is_never_committed_while_moving() -> None:
+    assert run(Transcript(4, 99), "i" * 40) == ""
+    assert run(Transcript(4, 99), "d" * 40) == ""
+
+
+def test_a_j_that_starts_as_a_held_i_writes_only_j() -> None:
+    # The I is held a little, then moves; the model sees the hook and says J.
+    assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ") == "J"
+    # Its end shape is read as I again: that is the motion's tail, not a letter.
+    assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJIIIIIIIIII") == "J"
+
+
+def test_a_z_that_starts_as_an_index_writes_only_z() -> None:
+    assert run(Transcript(4, 99), "XXXXXxxxzzzzzzZZDDDDDDDDDD") == "Z"
+    assert run(Transcript(4, 99), "DDDDDDdddxxxzzzzzZZZ") == "Z"
+
+
+def test_one_motion_commits_one_letter() -> None:
+    assert run(Transcript(4, 99), "jjjjjjjjjjjjjjjjjJJJJJJJ") == "J"
+    # The model flickers between the motion and its start shape while the hand keeps moving.
+    assert run(Transcript(4, 99), "jjjjjiiijjjjjiiijjjjjjj") == "J"
+
+
+def test_a_repeated_motion_needs_a_pause_or_a_change_of_hand() -> None:
+    assert run(Transcript(4, 99), "jjjjjjiiiiiijjjjjj") == "J"  # no pause: one J
+    assert run(Transcript(4, 99), "jjjjjjIIIIjjjjjj") == "JJ"  # the I held still between: a pause
+    assert run(Transcript(4, 99), "zzzzzz...zzzzzz") == "ZZ"  # the hand left between
+    assert run(Transcript(4, 99), "zzzzzz..zzzzzz") == "Z"  # two missed frames are MediaPipe, not a new hand
+    assert run(Transcript(4, 99), "zzzzzzAAzzzzzz") == "ZZ"  # another handshape held between
+
+
+def test_a_letter_held_long_after_a_motion_is_a_letter_of_its_own() -> None:
+    # FIJI: the I after the J is held well beyond the motion's tail.
+    assert run(Transcript(4, 99), "FFFFIIIIIIIIiijjjjjJ" + "I" * 12) == "FIJI"
+    assert run(Transcript(4, 99), "FFFFIIIIIIIIiijjjjjJ" + "I" * 11) == "FIJ"
+
+
+def test_a_motion_letter_needs_a_hand_that_moved_lately() -> None:
+    assert run(Transcript(4, 99), "ZZZZZZZZZZ") == ""  # a still index read as Z for a moment is no Z
+    # The second Z frame commits if the hand moved less than three holds (12 frames) before it.
+    assert run(Transcript(4, 99), "~" + "-" * 9 + "ZZ") == "Z"
+    assert run(Transcript(4, 99), "~" + "-" * 10 + "ZZ") == ""
+
+
+def test_one_movement_commits_one_motion_letter_of_either_kind() -> None:
+    assert run(Transcript(4, 99), "jjjjjjzzzzzz") == "J"
+    assert run(Transcript(4, 99), "jjjjjjIIIIzzzzzz") == "JZ"  # with a pause between
+
+
+def test_held_doubles_and_words_still_work_with_motion_letters() -> None:
+    assert run(Transcript(2, 4), "HHHEEELLL-LLLOOO") == "HELLO"
+    assert run(Transcript(2, 4), "jJJJ.....AAA") == "J A"
+
+
+def test_clear_forgets_the_last_motion() -> None:
+    transcript = Transcript(4, 99)
+    run(transcript, "jjjjjj")
+    transcript.clear()
+    assert run(transcript, "jjjjjj") == "J"
 
 
 def test_parameters_must_be_positive() -> None:

@@ -1,0 +1,105 @@
+"""Where the hand is in the picture over time: the part of a motion letter that normalization removes.
+
+:func:`~signify.normalization.normalize_hand` keeps a hand's shape and drops
+where the hand is and how large it looks. That is right for the 24 held
+letters and wrong for J and Z: Z is an index finger moving along a Z, and
+once its position is removed a Z is a D or an X held still (the model read
+every Z as X). So each normalized frame keeps its *placement* beside it:
+the wrist in units of image height, the palm's size, and whether the hand
+was mirrored onto a right hand. :func:`window_motion` turns a window of
+placements into the path the wrist took, measured in palm sizes from where
+the hand is now and mirrored like the hand is now: the model sees the
+motion, and still not where the hand is or how far the camera is.
+:func:`hand_speed` says how fast the hand moves, which the transcript uses
+to wait for a motion to resolve.
+
+The wrist is kept as the camera saw it, never mirrored frame by frame:
+MediaPipe's handedness label can flip between two frames of one hand, and
+a path mirrored by each frame's own label would jump across the picture.
+
+Like normalization, this is the only copy: training imports it from here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .normalization import WRIST, in_image_heights, is_mirrored, palm_size
+
+PLACEMENT_SIZE = 4  # wrist x and y (image-height units, as the camera saw them), palm size, mirror sign
+MOTION_SIZE = 3  # wrist x and y from the window's last frame in palm sizes, and the log of the palm's size change
+# A real hand moves a few palm sizes within a window; a larger jump is MediaPipe
+# losing the hand and finding another thing, which must not dominate the input.
+MOTION_LIMIT = 8.0
+MIN_PALM_SIZE = 1e-6
+# Speed is measured between frames this far apart, not between neighbours,
+# and is the median joint's: MediaPipe's jitter does not add up over frames
+# and rarely moves most joints at once, a motion does both, so a hand held
+# still does not look like it moves.
+SPEED_SPAN = 6
+
+
+def hand_placement(
+    landmarks: ArrayLike, *, handedness: str | None = "Right", aspect: float = 1.0
+) -> NDArray[np.float32]:
+    """Wrist position, palm size and mirror sign of raw MediaPipe landmarks ``(..., 21, 3)``: ``(..., 4)``.
+
+    Units follow :func:`~signify.normalization.normalize_hand`: x is
+    multiplied by ``aspect`` (width / height). The sign is -1 for a hand
+    labelled 'Left', which normalization mirrors onto a right hand, else 1.
+    """
+    points = in_image_heights(landmarks, aspect)
+    wrist = points[..., WRIST, :2]
+    palm = palm_size(points)
+    sign = np.full(palm.shape, -1.0 if is_mirrored(handedness) else 1.0, dtype=np.float32)
+    placement: NDArray[np.float32] = np.concatenate([wrist, palm[..., None], sign[..., None]], axis=-1)
+    return placement.astype(np.float32)
+
+
+def window_motion(placements: ArrayLike) -> NDArray[np.float32]:
+    """The wrist's path over a window of placements ``(..., time, 4)``, as the model reads it: ``(..., time, 3)``.
+
+    Per frame: the wrist's x and y minus the last frame's, divided by the
+    window's median palm size, x mirrored if the last frame's hand is, and
+    the log of the palm's size over that median (the hand coming closer or
+    going away). A window of a hand held still is all zeros, wherever the
+    hand is and however large.
+    """
+    places = np.asarray(placements, dtype=np.float32)
+    if places.shape[-1] != PLACEMENT_SIZE or places.ndim < 2:
+        raise ValueError(f"expected (..., time, {PLACEMENT_SIZE}) placements, got {places.shape}")
+    if places.shape[-2] == 0:
+        return np.zeros((*places.shape[:-1], MOTION_SIZE), dtype=np.float32)
+    palm = np.maximum(places[..., 2], MIN_PALM_SIZE)
+    scale = np.median(palm, axis=-1, keepdims=True)
+    path = (places[..., :2] - places[..., -1:, :2]) / scale[..., None]
+    path[..., 0] *= places[..., -1:, 3]
+    depth = np.log(palm / scale)
+    motion: NDArray[np.float32] = np.concatenate([path, depth[..., None]], axis=-1)
+    return np.clip(motion, -MOTION_LIMIT, MOTION_LIMIT).astype(np.float32)
+
+
+def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN) -> float:
+    """How fast the hand moved lately, in palm sizes per frame: 0 for fewer than two frames.
+
+    ``shapes`` are normalized hands ``(time, 21, 3)`` and ``placements``
+    their placements ``(time, 4)``. Every joint's place in the picture is
+    rebuilt from the two, so a hand that turns (J) moves as much as one that
+    travels (Z); the speed is the median joint's distance between the last
+    frame and the one ``span`` frames before it, divided by the frames
+    between and the palm size.
+    """
+    hands = np.asarray(shapes, dtype=np.float32)
+    places = np.asarray(placements, dtype=np.float32)
+    if len(hands) != len(places):
+        raise ValueError(f"{len(hands)} shapes but {len(places)} placements")
+    if len(hands) < 2:
+        return 0.0
+    frames = min(span, len(hands) - 1)
+    ends = np.stack([hands[-1 - frames], hands[-1]])[..., :2].copy()
+    where = np.stack([places[-1 - frames], places[-1]])
+    ends[..., 0] *= where[:, 3, None]  # each hand as the camera saw it, whatever its label
+    joints = where[:, None, :2] + ends * where[:, 2, None, None]
+    palm = max(float(np.median(places[-1 - frames :, 2])), MIN_PALM_SIZE)
+    return float(np.median(np.linalg.norm(joints[1] - joints[0], axis=-1)) / (frames * palm))

@@ -1,0 +1,105 @@
+"""Clip timing and motion paths, without MediaPipe: frame counts, sizes, and where the hand goes."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from testkit import motion_clips as mc
+from testkit.letter_shapes import LETTER_SHAPES
+
+
+def test_j_path_drops_then_hooks_towards_the_thumb() -> None:
+    assert mc.j_path(0.0) == (0.0, 0.0)
+    x_end, y_end = mc.j_path(1.0)
+    assert 0.5 <= y_end <= 1.0  # half to one hand length down
+    assert x_end < -0.2  # hooked sideways, towards the thumb
+    xs = [mc.j_path(t / 20)[0] for t in range(21)]
+    assert xs[:5] == [0.0] * 5  # straight down first
+
+
+def test_z_path_visits_the_corners_in_order() -> None:
+    points = [mc.z_path(t / 200) for t in range(201)]
+    assert points[0] == (0.0, 0.0)
+    assert points[-1] == pytest.approx((mc.Z_WIDTH, mc.Z_HEIGHT))
+    # It passes the top-right and the bottom-left corner on the way.
+    assert min(math.dist(p, (mc.Z_WIDTH, 0.0)) for p in points) < 0.05
+    assert min(math.dist(p, (0.0, mc.Z_HEIGHT)) for p in points) < 0.05
+
+
+def test_j_placements_hold_move_and_turn_the_forearm() -> None:
+    framing = mc.Framing(size=200.0)
+    placements = mc.j_placements(framing)
+    assert len(placements) == 2 * mc.HOLD_FRAMES + mc.J_MOVE_FRAMES
+    held = placements[: mc.HOLD_FRAMES]
+    assert all(p == held[0] for p in held)
+    first, last = placements[0], placements[-1]
+    assert 100.0 <= last.cy - first.cy <= 200.0
+    assert last.cx < first.cx
+    assert last.yaw == pytest.approx(mc.J_TURN_DEGREES)
+    assert abs(mc.J_TURN_DEGREES) >= 80
+
+
+def test_mirrored_j_hooks_the_other_way() -> None:
+    right = mc.j_placements(mc.Framing())
+    left = mc.j_placements(mc.Framing(mirror=True))
+    assert right[-1].cx - right[0].cx == pytest.approx(-(left[-1].cx - left[0].cx))
+    assert left[-1].yaw == pytest.approx(-right[-1].yaw)
+
+
+def test_z_strokes_are_about_one_hand_wide() -> None:
+    placements = mc.z_placements(mc.Framing(size=150.0))
+    xs = [p.cx for p in placements]
+    ys = [p.cy for p in placements]
+    assert max(xs) - min(xs) == pytest.approx(150.0)
+    assert max(ys) - min(ys) == pytest.approx(120.0)
+    assert placements[-1].cx > placements[0].cx and placements[-1].cy > placements[0].cy
+
+
+def test_z_stays_in_a_small_picture() -> None:
+    placements = mc.z_placements(mc.Framing(size=300.0, width=320, height=240))
+    assert max(p.cx for p in placements) - min(p.cx for p in placements) <= 160.0 + 1e-9
+
+
+def test_drift_is_slow_and_wobbles() -> None:
+    placements = mc.drift_placements(mc.Framing(size=200.0))
+    assert len(placements) == mc.DRIFT_FRAMES
+    steps = [math.dist((a.cx, a.cy), (b.cx, b.cy)) for a, b in itertools.pairwise(placements)]
+    assert 0.5 < max(steps) < 4.0  # a few pixels per frame
+    assert max(abs(p.tilt) for p in placements) <= mc.WOBBLE_DEGREES + 1e-9
+
+
+def test_spelling_a_double_letter_takes_the_hand_away() -> None:
+    skeletons = mc.spelling_skeletons("HELLO", letter_frames=10, change=2, away=3)
+    assert len(skeletons) == 5 * 10 + 3 * 2 + 3
+    away = [i for i, s in enumerate(skeletons) if s is None]
+    assert away == list(range(2 * 10 + 2 * 2 + 10, 2 * 10 + 2 * 2 + 10 + 3))
+    assert skeletons[0] is LETTER_SHAPES["H"] and skeletons[-1] is LETTER_SHAPES["O"]
+
+
+def test_clips_have_the_promised_frames() -> None:
+    small = mc.Framing(size=80.0, width=160, height=120)
+    assert len(mc.j_clip(small)) == 42  # 0.3 s + 0.8 s + 0.3 s at 30 fps
+    assert len(mc.z_clip(small)) == 54  # 0.3 s + 1.2 s + 0.3 s
+    assert len(mc.drifting_clip("L", small)) == 45  # 1.5 s
+    hello = mc.spelling_clip("HELLO", small)
+    assert len(hello) == 5 * 30 + 3 * mc.CHANGE_FRAMES + mc.AWAY_FRAMES
+    for frame in hello[::20]:
+        assert frame.shape == (120, 160, 3)
+        assert frame.dtype == np.uint8
+
+
+def test_clips_are_reproducible_from_their_seed() -> None:
+    framing = mc.Framing(size=80.0, width=160, height=120, seed=5)
+    first, again = mc.z_clip(framing, hold=1, move=3), mc.z_clip(framing, hold=1, move=3)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_noise_and_tremor_can_be_turned_off() -> None:
+    framing = mc.Framing(size=80.0, width=160, height=120, noise=0.0, tremor=0.0)
+    frames = mc.drifting_clip("I", framing, frames=2)
+    still = mc.render_clip([LETTER_SHAPES["I"]], [mc.drift_placements(framing, 2)[0]], framing)
+    assert np.array_equal(frames[0], still[0])

@@ -1,0 +1,57 @@
+"""Held-out takes scored by what the server's own Recognizer commits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from signify.normalization import normalize_hand
+from signify.trajectory import hand_placement, window_motion
+
+from training.motion import Clip, Z, motion_clip
+from training.sources import LETTER_INDEX, Poses
+from training.transcripts import Take, TakeScores, held_out_takes, raw_landmarks
+
+
+def test_raw_landmarks_normalize_back_to_the_take() -> None:
+    rng = np.random.default_rng(0)
+    pose = normalize_hand(rng.uniform(0.3, 0.7, size=(21, 3)))
+    clip = motion_clip(Z, pose, rng)
+    raw = raw_landmarks(clip.hands, clip.placements)
+    assert normalize_hand(raw) == pytest.approx(clip.hands, abs=1e-4)
+    assert window_motion(hand_placement(raw)) == pytest.approx(window_motion(clip.placements), abs=1e-3)
+    assert 0.0 < raw[..., :2].mean() < 1.0  # a hand inside the picture
+
+
+def poses(letters: str) -> Poses:
+    rng = np.random.default_rng(1)
+    count = len(letters)
+    hands = normalize_hand(rng.uniform(0.3, 0.7, size=(count, 21, 3)))
+    ids = np.arange(count, dtype=np.int64)
+    return Poses(hands, np.array([LETTER_INDEX[c] for c in letters], dtype=np.int64), ids, ids)
+
+
+def test_held_out_takes_make_j_from_i_z_from_index_shapes_and_drifting_lookalikes() -> None:
+    takes = held_out_takes(poses("IDGXA"), np.random.default_rng(2), per_pose=1)
+    kinds = sorted(take.kind for take in takes)
+    assert kinds == ["J from I", "Z from D", "Z from G", "drifting D", "drifting G", "drifting I", "drifting X"]
+    j = next(take for take in takes if take.kind == "J from I")
+    assert (j.expected, "I" in j.forbidden, "J" in j.forbidden) == ("J", True, False)
+    z = next(take for take in takes if take.kind == "Z from D")
+    assert {"D", "X", "G"} <= z.forbidden and "Z" not in z.forbidden
+    drift = next(take for take in takes if take.kind == "drifting X")
+    assert (drift.expected, drift.forbidden) == ("X", frozenset("JZ"))
+
+
+def test_take_scores_count_recall_false_commits_and_exact_spellings() -> None:
+    clip = Clip(np.zeros((1, 21, 3), np.float32), np.zeros((1, 3), np.float32), 0, 1)
+    scores = TakeScores()
+    for group, text in enumerate(["J", "IJ", "", "J J", "I"]):
+        scores.add(Take("J from I", "J", frozenset("IZ"), clip, group), text)
+    summary = scores.summary()["J from I"]
+    assert (summary["takes"], summary["groups"]) == (5, 5)
+    assert summary["recall"] == pytest.approx(3 / 5)
+    assert summary["false_commits"] == pytest.approx(2 / 5)
+    assert summary["exact"] == pytest.approx(1 / 5)
+    low, high = summary["recall_95"]
+    assert low <= 0.6 <= high
+

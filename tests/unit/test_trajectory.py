@@ -1,0 +1,132 @@
+"""Where the hand is over time: placements, the wrist's path the model reads, and the hand's speed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from signify.normalization import normalize_hand
+from signify.trajectory import MOTION_LIMIT, hand_placement, hand_speed, window_motion
+
+
+@pytest.fixture
+def hand() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    points = rng.uniform(0.4, 0.6, size=(21, 3)).astype(np.float32)
+    points[:, 2] = rng.normal(0, 0.02, size=21)
+    return points
+
+
+def moved(hand: np.ndarray, dx: float, dy: float, scale: float = 1.0) -> np.ndarray:
+    out = hand.copy()
+    out[:, :2] = (hand[:, :2] - hand[0, :2]) * scale + hand[0, :2] + (dx, dy)
+    out[:, 2] *= scale
+    return out
+
+
+def test_placement_is_the_wrist_and_the_palm_size(hand: np.ndarray) -> None:
+    place = hand_placement(hand, aspect=4 / 3)
+    assert place[0] == pytest.approx(hand[0, 0] * 4 / 3)
+    assert place[1] == pytest.approx(hand[0, 1])
+    stretched = hand.copy()
+    stretched[:, [0, 2]] *= 4 / 3
+    palm = np.linalg.norm(stretched[[5, 9, 13, 17]] - stretched[0], axis=-1).mean()
+    assert place[2] == pytest.approx(palm)
+
+
+def test_left_hands_move_as_mirrored_right_hands(hand: np.ndarray) -> None:
+    right = window_motion(np.stack([hand_placement(moved(hand, dx, 0), handedness="Right") for dx in (0, 0.1)]))
+    left = window_motion(np.stack([hand_placement(moved(hand, dx, 0), handedness="Left") for dx in (0, 0.1)]))
+    assert left[0, 0] == pytest.approx(-right[0, 0])
+    assert left[0, 1] == pytest.approx(right[0, 1])
+
+
+def test_a_flipped_handedness_label_does_not_move_the_hand(hand: np.ndarray) -> None:
+    # MediaPipe may call the same hand Left in one frame and Right in the next.
+    labels = ["Right", "Left", "Right", "Left", "Left", "Right", "Left"]
+    shapes = np.stack([normalize_hand(hand, handedness=label) for label in labels])
+    places = np.stack([hand_placement(hand, handedness=label) for label in labels])
+    assert np.allclose(window_motion(places), 0.0, atol=1e-6)
+    assert hand_speed(shapes, places) == pytest.approx(0.0, abs=1e-6)
+    assert hand_placement(hand, handedness="Left")[3] == -1.0 and hand_placement(hand)[3] == 1.0
+
+
+def test_a_still_hand_has_no_motion_wherever_and_however_large(hand: np.ndarray) -> None:
+    for dx, scale in [(0.0, 1.0), (0.3, 0.5), (-0.2, 2.0)]:
+        places = np.stack([hand_placement(moved(hand, dx, 0.1, scale))] * 6)
+        assert np.allclose(window_motion(places), 0.0)
+
+
+def test_motion_is_the_path_to_the_last_frame_in_palm_sizes(hand: np.ndarray) -> None:
+    palm = hand_placement(hand)[2]
+    places = np.stack([hand_placement(moved(hand, step * palm, 0)) for step in range(4)])
+    motion = window_motion(places)
+    assert motion[:, 0] == pytest.approx([-3, -2, -1, 0], abs=1e-4)
+    assert np.allclose(motion[:, 1:], 0.0, atol=1e-5)
+
+
+def test_the_same_path_at_another_camera_distance_is_the_same_motion(hand: np.ndarray) -> None:
+    palm = hand_placement(hand)[2]
+    near = np.stack([hand_placement(moved(hand, step * palm, step * palm / 2)) for step in range(5)])
+    far = np.stack([hand_placement(moved(hand, step * palm / 2, step * palm / 4, 0.5)) for step in range(5)])
+    assert window_motion(near) == pytest.approx(window_motion(far), abs=1e-4)
+
+
+def test_a_hand_coming_closer_shows_in_the_third_channel(hand: np.ndarray) -> None:
+    places = np.stack([hand_placement(moved(hand, 0, 0, scale)) for scale in (1.0, 1.0, 2.0)])
+    depth = window_motion(places)[:, 2]
+    assert depth[2] > depth[0]
+    assert depth[2] - depth[0] == pytest.approx(np.log(2.0), abs=1e-4)
+
+
+def test_a_tracking_glitch_is_clipped(hand: np.ndarray) -> None:
+    places = np.stack([hand_placement(moved(hand, dx, 0)) for dx in (0.0, 0.0, 0.0, 30.0)])
+    assert np.abs(window_motion(places)).max() == pytest.approx(MOTION_LIMIT)
+
+
+def test_motion_works_on_batches_and_empty_windows(hand: np.ndarray) -> None:
+    places = np.stack([hand_placement(moved(hand, 0.01 * step, 0)) for step in range(5)])
+    batch = np.stack([places, places])
+    assert window_motion(batch).shape == (2, 5, 3)
+    assert np.allclose(window_motion(batch)[1], window_motion(places))
+    assert window_motion(np.zeros((0, 4))).shape == (0, 3)
+    with pytest.raises(ValueError):
+        window_motion(np.zeros((4, 3)))
+
+
+def test_speed_is_zero_for_a_still_hand_and_grows_with_motion(hand: np.ndarray) -> None:
+    palm = hand_placement(hand)[2]
+
+    def speed(step: float) -> float:
+        frames = [moved(hand, i * step * palm, 0) for i in range(6)]
+        return hand_speed(normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames]))
+
+    assert speed(0.0) == pytest.approx(0.0, abs=1e-6)
+    assert speed(0.1) == pytest.approx(0.1, rel=1e-3)  # palm sizes per frame
+    assert speed(0.3) == pytest.approx(0.3, rel=1e-3)
+    assert hand_speed(normalize_hand(hand[None]), hand_placement(hand)[None]) == 0.0
+
+
+def test_a_hand_that_turns_in_place_moves(hand: np.ndarray) -> None:
+    frames = []
+    for i in range(5):
+        angle = 0.2 * i
+        turned = hand.copy()
+        offset = hand[:, :2] - hand[0, :2]
+        turned[:, 0] = hand[0, 0] + offset[:, 0] * np.cos(angle) - offset[:, 1] * np.sin(angle)
+        turned[:, 1] = hand[0, 1] + offset[:, 0] * np.sin(angle) + offset[:, 1] * np.cos(angle)
+        frames.append(turned)
+    placements = np.stack([hand_placement(f) for f in frames])
+    assert np.allclose(placements[:, :2], placements[0, :2])  # the wrist stays
+    assert hand_speed(normalize_hand(np.stack(frames)), placements) > 0.05
+
+
+def test_jitter_that_does_not_add_up_is_slower_than_a_drift(hand: np.ndarray) -> None:
+    rng = np.random.default_rng(0)
+    palm = hand_placement(hand)[2]
+    jittered = [moved(hand, *(rng.normal(0, 0.03 * palm, 2))) for _ in range(8)]
+    drifting = [moved(hand, 0.05 * palm * i, 0) for i in range(8)]
+
+    def speed(frames: list[np.ndarray]) -> float:
+        return hand_speed(normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames]))
+
+    assert speed(jittered) < speed(drifting)

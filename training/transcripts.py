@@ -1,0 +1,138 @@
+"""Motion letters scored as the server writes them: synthesized takes played through its own Recognizer.
+
+A window-level accuracy says little about J and Z: what a signer sees is
+the transcript, where a J that starts as an I must not leave an I behind.
+So held-out motion is scored by playing whole takes, frame by frame, into
+:class:`signify.recognizer.Recognizer` (the server's buffer, ONNX model,
+smoother and transcript; the takes enter as ``keypoints``, as from a
+client that tracks hands itself) and reading what it committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from signify.model import LetterModel
+from signify.recognizer import Recognizer, RecognizerSettings
+
+from .motion import STARTING_SHAPES, Clip, drift_placements, held_placements, motion_clip, sway_hands
+from .scores import group_interval
+from .sources import LETTER_INDEX, LETTERS, Poses
+
+# Raw landmarks are rebuilt in a square image with the hand about this tall (image heights),
+# like a hand a little under half a metre from a webcam.
+PALM_IN_IMAGE = 0.08
+PAUSE_FRAMES = 10  # still frames after a take, as before the next letter
+DRIFT_FRAMES = 45
+MOTION_LETTERS = tuple(LETTERS[letter] for letter in STARTING_SHAPES)
+
+
+def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
+    """MediaPipe-style landmarks of a right hand in a square image that normalize back to ``hands`` at ``placements``.
+
+    The inverse of :func:`~signify.normalization.normalize_hand` and
+    :func:`~signify.trajectory.hand_placement` together, up to where the
+    take sits in the picture and how large it is.
+    """
+    scale = PALM_IN_IMAGE / float(np.median(placements[:, 2]))
+    wrist = 0.5 + (placements[:, :2] - placements[:1, :2]) * scale
+    size = placements[:, 2] * scale
+    points = hands * size[:, None, None]
+    points[..., :2] += wrist[:, None, :]
+    return points.astype(np.float32)
+
+
+def transcribe(model: LetterModel, clip: Clip) -> str:
+    """What the server commits for one take, sent frame by frame as keypoints on a fresh session."""
+    recognizer = Recognizer(model, RecognizerSettings())
+    text = ""
+    for landmarks in raw_landmarks(clip.hands, clip.placements):
+        text = recognizer.recognize_keypoints(landmarks, "Right").text
+    return text
+
+
+@dataclass(frozen=True)
+class Take:
+    """A synthesized take to score: what it should spell, what it must not, and the original it came from."""
+
+    kind: str
+    expected: str
+    forbidden: frozenset[str]
+    clip: Clip
+    group: int
+
+
+def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) -> list[Take]:
+    """J and Z takes from held-out starting shapes, and the starting shapes drifting, ``per_pose`` each.
+
+    One pose per shot (its last frame) stands for the photo. The J and Z
+    takes must not commit their starting shapes; the drifting shapes must
+    commit themselves and never a J or a Z.
+    """
+    takes = []
+    last_frames = np.r_[poses.shot_starts()[1:], len(poses.shots)] - 1
+    for index in last_frames:
+        pose, label, group = poses.hands[index], int(poses.labels[index]), int(poses.groups[index])
+        for motion, shapes in STARTING_SHAPES.items():
+            if label in shapes:
+                starts = frozenset(LETTERS[s] for s in shapes) | frozenset(MOTION_LETTERS) - {LETTERS[motion]}
+                if LETTERS[motion] == "Z":
+                    starts |= {"X"}  # the moving index the model read as X before
+                takes += [Take(f"{LETTERS[motion]} from {LETTERS[label]}", LETTERS[motion], starts,
+                               _paused(motion_clip(motion, pose, rng), rng), group) for _ in range(per_pose)]
+        if label in {*(s for shapes in STARTING_SHAPES.values() for s in shapes), LETTER_INDEX["X"]}:
+            hands = sway_hands(np.repeat(pose[None], DRIFT_FRAMES, axis=0), rng)
+            takes += [Take(f"drifting {LETTERS[label]}", LETTERS[label], frozenset(MOTION_LETTERS),
+                           Clip(hands, drift_placements(DRIFT_FRAMES, rng), 0, 0), group) for _ in range(per_pose)]
+    return takes
+
+
+def _paused(clip: Clip, rng: np.random.Generator) -> Clip:
+    """The take followed by a short still pause, as a signer holds before the next letter."""
+    hands = np.concatenate([clip.hands, np.repeat(clip.hands[-1:], PAUSE_FRAMES, axis=0)])
+    still = held_placements(PAUSE_FRAMES, rng)
+    still[:, :2] += clip.placements[-1, :2]
+    still[:, 2] *= clip.placements[-1, 2]
+    return Clip(hands, np.concatenate([clip.placements, still]), clip.motion_start, clip.motion_end)
+
+
+@dataclass
+class TakeScores:
+    """Transcripts of scored takes, grouped by kind."""
+
+    takes: dict[str, list[tuple[bool, bool, bool, int]]] = field(default_factory=dict)  # hit, false, exact, group
+
+    def add(self, take: Take, text: str) -> None:
+        """Record what one take spelled."""
+        letters = set(text.replace(" ", ""))
+        hit = take.expected in letters
+        false = bool(letters & take.forbidden)
+        self.takes.setdefault(take.kind, []).append((hit, false, text.strip() == take.expected, take.group))
+
+    def summary(self) -> dict[str, Any]:
+        """Per kind: takes, originals, recall (the letter committed), false commits (a forbidden letter
+        committed) and exact (nothing but the letter), each with a 95% interval over originals."""
+        rng = np.random.default_rng(0)
+        result: dict[str, Any] = {}
+        for kind, rows in sorted(self.takes.items()):
+            table = np.array(rows, dtype=np.int64)
+            groups = table[:, 3]
+            entry: dict[str, Any] = {"takes": len(rows), "groups": len(np.unique(groups))}
+            for column, name in enumerate(("recall", "false_commits", "exact")):
+                hits = table[:, column].astype(bool)
+                interval = group_interval(hits, groups, rng)
+                entry[name] = round(float(hits.mean()), 4)
+                entry[f"{name}_95"] = None if interval is None else [round(b, 4) for b in interval]
+            result[kind] = entry
+        return result
+
+
+def score_takes(model_file: Path, takes: list[Take], scores: TakeScores) -> None:
+    """Play every take through a fresh Recognizer on the ONNX model at ``model_file`` and record it."""
+    model = LetterModel(model_file)
+    for take in takes:
+        scores.add(take, transcribe(model, take.clip))
