@@ -93,7 +93,9 @@ BINARY_CASES = {
     "JPEG cut inside its header": binary_error(JPEG[:20], "bad_image", "truncated JPEG: no frame header (20 bytes)"),
     "JPEG cut inside its data": undecodable(JPEG[: len(JPEG) // 2]),
     "PNG cut inside its header": binary_error(PNG[:20], "bad_image", "truncated PNG header (20 bytes)"),
-    "PNG cut inside its data": undecodable(PNG[: len(PNG) // 2]),
+    "PNG cut inside its data": binary_error(
+        PNG[: len(PNG) // 2], "bad_image", f"truncated PNG: a chunk runs past the end ({len(PNG) // 2} bytes)"
+    ),
     "WebP cut inside its header": binary_error(
         WEBP[:20], "bad_image", "truncated or unsupported WebP header (20 bytes)"
     ),
