@@ -10,11 +10,18 @@ on a small frame) must still decode, to the size the walk read.
 from __future__ import annotations
 
 import struct
+import zlib
 
 import cv2
 import numpy as np
 import pytest
-from signify.imageheaders import MAX_JPEG_MARKERS, MAX_JPEG_SCANS, MAX_PNG_ANCILLARY_CHUNKS, MAX_PNG_CHUNKS
+from signify.imageheaders import (
+    MAX_JPEG_MARKERS,
+    MAX_JPEG_SCANS,
+    MAX_PNG_ANCILLARY_CHUNKS,
+    MAX_PNG_CHUNKS,
+    MAX_PNG_TEXT_CHUNKS,
+)
 from signify.images import MAX_SCANS_AT_FULL_SIZE, ImageError, decode_image
 
 from . import payloads
@@ -201,9 +208,18 @@ def png_cases() -> dict[str, tuple[bytes, str]]:
             f"PNG has more than {MAX_PNG_ANCILLARY_CHUNKS} chunks besides its image data",
         ),
         "too many ancillary chunks after the image": (
-            payloads.png_with_chunks(*[(b"zTXt", b"a\x00\x00" + b"x\x9c\x03\x00\x00\x00\x00\x01")] * 100,
-                                     before_idat=False),
+            payloads.png_with_chunks(*[(b"tIME", bytes(7))] * 100, before_idat=False),
             f"PNG has more than {MAX_PNG_ANCILLARY_CHUNKS} chunks besides its image data",
+        ),
+        # Each inflates to libpng's 8 MB bound: 60 of them in a 1 MB frame took a second.
+        "compressed text bombs": (
+            payloads.png_with_chunks(*[(b"zTXt", b"k\x00\x00" + zlib.compress(bytes(8_000_000), 9))] * 5),
+            f"PNG has more than {MAX_PNG_TEXT_CHUNKS} compressed text chunks",
+        ),
+        "compressed international text bombs after the image": (
+            payloads.png_with_chunks(*[(b"iTXt", b"k\x00\x01\x00\x00\x00" + zlib.compress(bytes(10**6)))] * 5,
+                                     before_idat=False),
+            f"PNG has more than {MAX_PNG_TEXT_CHUNKS} compressed text chunks",
         ),
         "too many chunks": (
             payloads.png_with_chunks(*[(b"IDAT", b"")] * MAX_PNG_CHUNKS),
@@ -224,6 +240,13 @@ def test_png_with_its_data_in_many_chunks_still_decodes(pieces: int) -> None:
     data = payloads.png_split_idat(payloads.encode(payloads.hand_bgr(), ".png"), pieces)
     assert data.count(b"IDAT") == pieces
     assert decode_image(data, MAX_PIXELS).shape == (*payloads.hand_bgr().shape[:2], 3)
+
+
+def test_png_with_the_chunks_encoders_write_still_decodes() -> None:
+    text = (b"tEXt", b"Software\x00signify")
+    packed = (b"zTXt", b"Comment\x00\x00" + zlib.compress(b"hello" * 100))
+    data = payloads.png_with_chunks(text, packed, (b"pHYs", bytes(9)), *[packed] * (MAX_PNG_TEXT_CHUNKS - 1))
+    assert decode_image(data, MAX_PIXELS).shape == (16, 16, 3)
 
 
 # ---- over the wire ------------------------------------------------------------------------
