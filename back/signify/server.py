@@ -16,12 +16,15 @@ import ssl
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 from websockets.typing import Origin, Subprotocol
 
 from .config import Settings
@@ -115,6 +118,7 @@ class RecognitionServer:
             close_timeout=CLOSE_TIMEOUT_S,
             ssl=_ssl_context(self._settings),
             logger=protocol_logger,
+            create_connection=_AnsweringConnection,
         )
 
     async def drain(self, timeout: float) -> None:
@@ -134,7 +138,21 @@ class RecognitionServer:
     # ---- HTTP on the WebSocket port ------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.method not in ("GET", "HEAD"):
+            response = connection.respond(HTTPStatus.METHOD_NOT_ALLOWED, "Only GET and HEAD are served here\n")
+            response.headers["Allow"] = "GET, HEAD"
+            return response
         path = urlsplit(request.path).path
+        if request.method == "HEAD" and path == WEBSOCKET_PATH:  # a WebSocket handshake is a GET
+            response = connection.respond(HTTPStatus.UPGRADE_REQUIRED, "")
+            response.headers["Upgrade"] = "websocket"
+            return response
+        routed = self._route(connection, path)
+        if routed is not None and request.method == "HEAD":
+            routed.body = b""  # the headers a GET gets, Content-Length included, and no body
+        return routed
+
+    def _route(self, connection: ServerConnection, path: str) -> Response | None:
         if path == WEBSOCKET_PATH:
             return None
         if path == "/config.json":
@@ -201,6 +219,46 @@ class RecognitionServer:
             return True
         offered = _offered_token(websocket.request)
         return offered is not None and hmac.compare_digest(offered.encode(), expected.encode())
+
+
+class _AnsweringProtocol(ServerProtocol):
+    """websockets' handshake protocol, answering a request it cannot read instead of hanging up in silence.
+
+    websockets refuses a request with a body (``Content-Length`` other than 0,
+    or ``Transfer-Encoding``) and any malformed request by closing the TCP
+    connection without a word; a client or proxy then cannot tell a refusal
+    from a crash. Here the close is preceded by a plain-text 413 (a body) or
+    400 (anything else unreadable).
+    """
+
+    def send_eof(self) -> None:
+        if self.state is State.CONNECTING and not self.eof_sent and self.handshake_exc is not None:
+            status = _unreadable_request_status(self.handshake_exc.__cause__)
+            if status is not None:
+                reason = f"Failed to open a WebSocket connection: {self.handshake_exc.__cause__}.\n"
+                self.writes.append(self.reject(status, reason).serialize())
+        super().send_eof()
+
+
+def _unreadable_request_status(cause: BaseException | None) -> HTTPStatus | None:
+    # websockets says "transfer codings aren't supported" or "unsupported request body".
+    if isinstance(cause, NotImplementedError) or (isinstance(cause, ValueError) and "body" in str(cause)):
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    if isinstance(cause, ValueError):  # a malformed request line or header (UnicodeDecodeError included)
+        return HTTPStatus.BAD_REQUEST
+    return None  # EOFError: the client left before its request was complete; nobody to answer
+
+
+class _AnsweringConnection(ServerConnection):
+    """A connection whose handshake protocol is :class:`_AnsweringProtocol`.
+
+    serve() builds the sans-I/O protocol itself and offers no way to choose its
+    class: it is swapped here, before a single byte has been read.
+    """
+
+    def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
+        protocol.__class__ = _AnsweringProtocol
+        super().__init__(protocol, *args, **kwargs)
 
 
 def _offered_token(request: Request | None) -> str | None:
