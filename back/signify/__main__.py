@@ -8,7 +8,7 @@ import ctypes
 import ctypes.util
 import sys
 
-from . import jsonlog
+from . import jsonlog, nativelog
 from .app import Application
 from .config import ConfigError, Settings
 
@@ -39,7 +39,9 @@ def main() -> int:
     except ConfigError as exc:
         print(f"signify: configuration error: {exc}", file=sys.stderr)
         return 2
-    jsonlog.configure(settings.log_level)
+    # From here every line on stderr is JSON: native libraries' plain text included.
+    native = nativelog.NativeStderr()
+    native.forward(jsonlog.configure(settings.log_level, native.stream))
     asyncio.run(Application(settings).run_until_signalled())
     return 0
 
