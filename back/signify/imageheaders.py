@@ -114,7 +114,7 @@ def _jpeg_size(data: bytes) -> ImageSize:
     offset = 2  # past SOI
     while offset < len(data):
         if data[offset] != 0xFF:
-            raise _bad(f"corrupt JPEG: no marker at byte {offset}")
+            raise _bad("corrupt JPEG marker stream")  # libjpeg would skip these bytes: something may hide there
         while offset < len(data) and data[offset] == 0xFF:  # a marker may be preceded by 0xFF fill bytes
             offset += 1
         if offset >= len(data):

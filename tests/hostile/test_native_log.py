@@ -20,6 +20,7 @@ from .conftest import StartProcess
 from .wire import Message, ws_url
 
 CORRUPT_FRAMES = 300  # far more native lines than MAX_LINES_PER_S, however slow the machine
+PACE_S = 1 / 200  # below MAX_FPS=240: no frame is rate limited
 
 
 def corrupt_png() -> bytes:
@@ -43,6 +44,7 @@ async def send_all(server: ServerProcess, frames: list[bytes]) -> list[Message]:
         for frame in frames:
             await ws.send(frame)
             answers.append(json.loads(await ws.recv()))
+            await asyncio.sleep(PACE_S)
     return answers
 
 
@@ -52,7 +54,9 @@ async def test_stderr_is_json_lines_whatever_native_code_writes(server_process: 
     frames = [png] * CORRUPT_FRAMES + [jpeg] * 5
     answers = await asyncio.gather(*(send_all(server, frames) for _ in range(2)))  # two graphs built: MediaPipe talks
     assert server.terminate() == 0
-    assert {answer["type"] for answer in answers[0]} == {"error", "prediction"}
+    for session in answers:
+        assert {answer.get("code") for answer in session[:CORRUPT_FRAMES]} == {"bad_image"}
+        assert {answer["type"] for answer in session[CORRUPT_FRAMES:]} == {"prediction"}
 
     lines = server.stderr().splitlines()
     entries = [json.loads(line) for line in lines]  # every line parses...
