@@ -13,8 +13,10 @@ each scan skipped up to the next marker that is not a restart (as libjpeg
 does). The first frame header (SOF) gives the size; a second one, a scan
 before it, an unknown marker, or garbage between segments is refused, so no
 frame header can hide where this walk does not look but libjpeg does.
-PNG: IHDR first, then every chunk by its length up to IEND. WebP: the RIFF
-header and the first chunk's declared size.
+PNG: IHDR first, then every chunk by its length up to IEND. WebP: the size
+in its first chunk; libwebp's cost is bounded by the pixels (one frame, one
+pass), and it refuses a frame whose size differs from an extended header's
+canvas before allocating anything.
 
 Pure functions only: no decoding library is imported here.
 """
