@@ -81,6 +81,9 @@ _TABLE_MARKERS = frozenset({0xC4, 0xCC, 0xDB, 0xDC, 0xDD, *range(0xE0, 0xF0), 0x
 # Inside scan data 0xFF is followed by 0x00 (a stuffed 0xFF byte), a restart
 # marker, or more 0xFF fill; any other byte after it is the next marker.
 _END_OF_SCAN_DATA = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+# Any number of 0xFF may precede a marker: skipped by a regular expression, as a
+# Python loop over a megabyte of them would hold the GIL for a tenth of a second.
+_FILL = re.compile(rb"\xff+")
 
 
 def read_image_size(data: bytes) -> ImageSize:
@@ -115,14 +118,9 @@ def _jpeg_size(data: bytes) -> ImageSize:
     markers = 0
     offset = 2  # past SOI
     while offset < len(data):
-        if data[offset] != 0xFF:
-            raise _bad("corrupt JPEG marker stream")  # libjpeg would skip these bytes: something may hide there
-        while offset < len(data) and data[offset] == 0xFF:  # a marker may be preceded by 0xFF fill bytes
-            offset += 1
-        if offset >= len(data):
+        marker, offset = _next_marker(data, offset)
+        if marker is None:
             break
-        marker = data[offset]
-        offset += 1
         markers += 1
         if markers > MAX_JPEG_MARKERS:
             raise _bad(f"JPEG has more than {MAX_JPEG_MARKERS} markers")
@@ -132,12 +130,14 @@ def _jpeg_size(data: bytes) -> ImageSize:
             continue
         if marker != _SOS and marker not in _DECODED_SOF and marker not in _OTHER_SOF and marker not in _TABLE_MARKERS:
             raise _bad(f"unsupported JPEG marker 0xFF{marker:02X} at byte {offset - 2}")
-        if offset + 2 > len(data) or offset + struct.unpack_from(">H", data, offset)[0] > len(data):
+        if offset + 2 > len(data):
             raise _truncated_jpeg(data, frame)
         (length,) = struct.unpack_from(">H", data, offset)
         end = offset + length
         if length < 2:
             raise _bad(f"corrupt JPEG segment length at byte {offset}")
+        if end > len(data):
+            raise _truncated_jpeg(data, frame)
         body = data[offset + 2 : end]
         if marker in _DECODED_SOF or marker in _OTHER_SOF:
             if frame is not None:
@@ -160,6 +160,18 @@ def _jpeg_size(data: bytes) -> ImageSize:
     if scans == 0:
         raise _bad(f"truncated JPEG: no scan ({len(data)} bytes)")
     return ImageSize(frame.width, frame.height, "JPEG", scans)
+
+
+def _next_marker(data: bytes, offset: int) -> tuple[int | None, int]:
+    """The marker at ``offset`` (after any fill bytes) and the offset just past it; None at the end."""
+    if data[offset] != 0xFF:
+        raise _bad("corrupt JPEG marker stream")  # libjpeg would skip these bytes: something may hide there
+    fill = _FILL.match(data, offset)
+    assert fill is not None
+    offset = fill.end()
+    if offset >= len(data):
+        return None, offset
+    return data[offset], offset + 1
 
 
 def _truncated_jpeg(data: bytes, frame: _Frame | None) -> ImageError:

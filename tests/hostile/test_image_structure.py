@@ -9,6 +9,7 @@ on a small frame) must still decode, to the size the walk read.
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 
@@ -109,6 +110,12 @@ def test_markers_libjpeg_does_not_know_are_refused(marker: int) -> None:
     assert message.startswith(f"unsupported JPEG marker 0xFF{marker:02X} at byte ")
 
 
+def test_a_megabyte_of_fill_bytes_is_walked_and_decoded() -> None:
+    # Fill bytes before a marker are legal; the walk skips them without a Python loop per byte.
+    data = insert_before_frame(SMALL, b"\xff" * (1024 * 1024))
+    assert decode_image(data, MAX_PIXELS).shape == (64, 64, 3)
+
+
 def test_too_many_markers() -> None:
     comments = b"\xff\xfe\x00\x02" * MAX_JPEG_MARKERS
     assert refused(insert_before_frame(SMALL, comments)) == f"JPEG has more than {MAX_JPEG_MARKERS} markers"
@@ -157,6 +164,7 @@ def test_frame_header_nobody_reads_is_harmless(hiding: str) -> None:
 # ---- JPEG: what real encoders write still decodes -------------------------------------
 
 
+@functools.cache
 def jpegs_that_decode() -> dict[str, tuple[bytes, tuple[int, int]]]:
     """Valid JPEGs of unusual structure, with their (height, width)."""
     picture = payloads.hand_bgr()
@@ -189,6 +197,7 @@ def test_real_jpegs_still_decode(name: str) -> None:
 # ---- PNG -------------------------------------------------------------------------------
 
 
+@functools.cache
 def png_cases() -> dict[str, tuple[bytes, str]]:
     """Hostile PNG structures and the message each is refused with."""
     good = payloads.encode(np.zeros((16, 16, 3), np.uint8), ".png")
