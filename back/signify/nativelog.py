@@ -18,6 +18,7 @@ second, then a single line with the count of the rest when the second ends.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -176,7 +177,9 @@ class NativeStderr:
                     self._write(self._gate.close(), handler)
                     return
                 lines = self._gate.feed(data)
-            self._write(lines, handler)
+            # Never stop reading: with the pipe full, every thread that writes to fd 2 would block.
+            with contextlib.suppress(Exception):
+                self._write(lines, handler)
 
     def _write(self, lines: list[NativeLine], handler: logging.Handler) -> None:
         for line in lines:
