@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
+import logging
+import os
 import sys
+from typing import NoReturn
 
 from . import jsonlog, nativelog
 from .app import Application
@@ -43,7 +46,23 @@ def main() -> int:
     native = nativelog.NativeStderr()
     native.forward(jsonlog.configure(settings.log_level, native.stream))
     asyncio.run(Application(settings).run_until_signalled())
-    return 0
+    exit_now(native)
+
+
+def exit_now(native: nativelog.NativeStderr) -> NoReturn:
+    """Flush the log and end the process without joining the worker threads.
+
+    After a drain that timed out a worker thread may still be decoding or
+    running MediaPipe for a session already closed. The interpreter's normal
+    exit joins every ThreadPoolExecutor thread (concurrent.futures registers
+    that at exit), which would hold the process past DRAIN_TIMEOUT for as long
+    as the frame takes; nothing left to do needs those threads.
+    """
+    native.close()  # lines native libraries wrote to fd 2 reach the log first
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,10 @@ HANDSHAKE_TIMEOUT_S = 10.0
 # How long a closing handshake may wait for the peer: a dead peer found by the
 # keepalive holds its session slot this much longer.
 CLOSE_TIMEOUT_S = 10.0
+# After DRAIN_TIMEOUT, how long sessions still busy get to say goodbye, and
+# then how long handlers get to return before the server stops waiting.
+GOODBYE_GRACE_S = 1.0
+HANDLER_GRACE_S = 1.0
 # A client that never reads can hold this much of our output before sends wait.
 WRITE_LIMIT_BYTES = 64 * 1024
 
@@ -122,18 +126,40 @@ class RecognitionServer:
         )
 
     async def drain(self, timeout: float) -> None:
-        """Stop accepting, answer every accepted frame, close clients with 1001."""
+        """Stop accepting, answer every accepted frame, close clients with 1001; return within ``timeout`` + 2 s.
+
+        Sessions have ``timeout`` to answer their frames and close. Those still
+        busy then (a slow frame in a worker thread) answer what they hold
+        ``shutting_down`` and get :data:`GOODBYE_GRACE_S` to close; connections
+        still open after that are cut, and handlers still waiting for a worker
+        thread are left behind (the process exits without joining the threads).
+        """
         if self._server is None:
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         self._server.close(close_connections=False)
         sessions = list(self._sessions.values())
         log(logger, logging.INFO, "Draining sessions", sessions=len(sessions), timeout_s=timeout)
         if sessions:
-            _, late = await asyncio.wait([asyncio.create_task(s.drain()) for s in sessions], timeout=timeout)
+            drains = {asyncio.create_task(s.drain()): s for s in sessions}
+            _, late = await asyncio.wait(drains, timeout=timeout)
             if late:
                 log(logger, logging.WARNING, "Drain timed out", sessions=len(late))
-        self._server.close(close_connections=True)
-        await self._server.wait_closed()
+                for task in late:
+                    task.cancel()
+                await asyncio.wait([asyncio.create_task(drains[task].abandon()) for task in late],
+                                   timeout=GOODBYE_GRACE_S)
+        for connection in list(self._server.all_connections):
+            if connection.state is not State.CLOSED:
+                connection.transport.abort()  # a peer that does not answer our close frame
+        try:
+            # Handlers close their sessions' MediaPipe graphs: what is left of the timeout, or the grace.
+            async with asyncio.timeout(max(deadline - loop.time(), HANDLER_GRACE_S)):
+                await self._server.wait_closed()
+        except TimeoutError:
+            log(logger, logging.WARNING, "Exiting with worker threads still busy",
+                handlers=len(self._server.handler_tasks))
 
     # ---- HTTP on the WebSocket port ------------------------------------------------
 

@@ -83,13 +83,16 @@ class Session:
         self._reading = True
         self._draining = False
         self._closing = False  # set once this side has decided to close: discard what still arrives
+        self._abandoned = False  # the drain deadline passed: frames still in work were answered shutting_down
         self._closer: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._in_work: _Job | None = None
         self._frames = 0
         self._answered = 0
         self._dropped = 0
         self._unanswered = 0  # accepted frames whose answer never left: the client went first
         self._latency_total_ms = 0.0
+        self._logged_closed = False
 
     async def run(self) -> None:
         """Serve the connection until the client leaves or the server drains it."""
@@ -105,9 +108,7 @@ class Session:
             self._wake.set()
             await self._worker
             await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.close)
-            log(logger, logging.INFO, "Client disconnected", session=self.id, frames=self._frames,
-                answered=self._answered, dropped=self._dropped, unanswered=self._unanswered,
-                mean_latency_ms=self._mean_latency(), close_code=self._ws.close_code)
+            self._log_closed()
 
     async def drain(self) -> None:
         """Answer every accepted frame, then close with 1001 (server shutting down)."""
@@ -116,6 +117,26 @@ class Session:
         # accepted (nor counted), and the 1001 tells the client to send it elsewhere.
         self._closing = True
         await self._ws.close(CloseCode.GOING_AWAY, "server shutting down")
+
+    async def abandon(self) -> None:
+        """The drain's deadline passed: answer the frames still in work ``shutting_down`` and close with 1001.
+
+        The process is about to exit without waiting for the worker threads, so
+        those frames will never be recognized; this way they still get their
+        one answer, and a result that comes in after all is not sent.
+        """
+        self._abandoned = self._closing = self._draining = True
+        jobs = [job for job in (self._in_work, self._pending) if job is not None]
+        self._pending = None
+        if jobs:
+            self._dropped += len(jobs)
+            self._metrics.frames_dropped.inc(len(jobs))
+            if not await self._send(dropped_message([job.message.id for job in jobs], reason="shutting_down")):
+                self._unanswered += len(jobs)
+        try:
+            await self._ws.close(CloseCode.GOING_AWAY, "server shutting down")
+        finally:  # also when the server stops waiting for the close handshake
+            self._log_closed()
 
     # ---- reader -------------------------------------------------------------
 
@@ -223,9 +244,12 @@ class Session:
     async def _process(self, job: _Job) -> bool:
         """Recognize one frame and answer it; False when the session must end."""
         loop = asyncio.get_running_loop()
+        self._in_work = job
         try:
             recognition = await loop.run_in_executor(self._executor, self._recognize, job.message)
         except ImageError as error:
+            if self._abandoned:
+                return False
             if not await self._reject(error.code, error.message, job.message.id):
                 self._unanswered += 1
             return True
@@ -235,6 +259,10 @@ class Session:
             self._unanswered += 1  # the 1011 close is its only answer
             self._closing = True
             await self._ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+            return False
+        finally:
+            self._in_work = None
+        if self._abandoned:  # answered shutting_down already
             return False
         await self._answer(job, recognition)
         return True
@@ -270,6 +298,15 @@ class Session:
         except ConnectionClosed:
             return False
         return True
+
+    def _log_closed(self) -> None:
+        """The session's one closing line, with what became of its frames."""
+        if self._logged_closed:
+            return
+        self._logged_closed = True
+        log(logger, logging.INFO, "Client disconnected", session=self.id, frames=self._frames,
+            answered=self._answered, dropped=self._dropped, unanswered=self._unanswered,
+            mean_latency_ms=self._mean_latency(), close_code=self._ws.close_code)
 
     def _mean_latency(self) -> float | None:
         return round(self._latency_total_ms / self._answered, 2) if self._answered else None
