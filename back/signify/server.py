@@ -27,6 +27,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import Origin, Subprotocol
 
+from .clientaddress import TrustedProxies
 from .config import Settings
 from .hands import HandSettings
 from .jsonlog import log
@@ -34,6 +35,7 @@ from .metrics import Metrics
 from .model import LetterModel
 from .protocol import ready_message
 from .recognizer import Recognizer, RecognizerSettings
+from .seats import Seats
 from .session import Session, SessionLimits
 from .status import ServiceStatus
 from .webstatic import find_static
@@ -77,7 +79,11 @@ class RecognitionServer:
         self._metrics = metrics
         self._executor = executor
         self._model = model
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
+        self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
+        self._seats = Seats(settings.max_sessions, settings.max_sessions_per_client)
+        self._trusted = TrustedProxies(settings.trusted_proxies)
+        self._finishing: set[asyncio.Task[None]] = set()  # sessions that left, closing their graph
         self._server: Server | None = None
         self._recognizer_settings = RecognizerSettings(
             buffer_size=settings.keypoint_buffer_size,
@@ -154,12 +160,14 @@ class RecognitionServer:
             if connection.state is not State.CLOSED:
                 connection.transport.abort()  # a peer that does not answer our close frame
         try:
-            # Handlers close their sessions' MediaPipe graphs: what is left of the timeout, or the grace.
+            # Sessions that left close their MediaPipe graphs: what is left of the timeout, or the grace.
             async with asyncio.timeout(max(deadline - loop.time(), HANDLER_GRACE_S)):
                 await self._server.wait_closed()
+                if self._finishing:
+                    await asyncio.wait(set(self._finishing))
         except TimeoutError:
             log(logger, logging.WARNING, "Exiting with worker threads still busy",
-                handlers=len(self._server.handler_tasks))
+                sessions=len(self._finishing))
 
     # ---- HTTP on the WebSocket port ------------------------------------------------
 
@@ -208,20 +216,52 @@ class RecognitionServer:
             self._metrics.sessions_rejected.labels(reason="token").inc()
             await websocket.close(CloseCode.POLICY_VIOLATION, "missing or wrong token")
             return
-        if len(self._sessions) >= self._settings.max_sessions:
-            self._metrics.sessions_rejected.labels(reason="capacity").inc()
-            log(logger, logging.WARNING, "At capacity", sessions=len(self._sessions))
-            await websocket.close(CloseCode.TRY_AGAIN_LATER, "at capacity, try again later")
+        client = self._client(websocket)
+        refusal = self._seats.take(client)
+        if refusal is not None:
+            # A session whose socket just closed may not have reached its handler's
+            # end yet: its seat is given back here, so a client that reconnects at
+            # once never finds its own last session in the way.
+            for session in [s for s in self._sessions.values() if s.socket_closed]:
+                self._leave(session)
+            refusal = self._seats.take(client)
+        if refusal is not None:
+            self._metrics.sessions_rejected.labels(reason=refusal.value).inc()
+            log(logger, logging.WARNING, "Session refused", reason=refusal.value, client=client,
+                sessions=self._seats.in_use, client_sessions=self._seats.held_by(client))
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
             return
-        session = self._open_session(websocket, model)
+        session = self._open_session(websocket, model, client)
         try:
             await session.run()
         finally:
-            del self._sessions[session.id]
-            self._status.sessions = len(self._sessions)
-            self._metrics.sessions_open.set(len(self._sessions))
+            # The seat is free as soon as the socket is done; the graph's close
+            # waits its turn (graphs are built and closed one at a time) off the count.
+            self._leave(session)
+            finishing = asyncio.create_task(session.finish(), name=f"session-{session.id}-finish")
+            self._finishing.add(finishing)
+            self._status.sessions_closing = len(self._finishing)
+            finishing.add_done_callback(self._finished)
 
-    def _open_session(self, websocket: ServerConnection, model: LetterModel) -> Session:
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._finishing.discard(task)
+        self._status.sessions_closing = len(self._finishing)
+
+    def _leave(self, session: Session) -> None:
+        """Give the session's seat back (once)."""
+        if self._sessions.pop(session.id, None) is None:
+            return
+        self._seats.release(self._clients.pop(session.id))
+        self._status.sessions = len(self._sessions)
+        self._metrics.sessions_open.set(len(self._sessions))
+
+    def _client(self, websocket: ServerConnection) -> str:
+        """The client address the session is counted for."""
+        peer = websocket.remote_address[0] if websocket.remote_address else None
+        forwarded = websocket.request.headers.get_all("X-Forwarded-For") if websocket.request else []
+        return self._trusted.client(peer, forwarded)
+
+    def _open_session(self, websocket: ServerConnection, model: LetterModel, client: str) -> Session:
         session_id = secrets.token_hex(4)
         card = model.card
         ready = ready_message(
@@ -231,10 +271,11 @@ class RecognitionServer:
         recognizer = Recognizer(model, self._recognizer_settings)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready)
         self._sessions[session_id] = session
+        self._clients[session_id] = client
         self._status.sessions = len(self._sessions)
         self._metrics.sessions_open.set(len(self._sessions))
         self._metrics.sessions_total.inc()
-        log(logger, logging.INFO, "Client connected", session=session_id, remote=_remote(websocket),
+        log(logger, logging.INFO, "Client connected", session=session_id, remote=_remote(websocket), client=client,
             origin=websocket.request.headers.get("Origin") if websocket.request else None,
             sessions=len(self._sessions))
         return session

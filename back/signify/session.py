@@ -20,6 +20,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
+from websockets.protocol import State
 
 from .images import ImageError
 from .jsonlog import log
@@ -94,8 +95,13 @@ class Session:
         self._latency_total_ms = 0.0
         self._logged_closed = False
 
+    @property
+    def socket_closed(self) -> bool:
+        """Whether the connection is closed for good (the session may still be finishing its frame)."""
+        return self._ws.state is State.CLOSED
+
     async def run(self) -> None:
-        """Serve the connection until the client leaves or the server drains it."""
+        """Serve the connection until the client leaves or the server closes it; then call :meth:`finish`."""
         self._worker = asyncio.create_task(self._work(), name=f"session-{self.id}-worker")
         try:
             # Building a MediaPipe graph takes about half a second: do it before
@@ -106,9 +112,13 @@ class Session:
         finally:
             self._reading = False
             self._wake.set()
+
+    async def finish(self) -> None:
+        """After :meth:`run`: let the worker end (a frame in work is counted unanswered), close the graph, log."""
+        if self._worker is not None:
             await self._worker
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.close)
-            self._log_closed()
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.close)
+        self._log_closed()
 
     async def drain(self) -> None:
         """Answer every accepted frame, then close with 1001 (server shutting down)."""

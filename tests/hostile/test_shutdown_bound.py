@@ -73,6 +73,7 @@ def test_sigterm_with_a_busy_pool_exits_within_the_drain_timeout(
     server_process: StartProcess, slow_frame: bytes
 ) -> None:
     server = server_process(DRAIN_TIMEOUT=str(DRAIN_TIMEOUT_S), WORKER_THREADS="1", MAX_SESSIONS=str(CLIENTS),
+                            MAX_SESSIONS_PER_CLIENT="0",
                             MAX_IMAGE_PIXELS=str(SIDE * SIDE), MAX_FRAME_BYTES=str(8 * 1024 * 1024))
     signalled = 0.0
 
@@ -80,8 +81,13 @@ def test_sigterm_with_a_busy_pool_exits_within_the_drain_timeout(
         nonlocal signalled
         started = [asyncio.Event() for _ in range(CLIENTS)]
         streams = [asyncio.create_task(keep_busy(server, slow_frame, event)) for event in started]
-        for event in started:
-            await event.wait()
+        everyone = asyncio.create_task(asyncio.wait([asyncio.create_task(event.wait()) for event in started]))
+        # A client refused or failed ends the test instead of hanging it.
+        await asyncio.wait([everyone, *streams], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        for stream in streams:
+            if stream.done():
+                stream.result()
+        assert everyone.done()
         await asyncio.sleep(1.0)  # every frame sent is read and queued for the one thread
         signalled = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
