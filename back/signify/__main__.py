@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
-import ctypes.util
 import logging
 import os
 import sys
@@ -14,24 +11,7 @@ from typing import NoReturn
 from . import jsonlog, nativelog
 from .app import Application
 from .config import ConfigError, Settings
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
-MALLOC_ARENAS = 2
-
-
-def limit_malloc_arenas() -> None:
-    """Cap glibc's per-thread malloc arenas (like MALLOC_ARENA_MAX=2), where glibc is the C library.
-
-    MediaPipe graphs are built and freed by whichever worker thread is free;
-    with an arena per thread, freed graphs leave fragmented arenas behind.
-    Under connection churn this cut resident memory from about 700 MB to
-    about 500 MB here.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
-        ctypes.CDLL(name).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+from .memory import limit_malloc_arenas
 
 
 def main() -> int:
