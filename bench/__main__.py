@@ -89,7 +89,8 @@ def sweep(start: Any, frames: list[bytes], clients: list[int], args: argparse.Na
         step.pop("records")
         steps.append(step)
         print(f"  {n:>2} clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
-              f"min {step['answered_fps_per_client_min']} fps/client, rss {step['rss_mb_load']} MB", file=sys.stderr)
+              f"min {step['answered_fps_per_client_min']} fps/client, rss idle {step['rss_mb_idle']} MB, "
+              f"load {step['rss_mb_load']} MB, idle after {step['rss_mb_idle_after']} MB", file=sys.stderr)
         misses = 0 if step["within_capacity_rule"] else misses + 1
         if misses == 2:
             break
@@ -116,10 +117,12 @@ async def _measured(
         records = await run_load(server.url, frames, clients, args.fps, args.seconds)
         sampler.cancel()
         cpu = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+        idle_after = await asyncio.to_thread(server.idle_rss_mb)
         step = summarize(records, args.seconds)
         load_rss = max(samples) if samples else idle_rss
         step |= {"cold_start_s": round(server.cold_start_s, 3), "rss_mb_idle": round(idle_rss, 1),
                  "rss_mb_load": round(load_rss, 1), "rss_mb_per_session": round((load_rss - idle_rss) / clients, 1),
+                 "rss_mb_idle_after": round(idle_after, 1) if idle_after is not None else None,
                  "cpu_cores_used": round(cpu, 2), "records": records}
         return step
     finally:
@@ -149,6 +152,7 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
         "capacity_ratio": result["capacity_ratio"],
         "cold_start_s": result["signify"]["cold_start_s"],
         "rss_mb_idle": result["signify"]["rss_mb_idle"],
+        "rss_mb_idle_after": [(s["clients"], s["rss_mb_idle_after"]) for s in result["signify"]["sweep"]],
         "rss_mb_per_session": [(s["clients"], s["rss_mb_per_session"]) for s in result["signify"]["sweep"]],
         "naive_one_client_latency_ms": result["naive"]["sweep"][0]["latency_ms"],
         "video_one_client": {k: result["signify_video"][k] for k in ("latency_ms", "answered_fps_total", "drop_rate")}

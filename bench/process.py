@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+IDLE_SETTLE_S = 2.0
 
 
 def free_port() -> int:
@@ -43,6 +45,20 @@ class ServerUnderTest:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
 
+    def idle_rss_mb(self, timeout: float = 60.0) -> float | None:
+        """Resident memory once every session and its graph are gone and the heap trimmed (Signify only)."""
+        if self.health_port is None:
+            return None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/health", timeout=5) as response:
+                health = json.loads(response.read())
+            if not health["sessions"] and not health.get("sessions_closing"):
+                time.sleep(IDLE_SETTLE_S)  # the trim runs in a worker thread after the last graph's close
+                return self.rss_mb()
+            time.sleep(0.1)
+        return None
+
     def cpu_seconds(self) -> float:
         """User plus system CPU time used so far."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -62,7 +78,9 @@ def start_signify(max_sessions: int, max_fps: int, extra_env: dict[str, str] | N
     """``python main.py`` in back/, timed from launch to /ready 200."""
     port, health_port = free_port(), free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "HEALTH_PORT": str(health_port),
-           "MAX_SESSIONS": str(max_sessions), "MAX_FPS": str(max_fps), "LOG_LEVEL": "WARNING", **(extra_env or {})}
+           "MAX_SESSIONS": str(max_sessions), "MAX_FPS": str(max_fps), "LOG_LEVEL": "WARNING",
+           # Every simulated camera connects from 127.0.0.1.
+           "MAX_SESSIONS_PER_CLIENT": "0", **(extra_env or {})}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "main.py"], cwd=REPO / "back", env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

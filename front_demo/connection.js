@@ -13,7 +13,7 @@ const CLOSE_MESSAGES = {
   1008: "The server refused this page.",
   1009: "A frame was too large for the server.",
   1011: "The server hit an internal error in this session.",
-  1013: "The server is at capacity: every seat is taken.",
+  1013: "The server is at capacity: every seat is taken, or every seat one address may hold.",
 };
 
 /**

@@ -119,7 +119,7 @@ class ServerProcess:
         return "".join(self._stderr)
 
     def log(self) -> list[dict[str, Any]]:
-        """The JSON log lines so far (MediaPipe's own plain-text lines are skipped)."""
+        """The JSON log lines so far (a configuration error, written before logging starts, is skipped)."""
         return [entry for entry in map(_json_line, list(self._stderr)) if entry is not None]
 
 

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
-import ctypes.util
+import logging
+import os
 import sys
+from typing import NoReturn
 
-from . import jsonlog
+from . import jsonlog, nativelog
 from .app import Application
 from .config import ConfigError, Settings
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
-MALLOC_ARENAS = 2
-
-
-def limit_malloc_arenas() -> None:
-    """Cap glibc's per-thread malloc arenas (like MALLOC_ARENA_MAX=2), where glibc is the C library.
-
-    MediaPipe graphs are built and freed by whichever worker thread is free;
-    with an arena per thread, freed graphs leave fragmented arenas behind.
-    Under connection churn this cut resident memory from about 700 MB to
-    about 500 MB here.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
-        ctypes.CDLL(name).mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+from .memory import limit_malloc_arenas
 
 
 def main() -> int:
@@ -39,9 +22,27 @@ def main() -> int:
     except ConfigError as exc:
         print(f"signify: configuration error: {exc}", file=sys.stderr)
         return 2
-    jsonlog.configure(settings.log_level)
+    # From here every line on stderr is JSON: native libraries' plain text included.
+    native = nativelog.NativeStderr()
+    native.forward(jsonlog.configure(settings.log_level, native.stream))
     asyncio.run(Application(settings).run_until_signalled())
-    return 0
+    exit_now(native)
+
+
+def exit_now(native: nativelog.NativeStderr) -> NoReturn:
+    """Flush the log and end the process without joining the worker threads.
+
+    After a drain that timed out a worker thread may still be decoding or
+    running MediaPipe for a session already closed. The interpreter's normal
+    exit joins every ThreadPoolExecutor thread (concurrent.futures registers
+    that at exit), which would hold the process past DRAIN_TIMEOUT for as long
+    as the frame takes; nothing left to do needs those threads.
+    """
+    native.close()  # lines native libraries wrote to fd 2 reach the log first
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,9 @@ class Application:
         await self.websocket.drain(self.settings.drain_timeout)
         if self._health_runner is not None:
             await self._health_runner.cleanup()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: a thread still decoding a frame of a session given up on
+        # would hold the exit past DRAIN_TIMEOUT (__main__ exits without joining it).
+        self._executor.shutdown(wait=False, cancel_futures=True)
         log(logger, logging.INFO, "Server stopped", drain_ms=round((time.perf_counter() - started) * 1000, 1))
 
     async def run_until_signalled(self) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .clientaddress import Network, parse_networks
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "asl-lstm.onnx"
 # A worker thread hands its frame to MediaPipe's own graph threads and waits,
@@ -111,6 +113,18 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("KEYPOINT_BUFFER_SIZE", "32", "keypoint frames the model sees per window", _int_in(1, 256)),
     Variable("MAX_SESSIONS", "8", "open WebSocket sessions at most; more are closed with 1013", _int_in(1, 1024)),
     Variable(
+        "MAX_SESSIONS_PER_CLIENT",
+        "4",
+        "open sessions per client address at most (0: no limit); more are closed with 1013",
+        _int_in(0, 1024),
+    ),
+    Variable(
+        "TRUSTED_PROXIES",
+        "",
+        "comma-separated proxy IPs or CIDRs whose X-Forwarded-For names the client; empty: none",
+        parse_networks,
+    ),
+    Variable(
         "MAX_FRAME_BYTES",
         "1048576",
         "largest message in bytes; larger closes with 1009",
@@ -148,6 +162,8 @@ class Settings:
     sliding_window_size: int = 5
     keypoint_buffer_size: int = 32
     max_sessions: int = 8
+    max_sessions_per_client: int = 4
+    trusted_proxies: tuple[Network, ...] = ()
     max_frame_bytes: int = 1024 * 1024
     max_image_pixels: int = 4 * 1024 * 1024
     max_fps: int = 30

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO
 
 _FIELDS = "fields"
 
@@ -28,9 +28,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str) -> None:
-    """Send every log record to stderr as JSON lines at ``level``."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str, stream: TextIO | None = None) -> logging.Handler:
+    """Send every log record to ``stream`` (stderr by default) as JSON lines at ``level``; return the handler."""
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -38,6 +38,7 @@ def configure(level: str) -> None:
     # The libraries' own per-connection chatter would drown the service's lines.
     for noisy in ("websockets", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    return handler
 
 
 def log(logger: logging.Logger, level: int, message: str, **fields: Any) -> None:

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,13 @@ MAX_CLIENT_ID = 2**53 - 1  # the largest integer a JavaScript client can represe
 # Raw MediaPipe coordinates lie near [0, 1]; a hand partly outside the picture
 # goes a little beyond. Anything far outside is not a hand.
 LANDMARK_LIMIT = 10.0
+# Every message but a frame's image fits in this many characters (keypoints
+# take about 1.5 KB). json.loads runs on the event loop, where a 1 MB padded
+# keypoints message held every session for 4 to 90 ms: longer text is only
+# read as a frame, by cutting out its image string and parsing the rest.
+MAX_TEXT_CHARS = 16 * 1024
+# A frame's image is base64 or a data: URL: no quote or backslash inside.
+_IMAGE_STRING = re.compile(r'"image"\s*:\s*"([^"\\]*)"')
 ERROR_CODES = frozenset({"bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints"})
 
 
@@ -84,10 +92,30 @@ def parse_message(message: str | bytes, next_id: int, max_image_bytes: int) -> C
 
 
 def _load_json_object(text: str) -> dict[str, Any]:
+    if len(text) <= MAX_TEXT_CHARS:
+        return _parse_json_object(text, len(text))
+    # Longer than any message but a frame: parse only what is left once its image is cut out.
+    too_long = ProtocolError(
+        "bad_message",
+        f"text message of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS} outside a frame's image",
+    )
+    found = _IMAGE_STRING.search(text)
+    if found is None or len(text) - len(found[1]) > MAX_TEXT_CHARS:
+        raise too_long
+    payload = _parse_json_object(text[: found.start(1)] + text[found.end(1) :], len(text))
+    # The rest must be a frame whose image is the cut-out string. (A key ending in \"image could
+    # make the cut take another string for the image: harmless, it is checked as an image.)
+    if payload.get("type") != "frame" or payload.get("image") != "":
+        raise too_long
+    payload["image"] = found[1]
+    return payload
+
+
+def _parse_json_object(text: str, length: int) -> dict[str, Any]:
     try:
         payload = json.loads(text)
     except (ValueError, RecursionError):
-        raise ProtocolError("bad_message", f"text message is not JSON ({len(text)} characters)") from None
+        raise ProtocolError("bad_message", f"text message is not JSON ({length} characters)") from None
     if not isinstance(payload, dict):
         raise ProtocolError("bad_message", f"expected a JSON object, got {_json_type(payload)}")
     return payload

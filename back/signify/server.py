@@ -8,6 +8,7 @@ WebSocket endpoint is ``/ws``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -16,21 +17,27 @@ import ssl
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
 from websockets.typing import Origin, Subprotocol
 
+from .clientaddress import TrustedProxies
 from .config import Settings
 from .hands import HandSettings
 from .jsonlog import log
+from .memory import trim_heap
 from .metrics import Metrics
 from .model import LetterModel
 from .protocol import ready_message
 from .recognizer import Recognizer, RecognizerSettings
+from .seats import Seats
 from .session import Session, SessionLimits
 from .status import ServiceStatus
 from .webstatic import find_static
@@ -50,6 +57,10 @@ HANDSHAKE_TIMEOUT_S = 10.0
 # How long a closing handshake may wait for the peer: a dead peer found by the
 # keepalive holds its session slot this much longer.
 CLOSE_TIMEOUT_S = 10.0
+# After DRAIN_TIMEOUT, how long sessions still busy get to say goodbye, and
+# then how long handlers get to return before the server stops waiting.
+GOODBYE_GRACE_S = 1.0
+HANDLER_GRACE_S = 1.0
 # A client that never reads can hold this much of our output before sends wait.
 WRITE_LIMIT_BYTES = 64 * 1024
 
@@ -70,7 +81,11 @@ class RecognitionServer:
         self._metrics = metrics
         self._executor = executor
         self._model = model
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
+        self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
+        self._seats = Seats(settings.max_sessions, settings.max_sessions_per_client)
+        self._trusted = TrustedProxies(settings.trusted_proxies)
+        self._finishing: set[asyncio.Task[None]] = set()  # sessions that left, closing their graph
         self._server: Server | None = None
         self._recognizer_settings = RecognizerSettings(
             buffer_size=settings.keypoint_buffer_size,
@@ -115,26 +130,65 @@ class RecognitionServer:
             close_timeout=CLOSE_TIMEOUT_S,
             ssl=_ssl_context(self._settings),
             logger=protocol_logger,
+            create_connection=_AnsweringConnection,
         )
 
     async def drain(self, timeout: float) -> None:
-        """Stop accepting, answer every accepted frame, close clients with 1001."""
+        """Stop accepting, answer every accepted frame, close clients with 1001; return within ``timeout`` + 2 s.
+
+        Sessions have ``timeout`` to answer their frames and close. Those still
+        busy then (a slow frame in a worker thread) answer what they hold
+        ``shutting_down`` and get :data:`GOODBYE_GRACE_S` to close; connections
+        still open after that are cut, and handlers still waiting for a worker
+        thread are left behind (the process exits without joining the threads).
+        """
         if self._server is None:
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         self._server.close(close_connections=False)
         sessions = list(self._sessions.values())
         log(logger, logging.INFO, "Draining sessions", sessions=len(sessions), timeout_s=timeout)
         if sessions:
-            _, late = await asyncio.wait([asyncio.create_task(s.drain()) for s in sessions], timeout=timeout)
+            drains = {asyncio.create_task(s.drain()): s for s in sessions}
+            _, late = await asyncio.wait(drains, timeout=timeout)
             if late:
                 log(logger, logging.WARNING, "Drain timed out", sessions=len(late))
-        self._server.close(close_connections=True)
-        await self._server.wait_closed()
+                for task in late:
+                    task.cancel()
+                await asyncio.wait([asyncio.create_task(drains[task].abandon()) for task in late],
+                                   timeout=GOODBYE_GRACE_S)
+        for connection in list(self._server.all_connections):
+            if connection.state is not State.CLOSED:
+                connection.transport.abort()  # a peer that does not answer our close frame
+        try:
+            # Sessions that left close their MediaPipe graphs: what is left of the timeout, or the grace.
+            async with asyncio.timeout(max(deadline - loop.time(), HANDLER_GRACE_S)):
+                await self._server.wait_closed()
+                if self._finishing:
+                    await asyncio.wait(set(self._finishing))
+        except TimeoutError:
+            log(logger, logging.WARNING, "Exiting with worker threads still busy",
+                sessions=len(self._finishing))
 
     # ---- HTTP on the WebSocket port ------------------------------------------------
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.method not in ("GET", "HEAD"):
+            response = connection.respond(HTTPStatus.METHOD_NOT_ALLOWED, "Only GET and HEAD are served here\n")
+            response.headers["Allow"] = "GET, HEAD"
+            return response
         path = urlsplit(request.path).path
+        if request.method == "HEAD" and path == WEBSOCKET_PATH:  # a WebSocket handshake is a GET
+            response = connection.respond(HTTPStatus.UPGRADE_REQUIRED, "")
+            response.headers["Upgrade"] = "websocket"
+            return response
+        routed = self._route(connection, path)
+        if routed is not None and request.method == "HEAD":
+            routed.body = b""  # the headers a GET gets, Content-Length included, and no body
+        return routed
+
+    def _route(self, connection: ServerConnection, path: str) -> Response | None:
         if path == WEBSOCKET_PATH:
             return None
         if path == "/config.json":
@@ -164,20 +218,59 @@ class RecognitionServer:
             self._metrics.sessions_rejected.labels(reason="token").inc()
             await websocket.close(CloseCode.POLICY_VIOLATION, "missing or wrong token")
             return
-        if len(self._sessions) >= self._settings.max_sessions:
-            self._metrics.sessions_rejected.labels(reason="capacity").inc()
-            log(logger, logging.WARNING, "At capacity", sessions=len(self._sessions))
-            await websocket.close(CloseCode.TRY_AGAIN_LATER, "at capacity, try again later")
+        client = self._client(websocket)
+        refusal = self._seats.take(client)
+        if refusal is not None:
+            # A session whose socket just closed may not have reached its handler's
+            # end yet: its seat is given back here, so a client that reconnects at
+            # once never finds its own last session in the way.
+            for session in [s for s in self._sessions.values() if s.socket_closed]:
+                self._leave(session)
+            refusal = self._seats.take(client)
+        if refusal is not None:
+            self._metrics.sessions_rejected.labels(reason=refusal.value).inc()
+            log(logger, logging.WARNING, "Session refused", reason=refusal.value, client=client,
+                sessions=self._seats.in_use, client_sessions=self._seats.held_by(client))
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
             return
-        session = self._open_session(websocket, model)
+        session = self._open_session(websocket, model, client)
         try:
             await session.run()
         finally:
-            del self._sessions[session.id]
-            self._status.sessions = len(self._sessions)
-            self._metrics.sessions_open.set(len(self._sessions))
+            # The seat is free as soon as the socket is done; the graph's close
+            # waits its turn (graphs are built and closed one at a time) off the count.
+            self._leave(session)
+            finishing = asyncio.create_task(session.finish(), name=f"session-{session.id}-finish")
+            self._finishing.add(finishing)
+            self._status.sessions_closing = len(self._finishing)
+            finishing.add_done_callback(self._finished)
 
-    def _open_session(self, websocket: ServerConnection, model: LetterModel) -> Session:
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._finishing.discard(task)
+        self._status.sessions_closing = len(self._finishing)
+        if not self._sessions and not self._finishing:
+            # The last session is gone: give the heap its graphs and frames used
+            # back (8 sessions streaming left RSS at about 600 MB; trimmed, 170).
+            # Not after every close: a trim takes 10-400 ms and locks each arena
+            # in turn, a stall for the sessions still running.
+            with contextlib.suppress(RuntimeError):  # the pool is shut down: the process is exiting
+                self._executor.submit(trim_heap)
+
+    def _leave(self, session: Session) -> None:
+        """Give the session's seat back (once)."""
+        if self._sessions.pop(session.id, None) is None:
+            return
+        self._seats.release(self._clients.pop(session.id))
+        self._status.sessions = len(self._sessions)
+        self._metrics.sessions_open.set(len(self._sessions))
+
+    def _client(self, websocket: ServerConnection) -> str:
+        """The client address the session is counted for."""
+        peer = websocket.remote_address[0] if websocket.remote_address else None
+        forwarded = websocket.request.headers.get_all("X-Forwarded-For") if websocket.request else []
+        return self._trusted.client(peer, forwarded)
+
+    def _open_session(self, websocket: ServerConnection, model: LetterModel, client: str) -> Session:
         session_id = secrets.token_hex(4)
         card = model.card
         ready = ready_message(
@@ -187,10 +280,11 @@ class RecognitionServer:
         recognizer = Recognizer(model, self._recognizer_settings)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready)
         self._sessions[session_id] = session
+        self._clients[session_id] = client
         self._status.sessions = len(self._sessions)
         self._metrics.sessions_open.set(len(self._sessions))
         self._metrics.sessions_total.inc()
-        log(logger, logging.INFO, "Client connected", session=session_id, remote=_remote(websocket),
+        log(logger, logging.INFO, "Client connected", session=session_id, remote=_remote(websocket), client=client,
             origin=websocket.request.headers.get("Origin") if websocket.request else None,
             sessions=len(self._sessions))
         return session
@@ -201,6 +295,46 @@ class RecognitionServer:
             return True
         offered = _offered_token(websocket.request)
         return offered is not None and hmac.compare_digest(offered.encode(), expected.encode())
+
+
+class _AnsweringProtocol(ServerProtocol):
+    """websockets' handshake protocol, answering a request it cannot read instead of hanging up in silence.
+
+    websockets refuses a request with a body (``Content-Length`` other than 0,
+    or ``Transfer-Encoding``) and any malformed request by closing the TCP
+    connection without a word; a client or proxy then cannot tell a refusal
+    from a crash. Here the close is preceded by a plain-text 413 (a body) or
+    400 (anything else unreadable).
+    """
+
+    def send_eof(self) -> None:
+        if self.state is State.CONNECTING and not self.eof_sent and self.handshake_exc is not None:
+            status = _unreadable_request_status(self.handshake_exc.__cause__)
+            if status is not None:
+                reason = f"Failed to open a WebSocket connection: {self.handshake_exc.__cause__}.\n"
+                self.writes.append(self.reject(status, reason).serialize())
+        super().send_eof()
+
+
+def _unreadable_request_status(cause: BaseException | None) -> HTTPStatus | None:
+    # websockets says "transfer codings aren't supported" or "unsupported request body".
+    if isinstance(cause, NotImplementedError) or (isinstance(cause, ValueError) and "body" in str(cause)):
+        return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    if isinstance(cause, ValueError):  # a malformed request line or header (UnicodeDecodeError included)
+        return HTTPStatus.BAD_REQUEST
+    return None  # EOFError: the client left before its request was complete; nobody to answer
+
+
+class _AnsweringConnection(ServerConnection):
+    """A connection whose handshake protocol is :class:`_AnsweringProtocol`.
+
+    serve() builds the sans-I/O protocol itself and offers no way to choose its
+    class: it is swapped here, before a single byte has been read.
+    """
+
+    def __init__(self, protocol: ServerProtocol, *args: Any, **kwargs: Any) -> None:
+        protocol.__class__ = _AnsweringProtocol
+        super().__init__(protocol, *args, **kwargs)
 
 
 def _offered_token(request: Request | None) -> str | None:

@@ -20,6 +20,7 @@ class ServiceStatus:
     warmed_up: bool = False
     draining: bool = False
     sessions: int = 0
+    sessions_closing: int = 0  # sessions that left, whose MediaPipe graph waits its turn to close
     websocket_port: int | None = None
 
     @property
@@ -41,6 +42,7 @@ class ServiceStatus:
             "ready": self.ready,
             "uptime_s": round(time.monotonic() - self.started_at, 1),
             "sessions": self.sessions,
+            "sessions_closing": self.sessions_closing,
         }
         if self.model is not None:
             body["model"] = {"name": self.model.name, "version": self.model.version}

@@ -35,3 +35,4 @@ def test_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> None:
     assert set(stages) == {"decode", "keypoints", "model", "total"}
     assert stages["total"] >= stages["keypoints"]
     assert report["signify"]["cold_start_s"] > 0
+    assert report["signify"]["sweep"][0]["rss_mb_idle_after"] > 0  # measured once every session had gone

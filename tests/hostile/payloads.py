@@ -96,3 +96,123 @@ def random_bytes(size: int, seed: int = 7) -> bytes:
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+# ---- JPEG structure, rebuilt segment by segment -------------------------------------
+
+
+def jpeg_segments(data: bytes) -> list[bytes]:
+    """Split a well-formed JPEG into its marker segments, each scan together with its entropy-coded data."""
+    segments = [data[:2]]
+    offset = 2
+    while data[offset + 1] != 0xD9:
+        (length,) = struct.unpack_from(">H", data, offset + 2)
+        end = offset + 2 + length
+        if data[offset + 1] == 0xDA:
+            while not (data[end] == 0xFF and data[end + 1] not in (0x00, *range(0xD0, 0xD8))):
+                end += 1
+        segments.append(data[offset:end])
+        offset = end
+    segments.append(data[offset : offset + 2])
+    return segments
+
+
+def is_segment(segment: bytes, marker: int) -> bool:
+    """Whether a segment from :func:`jpeg_segments` starts with 0xFF ``marker``."""
+    return segment[:2] == bytes((0xFF, marker))
+
+
+def progressive_jpeg(width: int, height: int, seed: int = 3) -> bytes:
+    """A progressive JPEG of noise as OpenCV writes it (libjpeg's standard script: 10 scans)."""
+    noise = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return encode(noise, ".jpg", cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_QUALITY, 80)
+
+
+def repeated_scan_jpeg(width: int, height: int, scans: int) -> bytes:
+    """A progressive JPEG whose last luma refinement scan is repeated until it has ``scans`` scans.
+
+    At 2048x2048, 6000 copies of that 16-byte scan make a 100 KB file that
+    kept libjpeg busy for 16 s: each scan is a pass over every block.
+    """
+    segments = jpeg_segments(encode(np.zeros((height, width, 3), np.uint8), ".jpg",
+                                     cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_QUALITY, 50))
+    scan_indexes = [i for i, segment in enumerate(segments) if is_segment(segment, 0xDA)]
+    extra = scans - len(scan_indexes)
+    last = scan_indexes[-1]
+    return b"".join([*segments[: last + 1], segments[last] * extra, *segments[last + 1 :]])
+
+
+def with_frame_header(data: bytes, marker: int | None = None, body: bytes | None = None) -> bytes:
+    """The JPEG with its frame header's marker or body (after the length) replaced."""
+    segments = jpeg_segments(data)
+    index = next(i for i, segment in enumerate(segments) if segment[1] in (0xC0, 0xC1, 0xC2))
+    old = segments[index]
+    new_body = old[4:] if body is None else body
+    new_marker = old[1] if marker is None else marker
+    segments[index] = bytes((0xFF, new_marker)) + struct.pack(">H", 2 + len(new_body)) + new_body
+    return b"".join(segments)
+
+
+def frame_header(width: int, height: int, marker: int = 0xC0) -> bytes:
+    """A three-component 4:2:0 frame header segment, as a camera writes it."""
+    body = struct.pack(">BHHB", 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+    return bytes((0xFF, marker)) + struct.pack(">H", 2 + len(body)) + body
+
+
+def hidden_frame_jpeg(hiding: str, width: int = 8192, height: int = 8192) -> bytes:
+    """A small JPEG with a second frame header of ``width`` x ``height`` hidden where a header check might not look.
+
+    ``hiding``: "ff00" (inside a fake segment 0xFF00: the old size check skipped
+    it by its "length", libjpeg skips only the two bytes and reads on),
+    "garbage" (behind non-marker bytes, which libjpeg skips), "second" (a plain
+    second frame header after the decoy), "after scan" (after the first scan),
+    "app" (inside an APP segment: nobody reads it), "after end" (after EOI).
+    """
+    small = encode(np.zeros((64, 64, 3), np.uint8), ".jpg")
+    segments = jpeg_segments(small)
+    sof = next(i for i, segment in enumerate(segments) if is_segment(segment, 0xC0))
+    big = frame_header(width, height)
+    if hiding == "ff00":
+        return b"".join([*segments[:sof], b"\xff\x00", struct.pack(">H", 2 + len(big)), big, *segments[sof:]])
+    if hiding == "garbage":
+        return b"".join([*segments[:sof], b"\x00\x00", big, *segments[sof:]])
+    if hiding == "second":
+        return b"".join([*segments[: sof + 1], big, *segments[sof + 1 :]])
+    if hiding == "after scan":
+        scan = next(i for i, segment in enumerate(segments) if is_segment(segment, 0xDA))
+        return b"".join([*segments[: scan + 1], big, *segments[scan + 1 :]])
+    if hiding == "app":
+        app = b"\xff\xe9" + struct.pack(">H", 2 + len(big)) + big
+        return b"".join([*segments[:sof], app, *segments[sof:]])
+    if hiding == "after end":
+        return small + big
+    raise ValueError(hiding)
+
+
+def png_with_chunks(*chunks: tuple[bytes, bytes], before_idat: bool = True) -> bytes:
+    """A 16x16 PNG with extra ``(type, body)`` chunks before (or after) its image data."""
+    data = encode(np.zeros((16, 16, 3), np.uint8), ".png")
+    extra = b"".join(_png_chunk(kind, body) for kind, body in chunks)
+    at = data.index(b"IDAT") - 4 if before_idat else len(data) - 12
+    return data[:at] + extra + data[at:]
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    """One PNG chunk with its checksum."""
+    return _png_chunk(kind, body)
+
+
+def png_split_idat(data: bytes, pieces: int) -> bytes:
+    """The same PNG with its image data spread over ``pieces`` IDAT chunks (encoders choose their own split)."""
+    chunks: list[tuple[bytes, bytes]] = []
+    offset = 8
+    while offset < len(data):
+        length, kind = struct.unpack_from(">I4s", data, offset)
+        chunks.append((kind, data[offset + 8 : offset + 8 + length]))
+        offset += 12 + length
+    body = b"".join(chunk for kind, chunk in chunks if kind == b"IDAT")
+    step = -(-len(body) // pieces)
+    first = next(i for i, (kind, _) in enumerate(chunks) if kind == b"IDAT")
+    rest = [chunk for chunk in chunks[first:] if chunk[0] != b"IDAT"]
+    parts = [(b"IDAT", body[i : i + step]) for i in range(0, len(body), step)]
+    return data[:8] + b"".join(_png_chunk(kind, chunk) for kind, chunk in [*chunks[:first], *parts, *rest])

@@ -65,9 +65,9 @@ class Traffic:
         await asyncio.gather(self.polite(3), self.polite(2), self.vanishing(False), self.vanishing(True))
 
     async def settle(self) -> None:
-        """Wait until the server has closed every session."""
+        """Wait until the server has closed every session and its MediaPipe graph."""
         async with asyncio.timeout(60):
-            while self.server.health()["sessions"]:
+            while (health := self.server.health())["sessions"] or health["sessions_closing"]:
                 await asyncio.sleep(0.05)
 
 

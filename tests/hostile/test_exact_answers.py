@@ -14,7 +14,7 @@ from typing import Any
 
 import cv2
 import pytest
-from signify.protocol import LANDMARK_LIMIT, MAX_CLIENT_ID
+from signify.protocol import LANDMARK_LIMIT, MAX_CLIENT_ID, MAX_TEXT_CHARS
 
 from . import payloads
 from .conftest import Serve
@@ -93,7 +93,9 @@ BINARY_CASES = {
     "JPEG cut inside its header": binary_error(JPEG[:20], "bad_image", "truncated JPEG: no frame header (20 bytes)"),
     "JPEG cut inside its data": undecodable(JPEG[: len(JPEG) // 2]),
     "PNG cut inside its header": binary_error(PNG[:20], "bad_image", "truncated PNG header (20 bytes)"),
-    "PNG cut inside its data": undecodable(PNG[: len(PNG) // 2]),
+    "PNG cut inside its data": binary_error(
+        PNG[: len(PNG) // 2], "bad_image", f"truncated PNG: a chunk runs past the end ({len(PNG) // 2} bytes)"
+    ),
     "WebP cut inside its header": binary_error(
         WEBP[:20], "bad_image", "truncated or unsupported WebP header (20 bytes)"
     ),
@@ -126,13 +128,28 @@ BINARY_CASES = {
     "JPEG turned by its EXIF orientation": prediction(payloads.exif_rotated_jpeg(HAND)),
 }
 
+def too_long(text: str) -> str:
+    """The answer to text longer than any message but a frame with its image."""
+    return f"text message of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS} outside a frame's image"
+
+
+# Many small arrays: json.loads took up to 90 ms on the event loop for one of these.
+PADDED_KEYPOINTS = keypoints(pad=[[0.5, 0.5]] * 80_000)
+TOO_LONG = too_long(PADDED_KEYPOINTS)
+PADDED_FRAME = text_frame(JPEG, 6)[:-1] + ', "pad": [' + "0," * 20_000 + "0]}"
 LONG_ID = '{"type":"frame","id":' + "9" * 5000 + ',"image":"eHl6"}'
 TEXT_CASES = {
     "empty text message": Case("", error("bad_message", "text message is not JSON (0 characters)", None)),
     "text that is not JSON": Case("hello", error("bad_message", "text message is not JSON (5 characters)", None)),
-    "JSON nested 100000 deep": Case(
-        "[" * 100_000, error("bad_message", "text message is not JSON (100000 characters)", None)
+    "JSON nested 16000 deep": Case(
+        "[" * 16_000, error("bad_message", "text message is not JSON (16000 characters)", None)
     ),
+    # Beyond MAX_TEXT_CHARS only a frame's image is read: nothing else is parsed on the event loop.
+    "keypoints padded to 1 MB": Case(PADDED_KEYPOINTS, error("bad_message", TOO_LONG, None)),
+    "JSON nested 100000 deep": Case(
+        "[" * 100_000, error("bad_message", too_long("[" * 100_000), None)
+    ),
+    "frame padded besides its image": Case(PADDED_FRAME, error("bad_message", too_long(PADDED_FRAME), None)),
     "JSON array": Case("[1, 2, 3]", error("bad_message", "expected a JSON object, got array", None)),
     "JSON null": Case("null", error("bad_message", "expected a JSON object, got null", None)),
     "JSON string": Case('"frame"', error("bad_message", "expected a JSON object, got string", None)),

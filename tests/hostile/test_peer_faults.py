@@ -71,7 +71,7 @@ async def test_a_client_that_leaves_while_its_frame_is_processed(
         else:
             client.sock.shutdown(socket.SHUT_WR)
         client.close()
-    await until(lambda: app.status.sessions == 0)
+    await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
     assert [r.getMessage() for r in caplog.records].count("Client disconnected") == 3
     assert server_errors(caplog) == []
     async with open_client(app) as ws:
@@ -109,7 +109,7 @@ async def test_a_client_that_never_reads_cannot_grow_the_send_buffer(serve: Serv
                         answered[frame_id] = answered.get(frame_id, 0) + 1
     stalled.close()
     assert answered == dict.fromkeys(range(1, sent + 1), 1)
-    await until(lambda: app.status.sessions == 0)
+    await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
 
 
 async def test_a_silent_peer_is_dropped_by_the_keepalive(
@@ -123,7 +123,7 @@ async def test_a_silent_peer_is_dropped_by_the_keepalive(
     app = await serve(MAX_SESSIONS="1")
     silent = await RawClient.open(app.websocket.port)
     await until(lambda: app.status.sessions == 1)
-    await until(lambda: app.status.sessions == 0)
+    await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
     # The slot is free again, and what the server last said to the dead peer was why it gave up.
     async with open_client(app) as ws:
         await ready(ws)
@@ -142,7 +142,7 @@ async def test_a_half_closed_connection_ends_its_session(serve: Serve, hand_fram
     async with asyncio.timeout(30):
         await client.wait_for_eof()  # the server closes its side too
     client.close()
-    await until(lambda: app.status.sessions == 0)
+    await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
 
 
 @pytest.mark.parametrize("sent", [b"", b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"], ids=["nothing", "half a request"])

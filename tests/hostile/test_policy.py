@@ -157,7 +157,7 @@ async def test_a_crowd_beyond_max_sessions_is_told_to_come_back(serve: Serve, ha
         await still_predicts(ws, hand_frame, 1)
     for ws in clients:
         await ws.close()
-    await until(lambda: app.status.sessions == 0)
+    await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
     async with open_client(app) as ws:
         await ready(ws)
 
@@ -167,7 +167,7 @@ async def test_an_idle_session_is_closed(serve: Serve) -> None:
     async with open_client(app, ping_interval=0.2) as ws:  # pings keep TCP alive, but they are not messages
         await ready(ws)
         assert await close_of(ws) == (1000, "idle timeout")
-    await until(lambda: app.status.sessions == 0)
+    await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
 
 
 async def test_frames_are_never_compressed(serve: Serve) -> None:

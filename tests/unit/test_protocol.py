@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from signify.protocol import (
     MAX_CLIENT_ID,
+    MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
     FrameMessage,
     KeypointsMessage,
@@ -118,6 +119,56 @@ def test_handedness_must_be_left_or_right() -> None:
 
 def test_deeply_nested_json_is_a_bad_message() -> None:
     assert error_of("[" * 100000 + "]" * 100000).code == "bad_message"
+
+
+def too_long(text: str) -> str:
+    return f"text message of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS} outside a frame's image"
+
+
+KEYPOINTS = {"type": "keypoints", "id": 4, "landmarks": POINTS}
+BIG_IMAGE = base64.b64encode(bytes(range(256)) * 400).decode()  # 136 KB of base64
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps({**KEYPOINTS, "pad": [[0.5, 0.5]] * 2000}),  # costly to parse: many small objects
+    json.dumps({**KEYPOINTS, "pad": "x" * MAX_TEXT_CHARS}),
+    json.dumps(KEYPOINTS) + " " * MAX_TEXT_CHARS,
+    json.dumps({**KEYPOINTS, "image": BIG_IMAGE}),  # an image string does not make it a frame
+    json.dumps({"type": "reset", "image": BIG_IMAGE}),
+    json.dumps({"type": "frame", "id": 1, "image": BIG_IMAGE, "pad": "x" * MAX_TEXT_CHARS}),  # a frame padded too
+    json.dumps({"type": "frame", "id": 1, "note": "\"image\":\"" + BIG_IMAGE, "image": "eHl6"}),
+    json.dumps({"type": "frame", "image": BIG_IMAGE[:100] + "\\" + BIG_IMAGE}),  # an escape ends the image
+    "[" * (MAX_TEXT_CHARS + 1),
+    "x" * (MAX_TEXT_CHARS + 1),
+])
+def test_text_beyond_the_limit_outside_a_frame_image_is_refused_unparsed(text: str) -> None:
+    assert len(text) > MAX_TEXT_CHARS
+    error = error_of(text)
+    assert (error.code, error.message, error.frame_id) == ("bad_message", too_long(text), None)
+
+
+def test_text_at_the_limit_is_parsed() -> None:
+    text = json.dumps(KEYPOINTS)
+    text += " " * (MAX_TEXT_CHARS - len(text))
+    assert isinstance(parse(text), KeypointsMessage)
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps({"type": "frame", "id": 3, "image": BIG_IMAGE}),
+    json.dumps({"image": BIG_IMAGE, "id": 3, "type": "frame"}),  # any key order
+    '{ "id" : 3 ,\n "type" : "frame" , "image" :\t"' + BIG_IMAGE + '" }',
+    json.dumps({"type": "frame", "id": 3, "image": "data:image/jpeg;base64," + BIG_IMAGE}),
+    json.dumps({"type": "frame", "id": 3, "image": BIG_IMAGE, "extra": "x" * 1000}),
+])
+def test_a_frame_with_a_large_image_is_read(text: str) -> None:
+    assert len(text) > MAX_TEXT_CHARS
+    assert parse(text) == FrameMessage(id=3, image=bytes(range(256)) * 400)
+
+
+def test_a_large_frame_with_broken_json_around_its_image_is_not_json() -> None:
+    text = '{"type": "frame", "id": 3, "image": "' + BIG_IMAGE + '",}'
+    error = error_of(text)
+    assert (error.code, error.message) == ("bad_message", f"text message is not JSON ({len(text)} characters)")
 
 
 def test_ready_message_shape() -> None:
