@@ -60,8 +60,9 @@ class Transcript:
       and is never committed while the hand moves: a J starts as an I, and
       the I must not be written before the hook shows;
     - a motion letter is committed once it has been stable for half the
-      hold, and only if the hand moved within the last three holds: a hand
-      that holds an X still is not drawing a Z, whatever one frame looked like;
+      hold, and only after a movement (the hand moving for half the hold in
+      a row) within the last three holds: a hand that holds an X still is
+      not drawing a Z, and neither is one whose landmarks jitter;
     - one motion commits one letter: after a motion letter, another one
       (a double, or the other motion letter read into the same movement)
       needs a pause (the shape the motion ended in, held still for the hold)
@@ -92,7 +93,12 @@ class Transcript:
         self._absent = 0
         self._last_motion: str | None = None  # the motion letter committed last, until the hand changes
         self._paused = False  # whether the hand paused since that motion, so that it may count again
-        self._since_moving = _NEVER  # frames since the hand last moved
+        self._moving = 0  # consecutive frames the hand has been moving
+        self._since_movement = _NEVER  # frames since the hand last made a movement
+
+    @property
+    def _half_hold(self) -> int:
+        return max(1, self._commit_after // 2)
 
     @property
     def text(self) -> str:
@@ -102,7 +108,8 @@ class Transcript:
     def update(self, stable: str | None, hand: bool, moving: bool = False) -> str | None:
         """Feed one frame's stable letter and whether the hand moves; return the letter committed now, if any."""
         self._track_word_gap(hand)
-        self._since_moving = 0 if hand and moving else self._since_moving + 1
+        self._moving = self._moving + 1 if hand and moving else 0
+        self._since_movement = 0 if self._moving >= self._half_hold else self._since_movement + 1
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
         if stable != self._current:
@@ -116,7 +123,7 @@ class Transcript:
         return self._update_held(stable)
 
     def _update_motion(self, letter: str) -> str | None:
-        if self._run < max(1, self._commit_after // 2) or self._since_moving >= 3 * self._commit_after:
+        if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
             return None
         if self._last_motion is not None and not self._paused:
             return None  # the same movement going on, or another one without a pause
@@ -156,4 +163,4 @@ class Transcript:
         """Forget the text and any letter in progress."""
         self._text.clear()
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
-        self._last_motion, self._paused, self._since_moving = None, False, _NEVER
+        self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER

@@ -151,9 +151,15 @@ def test_a_letter_held_long_after_a_motion_is_a_letter_of_its_own() -> None:
 
 def test_a_motion_letter_needs_a_hand_that_moved_lately() -> None:
     assert run(Transcript(4, 99), "ZZZZZZZZZZ") == ""  # a still index read as Z for a moment is no Z
-    # The second Z frame commits if the hand moved less than three holds (12 frames) before it.
-    assert run(Transcript(4, 99), "~" + "-" * 9 + "ZZ") == "Z"
-    assert run(Transcript(4, 99), "~" + "-" * 10 + "ZZ") == ""
+    # A movement is two frames of motion in a row (half the hold); the second Z frame commits
+    # if the movement ended less than three holds (12 frames) before it.
+    assert run(Transcript(4, 99), "~~" + "-" * 9 + "ZZ") == "Z"
+    assert run(Transcript(4, 99), "~~" + "-" * 10 + "ZZ") == ""
+
+
+def test_jittering_landmarks_are_no_movement() -> None:
+    assert run(Transcript(4, 99), "~-~-~-~-~-ZZZZ") == ""
+    assert run(Transcript(4, 99), "~-~-~-~~-ZZZZ") == "Z"
 
 
 def test_one_movement_commits_one_motion_letter_of_either_kind() -> None:
@@ -163,7 +169,7 @@ def test_one_movement_commits_one_motion_letter_of_either_kind() -> None:
 
 def test_held_doubles_and_words_still_work_with_motion_letters() -> None:
     assert run(Transcript(2, 4), "HHHEEELLL-LLLOOO") == "HELLO"
-    assert run(Transcript(2, 4), "jJJJ.....AAA") == "J A"
+    assert run(Transcript(2, 4), "jJJJ.....AAA") == "J A"  # one frame is half of this hold
 
 
 def test_clear_forgets_the_last_motion() -> None:
