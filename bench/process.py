@@ -14,7 +14,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-IDLE_SETTLE_S = 2.0
 
 
 def free_port() -> int:
@@ -54,8 +53,7 @@ class ServerUnderTest:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/health", timeout=5) as response:
                 health = json.loads(response.read())
             if not health["sessions"] and not health.get("sessions_closing"):
-                time.sleep(IDLE_SETTLE_S)  # the trim runs in a worker thread after the last graph's close
-                return self.rss_mb()
+                return self.rss_mb()  # sessions_closing 0: the heap is trimmed too
             time.sleep(0.1)
         return None
 

@@ -8,7 +8,6 @@ WebSocket endpoint is ``/ws``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
@@ -240,21 +239,24 @@ class RecognitionServer:
             # The seat is free as soon as the socket is done; the graph's close
             # waits its turn (graphs are built and closed one at a time) off the count.
             self._leave(session)
-            finishing = asyncio.create_task(session.finish(), name=f"session-{session.id}-finish")
+            finishing = asyncio.create_task(self._finish(session), name=f"session-{session.id}-finish")
             self._finishing.add(finishing)
             self._status.sessions_closing = len(self._finishing)
             finishing.add_done_callback(self._finished)
 
+    async def _finish(self, session: Session) -> None:
+        await session.finish()
+        if not self._sessions and self._finishing == {asyncio.current_task()} and not self._status.draining:
+            # The last session is gone: give back the heap its graphs and frames
+            # used (8 sessions streaming left RSS at about 600 MB; trimmed, 170).
+            # Not after every close: a trim takes 10-400 ms and locks each arena
+            # in turn, a stall for the sessions still running. Done before this
+            # task ends, so that sessions_closing 0 means trimmed as well.
+            await asyncio.get_running_loop().run_in_executor(self._executor, trim_heap)
+
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._finishing.discard(task)
         self._status.sessions_closing = len(self._finishing)
-        if not self._sessions and not self._finishing:
-            # The last session is gone: give the heap its graphs and frames used
-            # back (8 sessions streaming left RSS at about 600 MB; trimmed, 170).
-            # Not after every close: a trim takes 10-400 ms and locks each arena
-            # in turn, a stall for the sessions still running.
-            with contextlib.suppress(RuntimeError):  # the pool is shut down: the process is exiting
-                self._executor.submit(trim_heap)
 
     def _leave(self, session: Session) -> None:
         """Give the session's seat back (once)."""

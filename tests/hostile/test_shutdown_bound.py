@@ -60,6 +60,8 @@ async def keep_busy(server: ServerProcess, frame: bytes, started: asyncio.Event)
                 kind = message.get("reason") or message["type"]
                 for frame_id in message.get("ids") or [message["id"]]:
                     result.answers.setdefault(frame_id, []).append(kind)
+                    if kind == "shutting_down":
+                        continue  # no point sending more: this one was answered at once, and so would they be
                     with contextlib.suppress(ConnectionClosed):  # answers may still be queued: read on
                         await ws.send(frame)
                         result.sent += 1
