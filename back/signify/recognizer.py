@@ -27,9 +27,10 @@ from .trajectory import PLACEMENT_SIZE, hand_placement, hand_speed, window_motio
 # means the signer started over, so only then is the motion history dropped.
 HAND_LOST_FRAMES = HAND_AWAY_FRAMES
 # Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
-# moving, and a letter that could start a J or a Z waits: the slowest J and Z
-# move about twice as fast, while a hand that drifts as it holds a letter, and
-# MediaPipe's jitter on a small hand held still, stay below it.
+# moving (signify.trajectory.hand_speed). Measured on testkit's drawn clips
+# through MediaPipe: a drifting I or X has a median speed of 0.02 and stays
+# under this in 98% of frames; a J or a Z is at 0.06-1.3 while it moves. The
+# slowest J and Z the training synthesizes move at about twice this.
 MOVING_SPEED = 0.05
 TOP_K = 3
 WARM_UP_SIDE = 64

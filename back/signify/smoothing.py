@@ -136,7 +136,7 @@ class Transcript:
                 self._paused = True
             hold = 3 * self._commit_after
         else:
-            if self._still >= self._commit_after // 2:
+            if self._still >= self._half_hold:
                 self._last_motion = None  # another handshape, held: the hand changed
             hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
         if self._still < hold:
