@@ -38,7 +38,7 @@ from testkit.hostile_payloads import hidden_frame_jpeg, jpeg_bomb, repeated_scan
 
 JSON_BYTES = 1_000_000
 MESSAGES_PER_JSON_CONNECTION = 60  # then the oversized message, a 1009 and a new connection
-STORM_CONNECTIONS = 2000
+STORM_CONNECTIONS = 10000
 STORM_LOOPS = 2  # connections the storm has in flight at once
 ANSWER_WAIT_S = 1.0  # after the last message, how long a connection reads on
 
