@@ -31,6 +31,7 @@ from .status import ServiceStatus
 logger = logging.getLogger("signify.app")
 
 GRAPH_THREAD_NICE = 10
+THREAD_START_TIMEOUT_S = 10.0
 
 
 class Application:
@@ -62,6 +63,7 @@ class Application:
     async def start(self) -> None:
         """Bring the service up; the model error, if any, is reported, not raised."""
         await self._start_health()
+        await self._start_threads()
         await self._load_model()
         await self._warm_hands()
         await self.websocket.start()
@@ -75,6 +77,17 @@ class Application:
         await self._health_runner.setup()
         self._health_site = web.TCPSite(self._health_runner, self.settings.host, self.settings.health_port)
         await self._health_site.start()
+
+    async def _start_threads(self) -> None:
+        # Every worker thread and the graph thread from the start: a pool grows a
+        # thread only when all of its threads are busy, and recognition alone
+        # (graphs have their own thread) may take hours of load to reach that, so
+        # the thread count would creep up long after start-up.
+        loop = asyncio.get_running_loop()
+        barrier = threading.Barrier(self.settings.threads)
+        await asyncio.gather(*(loop.run_in_executor(self._executor, barrier.wait, THREAD_START_TIMEOUT_S)
+                               for _ in range(self.settings.threads)))
+        await loop.run_in_executor(self._graphs, lambda: None)
 
     async def _load_model(self) -> None:
         loop = asyncio.get_running_loop()
