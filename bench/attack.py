@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from testkit.hostile_payloads import hidden_frame_jpeg, jpeg_bomb, repeated_scan_jpeg
 
@@ -123,7 +123,9 @@ async def run_attack(url: str, max_fps: float, max_frame_bytes: int, seconds: fl
 
 
 def _closed(tally: Tally, ws: ClientConnection | None, exc: BaseException | None = None) -> None:
-    if isinstance(exc, OSError | InvalidHandshake | TimeoutError):
+    if isinstance(exc, InvalidStatus):  # an HTTP answer instead of the upgrade: 503 while draining
+        tally.closes[f"http {exc.response.status_code}"] += 1
+    elif isinstance(exc, OSError | InvalidHandshake | TimeoutError):
         tally.closes["refused" if isinstance(exc, ConnectionRefusedError) else type(exc).__name__] += 1
     elif ws is not None:
         tally.closes[str(ws.close_code)] += 1
