@@ -247,7 +247,10 @@ async def attacked(server: ServerUnderTest, frames: list[bytes], fps: float, sec
 
 
 def _good(record: ClientRecord, seconds: float) -> dict[str, Any]:
-    """The well-behaved client's figures; refused: never given its seat, or closed by the server."""
+    """The well-behaved client's figures; refused: never given its seat, or closed by the server.
+
+    (Under SIGTERM its close is expected: 1001, and a frame that crossed it is unanswered.)
+    """
     summary = summarize([record], seconds)
     keep = ("frames_sent", "predictions", "dropped", "errors", "unanswered", "latency_ms", "answered_fps_total")
     return {k: summary[k] for k in keep} | {"connected": record.connected, "close_code": record.close_code,
