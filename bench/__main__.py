@@ -1,4 +1,8 @@
-"""``python -m bench``: cold start, idle and loaded memory, latency, a capacity sweep, and the naive design."""
+"""``python -m bench``: cold start, idle and loaded memory, latency, a capacity sweep, and the naive design.
+
+``python -m bench --attack``: one well-behaved camera streaming while hostile
+clients attack, then SIGTERM under attack (see :func:`attacked`).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,16 @@ from typing import Any
 
 from signify.config import Settings
 
+from .attack import attack_process
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
-from .load import run_load
+from .load import ClientRecord, run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
 from .report import capacity, latencies_ms, plot, summarize
 
 SAMPLE_INTERVAL_S = 0.25
+ATTACK_DRAIN_TIMEOUT_S = 2.0
+GOOD_SOURCE = "127.0.0.2"  # the well-behaved client's address: the attackers share 127.0.0.1
+SIGTERM_AFTER_S = 2.0  # into the second attack, when SIGTERM is sent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--clients", default="1,2,4,6,8,10,12", help="client counts of the sweep")
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second each client sends")
-    parser.add_argument("--seconds", type=float, default=8.0, help="length of each load step")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="length of each load step (default 8), or of the attack (default 20)")
     parser.add_argument("--naive-clients", default="1,2,3,4", help="client counts for the naive design")
     parser.add_argument("--frames", choices=("drawn", "video"), default="drawn",
                         help="what the sweep and the naive design stream: drawn hands (always available) "
@@ -36,7 +45,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="MEDIAPIPE_MODEL_COMPLEXITY of Signify's server (default: the server's own)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: one client, short steps")
+    parser.add_argument("--attack", action="store_true",
+                        help="a well-behaved client under a mixed attack, then SIGTERM under attack")
+    parser.add_argument("--drain-timeout", type=float, default=ATTACK_DRAIN_TIMEOUT_S,
+                        help="DRAIN_TIMEOUT of the server under attack")
     args = parser.parse_args(argv)
+    if args.attack:
+        return attack_main(args)
+    args.seconds = args.seconds or 8.0
     if args.smoke:
         args.clients, args.naive_clients, args.seconds = "1", "1", 1.5
     drawn, video = drawn_frames(), video_frames()
@@ -158,6 +174,112 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
         "video_one_client": {k: result["signify_video"][k] for k in ("latency_ms", "answered_fps_total", "drop_rate")}
         if "signify_video" in result else None,
     }
+
+
+# ---- --attack ---------------------------------------------------------------------------
+
+
+def attack_main(args: argparse.Namespace) -> int:
+    """Run the attack, print a short table, write bench/results/attack.json."""
+    seconds = args.seconds or (3.0 if args.smoke else 20.0)
+    complexity = args.complexity or os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY",
+                                                   str(Settings.mediapipe_model_complexity))
+    # The shipped limits (seats, per-address cap, rate), with a drain timeout of the bench's own.
+    server = start_signify(max_sessions=Settings.max_sessions, max_fps=Settings.max_fps, extra_env={
+        "MAX_SESSIONS_PER_CLIENT": str(Settings.max_sessions_per_client), "DRAIN_TIMEOUT": str(args.drain_timeout),
+        "MEDIAPIPE_MODEL_COMPLEXITY": complexity})
+    result = {"machine": machine(), "model_complexity": complexity, "seconds": seconds, "fps": args.fps,
+              "drain_timeout_s": args.drain_timeout, "max_sessions": Settings.max_sessions,
+              "max_sessions_per_client": Settings.max_sessions_per_client, "max_fps": Settings.max_fps,
+              "good_source": GOOD_SOURCE} | asyncio.run(attacked(server, drawn_frames(), args.fps, seconds))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "attack.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(attack_table(result))
+    print(f"wrote {args.out / 'attack.json'}")
+    return 0
+
+
+async def attacked(server: ServerUnderTest, frames: list[bytes], fps: float, seconds: float) -> dict[str, Any]:
+    """The well-behaved client against the attack, idle RSS before and after, then SIGTERM under attack.
+
+    The attackers share 127.0.0.1 and so the per-address cap; the good client
+    connects from :data:`GOOD_SOURCE`, as another household would.
+    """
+    url, max_bytes = server.url, Settings.max_frame_bytes
+    try:
+        await asyncio.sleep(0.5)
+        idle_before = await asyncio.to_thread(server.idle_rss_mb)
+        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+        samples: list[float] = []
+
+        async def sample() -> None:
+            while True:
+                samples.append(server.rss_mb())
+                await asyncio.sleep(SAMPLE_INTERVAL_S)
+
+        sampler = asyncio.create_task(sample())
+        good, attack = await asyncio.gather(run_load(url, frames, 1, fps, seconds, source=GOOD_SOURCE),
+                                            attack_process(url, Settings.max_fps, max_bytes, seconds))
+        sampler.cancel()
+        cpu = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+        idle_after = await asyncio.to_thread(server.idle_rss_mb)
+
+        # The same attack again, with SIGTERM in the middle of it; everyone stops once the server is gone.
+        during = asyncio.gather(run_load(url, frames, 1, fps, seconds, source=GOOD_SOURCE),
+                                attack_process(url, Settings.max_fps, max_bytes, seconds))
+        await asyncio.sleep(SIGTERM_AFTER_S)
+        signalled = time.perf_counter()
+        server.process.terminate()
+        code = await asyncio.to_thread(server.process.wait, 60)
+        exit_s = time.perf_counter() - signalled
+        good_at_exit, attack_at_exit = await during
+    finally:
+        server.stop()
+    return {
+        "good_client": _good(good[0], seconds),
+        "attack": attack,
+        "cpu_cores_used": round(cpu, 2), "rss_mb_load": round(max(samples, default=0.0), 1),
+        "rss_mb_idle_before": _mb(idle_before), "rss_mb_idle_after": _mb(idle_after),
+        "sigterm": {"exit_s": round(exit_s, 3), "exit_code": code,
+                    "good_client": _good(good_at_exit[0], SIGTERM_AFTER_S),
+                    "attack": attack_at_exit},
+    }
+
+
+def _good(record: ClientRecord, seconds: float) -> dict[str, Any]:
+    """The well-behaved client's figures; refused: never given its seat, or closed by the server.
+
+    (Under SIGTERM its close is expected: 1001, and a frame that crossed it is unanswered.)
+    """
+    summary = summarize([record], seconds)
+    keep = ("frames_sent", "predictions", "dropped", "errors", "unanswered", "latency_ms", "answered_fps_total")
+    return {k: summary[k] for k in keep} | {"connected": record.connected, "close_code": record.close_code,
+                                            "refused": not record.connected or record.close_code is not None}
+
+
+def _mb(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def attack_table(result: dict[str, Any]) -> str:
+    """The figures issue 16 asks for, as a short table."""
+    good, sigterm = result["good_client"], result["sigterm"]
+    latency = good["latency_ms"]
+    rows = [
+        ("good client p50 / p95 / p99", f"{latency.get('p50')} / {latency.get('p95')} / {latency.get('p99')} ms"),
+        ("good client answered", f"{good['answered_fps_total']} fps: of {good['frames_sent']} frames "
+                                 f"{good['predictions']} predictions, {good['dropped']} dropped, "
+                                 f"{good['errors']} errors, {good['unanswered']} unanswered"),
+        ("good client refused", f"{good['refused']} (close {good['close_code']})"),
+        *((f"attack {kind}", f"{t['sent']} sent on {t['connections']} connections; answers {t['answers']}; "
+                             f"closes {t['closes']}") for kind, t in result["attack"].items()),
+        ("server", f"{result['cpu_cores_used']} cores, RSS {result['rss_mb_load']} MB under attack"),
+        ("idle RSS before / after", f"{result['rss_mb_idle_before']} / {result['rss_mb_idle_after']} MB"),
+        ("SIGTERM under attack", f"exit {sigterm['exit_code']} after {sigterm['exit_s']} s "
+                                 f"(DRAIN_TIMEOUT {result['drain_timeout_s']} s)"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
 if __name__ == "__main__":

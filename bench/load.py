@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -38,17 +39,25 @@ class ClientRecord:
     close_code: int | None = None
 
 
-async def run_load(url: str, frames: list[bytes], clients: int, fps: float, seconds: float) -> list[ClientRecord]:
-    """Stream ``frames`` (cycling) from ``clients`` clients at ``fps`` for ``seconds``; return their records."""
+async def run_load(url: str, frames: list[bytes], clients: int, fps: float, seconds: float,
+                   source: str | None = None) -> list[ClientRecord]:
+    """Stream ``frames`` (cycling) from ``clients`` clients at ``fps`` for ``seconds``; return their records.
+
+    ``source``: the loopback address the clients connect from (127.0.0.2, say),
+    so the server counts their seats apart from other clients on 127.0.0.1.
+    """
     return list(await asyncio.gather(*(
-        _client(url, frames, fps, seconds, offset=i / (clients * fps)) for i in range(clients)
+        _client(url, frames, fps, seconds, offset=i / (clients * fps), source=source) for i in range(clients)
     )))
 
 
-async def _client(url: str, frames: list[bytes], fps: float, seconds: float, offset: float) -> ClientRecord:
+async def _client(url: str, frames: list[bytes], fps: float, seconds: float, offset: float,
+                  source: str | None) -> ClientRecord:
     record = ClientRecord()
+    # Passed on to the event loop's create_connection.
+    bind: dict[str, Any] = {"local_addr": (source, 0)} if source else {}
     try:
-        async with connect(url, compression=None, max_size=2**22, open_timeout=30) as ws:
+        async with connect(url, compression=None, max_size=2**22, open_timeout=30, **bind) as ws:
             ready = json.loads(await ws.recv())
             record.connected = ready.get("type") == "ready"
             await asyncio.sleep(offset)  # clients' frames interleave like independent cameras

@@ -3,7 +3,7 @@
 Start: health server first (so probes see "starting"), model loaded and
 warmed in a worker thread, then the WebSocket server, then ready.
 Stop (SIGTERM or SIGINT): not ready, drain every session, close servers,
-shut the thread pool down.
+shut the thread pools down.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,6 +28,8 @@ from .status import ServiceStatus
 
 logger = logging.getLogger("signify.app")
 
+THREAD_START_TIMEOUT_S = 10.0
+
 
 class Application:
     """One Signify server process."""
@@ -37,7 +40,14 @@ class Application:
         self.metrics = Metrics()
         self.model: LetterModel | None = None
         self._executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="signify-worker")
-        self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, lambda: self.model)
+        # Graphs are built and closed one at a time anyway (hands.py): in a thread of
+        # their own, a reconnect storm's builds queue there instead of holding the
+        # workers that answer other clients' frames, each waiting on the graph lock
+        # (bench --attack: a camera's p95 145 ms with 24% dropped, now about 40 ms).
+        # Not niced: MediaPipe's own threads, started by the build, would inherit it.
+        self._graphs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signify-graphs")
+        self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, lambda: self.model,
+                                           graphs=self._graphs)
         self._health_runner: web.AppRunner | None = None
         self._health_site: web.TCPSite | None = None
         self._stopped = False
@@ -51,6 +61,7 @@ class Application:
     async def start(self) -> None:
         """Bring the service up; the model error, if any, is reported, not raised."""
         await self._start_health()
+        await self._start_threads()
         await self._load_model()
         await self._warm_hands()
         await self.websocket.start()
@@ -64,6 +75,17 @@ class Application:
         await self._health_runner.setup()
         self._health_site = web.TCPSite(self._health_runner, self.settings.host, self.settings.health_port)
         await self._health_site.start()
+
+    async def _start_threads(self) -> None:
+        # Every worker thread and the graph thread from the start: a pool grows a
+        # thread only when all of its threads are busy, and recognition alone
+        # (graphs have their own thread) may take hours of load to reach that, so
+        # the thread count would creep up long after start-up.
+        loop = asyncio.get_running_loop()
+        barrier = threading.Barrier(self.settings.threads)
+        await asyncio.gather(*(loop.run_in_executor(self._executor, barrier.wait, THREAD_START_TIMEOUT_S)
+                               for _ in range(self.settings.threads)))
+        await loop.run_in_executor(self._graphs, lambda: None)
 
     async def _load_model(self) -> None:
         loop = asyncio.get_running_loop()
@@ -106,6 +128,7 @@ class Application:
         # Not waiting: a thread still decoding a frame of a session given up on
         # would hold the exit past DRAIN_TIMEOUT (__main__ exits without joining it).
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._graphs.shutdown(wait=False, cancel_futures=True)
         log(logger, logging.INFO, "Server stopped", drain_ms=round((time.perf_counter() - started) * 1000, 1))
 
     async def run_until_signalled(self) -> None:

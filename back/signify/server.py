@@ -74,11 +74,14 @@ class RecognitionServer:
         metrics: Metrics,
         executor: Executor,
         model: Callable[[], LetterModel | None],
+        graphs: Executor | None = None,
     ) -> None:
+        """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes MediaPipe graphs."""
         self._settings = settings
         self._status = status
         self._metrics = metrics
         self._executor = executor
+        self._graphs = graphs or executor
         self._model = model
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
@@ -280,7 +283,8 @@ class RecognitionServer:
             self._settings.keypoint_buffer_size, self._settings.sliding_window_size, self._settings.max_fps,
         )
         recognizer = Recognizer(model, self._recognizer_settings)
-        session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready)
+        session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
+                          graphs=self._graphs)
         self._sessions[session_id] = session
         self._clients[session_id] = client
         self._status.sessions = len(self._sessions)

@@ -69,11 +69,14 @@ class Session:
         metrics: Metrics,
         limits: SessionLimits,
         ready: dict[str, Any],
+        graphs: Executor | None = None,
     ) -> None:
+        """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
         self._executor = executor
+        self._graphs = graphs or executor
         self._metrics = metrics
         self._limits = limits
         self._ready = ready
@@ -106,7 +109,7 @@ class Session:
         try:
             # Building a MediaPipe graph takes about half a second: do it before
             # "ready", so that ready means every frame will be answered promptly.
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.prepare)
+            await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
             await self._send(self._ready)
             await self._read()
         finally:
@@ -117,7 +120,7 @@ class Session:
         """After :meth:`run`: let the worker end (a frame in work is counted unanswered), close the graph, log."""
         if self._worker is not None:
             await self._worker
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.close)
+        await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
         self._log_closed()
 
     async def drain(self) -> None:

@@ -1,4 +1,7 @@
-"""Hostile and unusual images, built byte by byte where an encoder would refuse to make them."""
+"""Hostile and unusual images, built byte by byte where an encoder would refuse to make them.
+
+The JPEG builders the benchmark's attack mode needs too live in testkit/hostile_payloads.py.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,16 @@ from numpy.typing import NDArray
 
 from testkit.hand_drawing import draw_hand
 
-
-def encode(image: NDArray[np.generic], extension: str, *params: int) -> bytes:
-    """Encode with OpenCV (BGR or BGRA channel order, 8 or 16 bits)."""
-    ok, buffer = cv2.imencode(extension, image, list(params))
-    assert ok, extension
-    return bytes(buffer.tobytes())
+# The JPEG builders the benchmark needs too, re-exported: tests import every builder from here.
+from testkit.hostile_payloads import (  # noqa: F401
+    encode,
+    frame_header,
+    hidden_frame_jpeg,
+    is_segment,
+    jpeg_bomb,
+    jpeg_segments,
+    repeated_scan_jpeg,
+)
 
 
 def hand_bgr() -> NDArray[np.uint8]:
@@ -53,14 +60,6 @@ def blank_png(width: int, height: int) -> bytes:
     body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grayscale
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", body) + _png_chunk(b"IEND", b"")
-
-
-def jpeg_bomb(width: int, height: int) -> bytes:
-    """A few hundred bytes of JPEG whose frame header declares ``width`` x ``height``."""
-    data = bytearray(encode(np.zeros((8, 8, 3), np.uint8), ".jpg"))
-    sof = data.index(b"\xff\xc0")
-    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
-    return bytes(data)
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -101,45 +100,10 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 # ---- JPEG structure, rebuilt segment by segment -------------------------------------
 
 
-def jpeg_segments(data: bytes) -> list[bytes]:
-    """Split a well-formed JPEG into its marker segments, each scan together with its entropy-coded data."""
-    segments = [data[:2]]
-    offset = 2
-    while data[offset + 1] != 0xD9:
-        (length,) = struct.unpack_from(">H", data, offset + 2)
-        end = offset + 2 + length
-        if data[offset + 1] == 0xDA:
-            while not (data[end] == 0xFF and data[end + 1] not in (0x00, *range(0xD0, 0xD8))):
-                end += 1
-        segments.append(data[offset:end])
-        offset = end
-    segments.append(data[offset : offset + 2])
-    return segments
-
-
-def is_segment(segment: bytes, marker: int) -> bool:
-    """Whether a segment from :func:`jpeg_segments` starts with 0xFF ``marker``."""
-    return segment[:2] == bytes((0xFF, marker))
-
-
 def progressive_jpeg(width: int, height: int, seed: int = 3) -> bytes:
     """A progressive JPEG of noise as OpenCV writes it (libjpeg's standard script: 10 scans)."""
     noise = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
     return encode(noise, ".jpg", cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_QUALITY, 80)
-
-
-def repeated_scan_jpeg(width: int, height: int, scans: int) -> bytes:
-    """A progressive JPEG whose last luma refinement scan is repeated until it has ``scans`` scans.
-
-    At 2048x2048, 6000 copies of that 16-byte scan make a 100 KB file that
-    kept libjpeg busy for 16 s: each scan is a pass over every block.
-    """
-    segments = jpeg_segments(encode(np.zeros((height, width, 3), np.uint8), ".jpg",
-                                     cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_QUALITY, 50))
-    scan_indexes = [i for i, segment in enumerate(segments) if is_segment(segment, 0xDA)]
-    extra = scans - len(scan_indexes)
-    last = scan_indexes[-1]
-    return b"".join([*segments[: last + 1], segments[last] * extra, *segments[last + 1 :]])
 
 
 def with_frame_header(data: bytes, marker: int | None = None, body: bytes | None = None) -> bytes:
@@ -151,42 +115,6 @@ def with_frame_header(data: bytes, marker: int | None = None, body: bytes | None
     new_marker = old[1] if marker is None else marker
     segments[index] = bytes((0xFF, new_marker)) + struct.pack(">H", 2 + len(new_body)) + new_body
     return b"".join(segments)
-
-
-def frame_header(width: int, height: int, marker: int = 0xC0) -> bytes:
-    """A three-component 4:2:0 frame header segment, as a camera writes it."""
-    body = struct.pack(">BHHB", 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
-    return bytes((0xFF, marker)) + struct.pack(">H", 2 + len(body)) + body
-
-
-def hidden_frame_jpeg(hiding: str, width: int = 8192, height: int = 8192) -> bytes:
-    """A small JPEG with a second frame header of ``width`` x ``height`` hidden where a header check might not look.
-
-    ``hiding``: "ff00" (inside a fake segment 0xFF00: the old size check skipped
-    it by its "length", libjpeg skips only the two bytes and reads on),
-    "garbage" (behind non-marker bytes, which libjpeg skips), "second" (a plain
-    second frame header after the decoy), "after scan" (after the first scan),
-    "app" (inside an APP segment: nobody reads it), "after end" (after EOI).
-    """
-    small = encode(np.zeros((64, 64, 3), np.uint8), ".jpg")
-    segments = jpeg_segments(small)
-    sof = next(i for i, segment in enumerate(segments) if is_segment(segment, 0xC0))
-    big = frame_header(width, height)
-    if hiding == "ff00":
-        return b"".join([*segments[:sof], b"\xff\x00", struct.pack(">H", 2 + len(big)), big, *segments[sof:]])
-    if hiding == "garbage":
-        return b"".join([*segments[:sof], b"\x00\x00", big, *segments[sof:]])
-    if hiding == "second":
-        return b"".join([*segments[: sof + 1], big, *segments[sof + 1 :]])
-    if hiding == "after scan":
-        scan = next(i for i, segment in enumerate(segments) if is_segment(segment, 0xDA))
-        return b"".join([*segments[: scan + 1], big, *segments[scan + 1 :]])
-    if hiding == "app":
-        app = b"\xff\xe9" + struct.pack(">H", 2 + len(big)) + big
-        return b"".join([*segments[:sof], app, *segments[sof:]])
-    if hiding == "after end":
-        return small + big
-    raise ValueError(hiding)
 
 
 def png_with_chunks(*chunks: tuple[bytes, bytes], before_idat: bool = True) -> bytes:
