@@ -13,8 +13,9 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from signify.config import Settings
 
@@ -25,6 +26,7 @@ from .process import REPO, ServerUnderTest, start_naive, start_signify
 from .report import capacity, latencies_ms, plot, summarize
 
 SAMPLE_INTERVAL_S = 0.25
+T = TypeVar("T")
 ATTACK_DRAIN_TIMEOUT_S = 2.0
 GOOD_SOURCE = "127.0.0.2"  # the well-behaved client's address: the attackers share 127.0.0.1
 SIGTERM_AFTER_S = 2.0  # into the second attack, when SIGTERM is sent
@@ -121,18 +123,8 @@ async def _measured(
     try:
         await asyncio.sleep(0.5)
         idle_rss = server.rss_mb()
-        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
-        samples: list[float] = []
-
-        async def sample() -> None:
-            while True:
-                samples.append(server.rss_mb())
-                await asyncio.sleep(SAMPLE_INTERVAL_S)
-
-        sampler = asyncio.create_task(sample())
-        records = await run_load(server.url, frames, clients, args.fps, args.seconds)
-        sampler.cancel()
-        cpu = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+        records, samples, cpu = await under_measure(server, run_load(server.url, frames, clients, args.fps,
+                                                                    args.seconds))
         idle_after = await asyncio.to_thread(server.idle_rss_mb)
         step = summarize(records, args.seconds)
         load_rss = max(samples) if samples else idle_rss
@@ -143,6 +135,25 @@ async def _measured(
         return step
     finally:
         server.stop()
+
+
+async def under_measure(server: ServerUnderTest, load: Awaitable[T]) -> tuple[T, list[float], float]:
+    """Await ``load`` while sampling the server's RSS; its result, the RSS samples (MB) and the cores it used."""
+    cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
+    samples: list[float] = []
+
+    async def sample() -> None:
+        while True:
+            samples.append(server.rss_mb())
+            await asyncio.sleep(SAMPLE_INTERVAL_S)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        result = await load
+    finally:
+        sampler.cancel()
+    cpu = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+    return result, samples, cpu
 
 
 def machine() -> dict[str, Any]:
@@ -209,19 +220,9 @@ async def attacked(server: ServerUnderTest, frames: list[bytes], fps: float, sec
     try:
         await asyncio.sleep(0.5)
         idle_before = await asyncio.to_thread(server.idle_rss_mb)
-        cpu_before, wall_before = server.cpu_seconds(), time.perf_counter()
-        samples: list[float] = []
-
-        async def sample() -> None:
-            while True:
-                samples.append(server.rss_mb())
-                await asyncio.sleep(SAMPLE_INTERVAL_S)
-
-        sampler = asyncio.create_task(sample())
-        good, attack = await asyncio.gather(run_load(url, frames, 1, fps, seconds, source=GOOD_SOURCE),
-                                            attack_process(url, Settings.max_fps, max_bytes, seconds))
-        sampler.cancel()
-        cpu = (server.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
+        (good, attack), samples, cpu = await under_measure(server, asyncio.gather(
+            run_load(url, frames, 1, fps, seconds, source=GOOD_SOURCE),
+            attack_process(url, Settings.max_fps, max_bytes, seconds)))
         idle_after = await asyncio.to_thread(server.idle_rss_mb)
 
         # The same attack again, with SIGTERM in the middle of it; everyone stops once the server is gone.
