@@ -17,6 +17,7 @@ from .card import write_card
 from .evaluate import plot_confusion, score_sequences, score_shots
 from .export import check_parity, export_for_evaluation, export_onnx
 from .fit import FitSettings, fit
+from .motion import MOTION_LOOKALIKES
 from .scores import Scores
 from .sources import LETTER_INDEX, PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
 from .transcripts import TakeScores, held_out_takes, score_takes
@@ -31,8 +32,6 @@ PHOTO_COMPLEXITIES = (0, 1)
 SERVED_COMPLEXITY = Settings.mediapipe_model_complexity
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
 TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any training run's
-# The held-out photos whose hands make the J, Z and drifting takes: the starting shapes, and X.
-TAKE_SHAPES = tuple(LETTER_INDEX[letter] for letter in "IDGX")
 # asl-ai's recordings scored by a model that never saw asl-ai: its motion letters, and the
 # handshapes they start from, which must not be read as motion.
 ASL_AI_MOTION_CHECK = tuple(LETTER_INDEX[letter] for letter in "JZIDGX")
@@ -111,7 +110,7 @@ def held_out_evaluation(
         motion_scores.add(*score_sequences(network, late))
         # J and Z drawn by the held-out photos' hands, and those hands drifting, as the server transcribes them.
         with tempfile.TemporaryDirectory(prefix="signify-eval-") as scratch:
-            takes = held_out_takes(served.where(np.isin(served.labels, TAKE_SHAPES)), takes_rng)
+            takes = held_out_takes(served.where(np.isin(served.labels, list(MOTION_LOOKALIKES))), takes_rng)
             score_takes(export_for_evaluation(network, Path(scratch)), takes, take_scores)
     unseen_signer = fit([], [rows, *photos.values(), *reshoots.values()], settings, "without asl-ai")
     unseen_signer_scores = Scores()

@@ -19,9 +19,9 @@ keep their label.
 Everything works on normalized hands ``(time, 21, 3)`` and placements
 ``(time, 4)`` (:mod:`signify.trajectory`: wrist x, y, palm size and mirror
 sign, always a right hand's here); a palm size of one puts the paths in
-palm sizes. A hand is about 2.2 palm
-sizes tall (wrist to middle fingertip), which is how the paths' sizes in
-hand heights are turned into palm sizes.
+palm sizes. A hand is about 2.2 palm sizes tall (wrist to middle
+fingertip), which is how the paths' sizes in hand heights are turned into
+palm sizes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from signify.smoothing import MOTION_LETTERS
 
 from .sources import LETTER_INDEX
 
@@ -40,6 +41,9 @@ J, Z = LETTER_INDEX["J"], LETTER_INDEX["Z"]
 # The held handshapes each motion letter starts from: J's I, and Z's index-pointing shapes
 # (D: index up, the others on the thumb; G: index pointing sideways).
 STARTING_SHAPES = {J: (LETTER_INDEX["I"],), Z: (LETTER_INDEX["D"], LETTER_INDEX["G"])}
+# The held shapes the transcript treats as a motion's start and tail (signify.smoothing.MOTION_LETTERS:
+# I; D, G and X): what a motion must not be read into.
+MOTION_LOOKALIKES = frozenset(LETTER_INDEX[shape] for shapes in MOTION_LETTERS.values() for shape in shapes)
 HAND_HEIGHT = 2.2  # palm sizes
 FRAMES_PER_SECOND = 30
 MOTION_SECONDS = (0.4, 1.5)
@@ -179,8 +183,6 @@ def as_placements(wrist: NDArray[np.float64], palm: NDArray[np.float64]) -> Plac
     return np.column_stack([wrist, palm, np.ones(len(palm))]).astype(np.float32)
 
 
-
-
 def motion_window(clip: Clip, rng: np.random.Generator, max_frames: int) -> tuple[Hands, Placements]:
     """A window of a motion clip that ends during or after the motion and holds at least half of it."""
     frames = clip.motion_end - clip.motion_start
@@ -210,10 +212,10 @@ def drift_placements(length: int, rng: np.random.Generator, limits: tuple[float,
 
     ``limits`` are the largest drift speed (palm sizes per frame) and sway (palm sizes).
     """
-    heading = rng.uniform(0, 2 * np.pi)
+    heading = _unit(rng)
     speed = rng.uniform(0, limits[0])
     t = np.arange(length)
-    drift = speed * t[:, None] * np.array([np.cos(heading), np.sin(heading)])
+    drift = speed * t[:, None] * heading
     sway = rng.uniform(0, limits[1]) * np.sin(2 * np.pi * t / rng.uniform(30, 90) + rng.uniform(0, 2 * np.pi))
     wrist = drift + sway[:, None] * _unit(rng)
     return with_noise(as_placements(wrist, np.ones(length)), rng)
@@ -223,10 +225,10 @@ def straight_move_placements(length: int, rng: np.random.Generator) -> Placement
     """A hand that makes one straight move at some point in the window, held still before and after."""
     frames = int(rng.integers(4, 21))
     start = int(rng.integers(-frames, length))
-    heading = rng.uniform(0, 2 * np.pi)
+    heading = _unit(rng)
     travel = rng.uniform(*STRAIGHT_MOVE_SPEED) * frames
     progress = np.clip((np.arange(length) - start) / frames, 0.0, 1.0)
-    wrist = travel * progress[:, None] * np.array([np.cos(heading), np.sin(heading)])
+    wrist = travel * progress[:, None] * heading
     return with_noise(as_placements(wrist, np.ones(length)), rng)
 
 
@@ -246,6 +248,7 @@ def with_noise(placements: Placements, rng: np.random.Generator) -> Placements:
 
 
 def _unit(rng: np.random.Generator) -> NDArray[np.float64]:
+    """A direction in the picture's plane, drawn evenly."""
     heading = rng.uniform(0, 2 * np.pi)
     return np.array([np.cos(heading), np.sin(heading)])
 

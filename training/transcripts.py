@@ -18,17 +18,25 @@ import numpy as np
 from numpy.typing import NDArray
 from signify.model import LetterModel
 from signify.recognizer import Recognizer, RecognizerSettings
+from signify.smoothing import MOTION_LETTERS
 
-from .motion import STARTING_SHAPES, Clip, drift_placements, held_placements, motion_clip, sway_hands
+from .motion import (
+    MOTION_LOOKALIKES,
+    STARTING_SHAPES,
+    Clip,
+    drift_placements,
+    held_placements,
+    motion_clip,
+    sway_hands,
+)
 from .scores import group_interval
-from .sources import LETTER_INDEX, LETTERS, Poses
+from .sources import LETTERS, Poses
 
 # Raw landmarks are rebuilt in a square image with the hand about this tall (image heights),
 # like a hand a little under half a metre from a webcam.
 PALM_IN_IMAGE = 0.08
 PAUSE_FRAMES = 10  # still frames after a take, as before the next letter
 DRIFT_FRAMES = 45
-MOTION_LETTERS = tuple(LETTERS[letter] for letter in STARTING_SHAPES)
 
 
 def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -79,12 +87,13 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) ->
         pose, label, group = poses.hands[index], int(poses.labels[index]), int(poses.groups[index])
         for motion, shapes in STARTING_SHAPES.items():
             if label in shapes:
-                starts = frozenset(LETTERS[s] for s in shapes) | frozenset(MOTION_LETTERS) - {LETTERS[motion]}
-                if LETTERS[motion] == "Z":
-                    starts |= {"X"}  # the moving index the model read as X before
-                takes += [Take(f"{LETTERS[motion]} from {LETTERS[label]}", LETTERS[motion], starts,
+                letter = LETTERS[motion]
+                # Never the shapes it starts from (X too: the moving index the model once read as X),
+                # nor the other motion letter.
+                forbidden = MOTION_LETTERS[letter] | (frozenset(MOTION_LETTERS) - {letter})
+                takes += [Take(f"{letter} from {LETTERS[label]}", letter, forbidden,
                                _paused(motion_clip(motion, pose, rng), rng), group) for _ in range(per_pose)]
-        if label in {*(s for shapes in STARTING_SHAPES.values() for s in shapes), LETTER_INDEX["X"]}:
+        if label in MOTION_LOOKALIKES:
             hands = sway_hands(np.repeat(pose[None], DRIFT_FRAMES, axis=0), rng)
             takes += [Take(f"drifting {LETTERS[label]}", LETTERS[label], frozenset(MOTION_LETTERS),
                            Clip(hands, drift_placements(DRIFT_FRAMES, rng), 0, 0), group) for _ in range(per_pose)]

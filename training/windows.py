@@ -22,6 +22,7 @@ from signify.trajectory import MOTION_SIZE, window_motion
 
 from .augment import augment_windows, random_speed, time_warp
 from .motion import (
+    MOTION_LOOKALIKES,
     STARTING_SHAPES,
     TRAINING_DRIFT,
     Z,
@@ -33,7 +34,7 @@ from .motion import (
     straight_move_placements,
     sway_hands,
 )
-from .sources import LETTER_INDEX, Poses, Sequences
+from .sources import Poses, Sequences
 
 HELD_POSE_NOISE = 0.01
 AUGMENT_CHUNK = 256
@@ -43,11 +44,10 @@ SYNTHESIZED_MOTION_SHARE = 0.6
 # How held poses move: still, drifting (with a little sway), or one straight move. The shapes
 # a J or a Z starts from, and X, move more often: they are what a motion must not be read into.
 HELD_STILL, HELD_DRIFTING = 0.5, 0.35
-MOTION_LOOKALIKES = frozenset({*(s for shapes in STARTING_SHAPES.values() for s in shapes), LETTER_INDEX["X"]})
 LOOKALIKE_STILL, LOOKALIKE_DRIFTING = 0.3, 0.45
 RECORDED_PATH_FRAMES = 30
 
-Window = tuple[NDArray[np.float32], NDArray[np.float32]]  # hands (time, 21, 3) and placements (time, 3)
+Window = tuple[NDArray[np.float32], NDArray[np.float32]]  # hands (time, 21, 3) and placements (time, 4)
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,12 @@ def random_length(rng: np.random.Generator, max_frames: int) -> int:
 
 def pose_window(pose: NDArray[np.float32], length: int, rng: np.random.Generator) -> NDArray[np.float32]:
     """A held pose: the same hand repeated, each frame with its own small tracking noise."""
-    noise = rng.standard_normal((length, *pose.shape), dtype=np.float32) * np.float32(HELD_POSE_NOISE)
-    return pose[None] + noise
+    return with_tracking_noise(np.broadcast_to(pose, (length, *pose.shape)), rng)
+
+
+def with_tracking_noise(hands: NDArray[np.float32], rng: np.random.Generator) -> NDArray[np.float32]:
+    """Hands ``(time, 21, 3)`` with independent noise on every joint of every frame, as MediaPipe's estimate wobbles."""
+    return hands + rng.standard_normal(hands.shape, dtype=np.float32) * np.float32(HELD_POSE_NOISE)
 
 
 def sequence_window(
@@ -132,8 +136,8 @@ class LetterCatalog:
     def held_pose(self, label: int, length: int, rng: np.random.Generator) -> Window | None:
         """A window of one pose of the letter held for ``length`` frames, if any source has one.
 
-        Half of them are held still; the rest drift and sway, or make one
-        straight move, and are still that letter.
+        Some are held still; the rest drift and sway, or make one straight
+        move, and are still that letter (see :data:`HELD_STILL`).
         """
         pose = self._pose(label, rng)
         if pose is None:
@@ -157,8 +161,7 @@ class LetterCatalog:
         assert pose is not None
         clip = motion_clip(label, pose, rng, self.z_paths)
         hands, places = motion_window(clip, rng, max_frames)
-        noise = rng.standard_normal(hands.shape, dtype=np.float32) * np.float32(HELD_POSE_NOISE)
-        return hands + noise, places
+        return with_tracking_noise(hands, rng), places
 
     def _pose(self, label: int, rng: np.random.Generator) -> NDArray[np.float32] | None:
         sources = self.poses.get(label)

@@ -23,9 +23,6 @@ from .ring_buffer import KeypointBuffer
 from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 from .trajectory import PLACEMENT_SIZE, hand_placement, hand_speed, window_motion
 
-# MediaPipe misses a hand now and then for a frame; only a longer absence
-# means the signer started over, so only then is the motion history dropped.
-HAND_LOST_FRAMES = HAND_AWAY_FRAMES
 # Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
 # moving (signify.trajectory.hand_speed). Measured on testkit's drawn clips
 # through MediaPipe: a drifting I or X has a median speed of 0.02 and stays
@@ -108,8 +105,7 @@ class Recognizer:
 
     def reset(self) -> None:
         """Forget the motion history, the smoothing window and the transcript."""
-        self._buffer.clear()
-        self._placements.clear()
+        self._forget_motion()
         self._smoother.clear()
         self._transcript.clear()
         self._missing = 0
@@ -118,6 +114,11 @@ class Recognizer:
         """Release the MediaPipe graph of this stream."""
         if self._tracker is not None:
             self._tracker.close()
+
+    def _forget_motion(self) -> None:
+        """Empty the shape and placement buffers, which always hold the same frames."""
+        self._buffer.clear()
+        self._placements.clear()
 
     def _hand_tracker(self) -> HandTracker:
         if self._tracker is None:
@@ -141,9 +142,9 @@ class Recognizer:
 
     def _no_hand(self, timing: dict[str, float]) -> Recognition:
         self._missing += 1
-        if self._missing >= HAND_LOST_FRAMES:
-            self._buffer.clear()
-            self._placements.clear()
+        # Only a longer absence than a missed frame means the signer started over.
+        if self._missing >= HAND_AWAY_FRAMES:
+            self._forget_motion()
         stable = self._smoother.push(None)
         self._transcript.update(stable, hand=False)
         timing["model"] = 0.0

@@ -25,14 +25,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .normalization import WRIST, in_image_heights, is_mirrored, palm_size
+from .normalization import MIN_PALM_SIZE, WRIST, in_image_heights, is_mirrored, palm_size
 
 PLACEMENT_SIZE = 4  # wrist x and y (image-height units, as the camera saw them), palm size, mirror sign
 MOTION_SIZE = 3  # wrist x and y from the window's last frame in palm sizes, and the log of the palm's size change
 # A real hand moves a few palm sizes within a window; a larger jump is MediaPipe
 # losing the hand and finding another thing, which must not dominate the input.
 MOTION_LIMIT = 8.0
-MIN_PALM_SIZE = 1e-6
 # Speed is measured between frames this far apart, not between neighbours,
 # and is the median joint's: MediaPipe's jitter does not add up over frames
 # and rarely moves most joints at once, a motion does both, so a hand held

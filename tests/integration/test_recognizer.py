@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from signify.model import LetterModel
-from signify.recognizer import HAND_LOST_FRAMES, Recognizer, RecognizerSettings
+from signify.recognizer import Recognizer, RecognizerSettings
+from signify.smoothing import HAND_AWAY_FRAMES
 from signify.trajectory import window_motion
 
 from tests.conftest import loopback_settings
@@ -48,7 +49,7 @@ def test_the_motion_history_is_dropped_once_the_hand_is_gone(
     for frame in hand_jpegs[:10]:
         recognizer.recognize_image(frame)
     assert len(recognizer._buffer) > 0
-    for _ in range(HAND_LOST_FRAMES - 1):
+    for _ in range(HAND_AWAY_FRAMES - 1):
         recognizer.recognize_image(blank_jpeg)
     assert len(recognizer._buffer) > 0  # a missed frame or two is not the end of a sign
     recognizer.recognize_image(blank_jpeg)
