@@ -13,12 +13,12 @@ import sys
 import time
 
 from signify.config import DEFAULT_MODEL_PATH
-from signify.hands import HandSettings, HandTracker
-from signify.images import decode_image
-from signify.model import LetterModel
-from signify.normalization import normalize_hand
-from signify.protocol import dumps, prediction_message, ready_message
-from signify.ring_buffer import KeypointBuffer
+from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.images import decode_image
+from signify.recognition.model import LetterModel
+from signify.recognition.normalization import normalize_hand
+from signify.recognition.ring_buffer import KeypointBuffer
+from signify.serving.protocol import dumps, prediction_message, ready_message
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 

@@ -4,7 +4,7 @@ Each shape is the MediaPipe Hands landmarks (0.10.21, static image mode,
 model complexity 1) of one photo in the public-domain Roboflow "American
 Sign Language Letters" set (``train/images``; the file is named below).
 Photos MediaPipe labelled as a left hand are mirrored onto the right hand,
-as :func:`signify.normalization.normalize_hand` does. Coordinates are
+as :func:`signify.recognition.normalization.normalize_hand` does. Coordinates are
 square units (MediaPipe x and z times the photo's width/height), wrist at
 the origin, rounded to 3 decimals; x right, y down, z smaller = nearer the
 camera. The shapes are embedded so that tests never read the data set.

@@ -90,7 +90,7 @@ class Placement:
 
 
 def palm_length(skeleton: NDArray[np.float64]) -> float:
-    """The mean wrist-to-knuckle distance: the hand's own unit, as in signify.normalization."""
+    """The mean wrist-to-knuckle distance: the hand's own unit, as in signify.recognition.normalization."""
     return float(np.linalg.norm(skeleton[list(KNUCKLES)] - skeleton[WRIST], axis=1).mean())
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from signify.normalization import WRIST
+from signify.recognition.normalization import WRIST
 
 FINGER_CHAINS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
 # Per joint: its finger, and the joint that finger grows from. The wrist and each finger's

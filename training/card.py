@@ -48,14 +48,15 @@ DATA_SOURCES = [
 ]
 
 NORMALIZATION = (
-    "signify.normalization.normalize_hand, shared with the server: x and z multiplied by the image's "
+    "signify.recognition.normalization.normalize_hand, shared with the server: x and z multiplied by the image's "
     "width/height, wrist moved to the origin, divided by the mean wrist-to-knuckle distance (joints 5, 9, 13, 17), "
     "and hands MediaPipe labels 'Left' mirrored in x onto right hands."
 )
 
 
 MOTION = (
-    "signify.trajectory.window_motion of signify.trajectory.hand_placement, shared with the server: per frame the "
+    "signify.recognition.trajectory.window_motion of signify.recognition.trajectory.hand_placement, shared with the "
+    "server: per frame the "
     "wrist's x and y (x times width/height, mirrored like the hand) minus the window's last frame's, divided by the "
     "window's median palm size, and the log of the palm size over that median; clipped to +-8. All zeros for a "
     "hand held still."

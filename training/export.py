@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from signify.model import KEYPOINTS_INPUT, MOTION_INPUT, LetterModel
-from signify.trajectory import MOTION_SIZE
+from signify.recognition.model import KEYPOINTS_INPUT, MOTION_INPUT, LetterModel
+from signify.recognition.trajectory import MOTION_SIZE
 
 from .network import LetterLSTM, ProbabilityModel
 from .sources import LETTERS

@@ -17,7 +17,7 @@ when it comes up into the picture (:func:`straight_move_placements`), and
 keep their label.
 
 Everything works on normalized hands ``(time, 21, 3)`` and placements
-``(time, 4)`` (:mod:`signify.trajectory`: wrist x, y, palm size and mirror
+``(time, 4)`` (:mod:`signify.recognition.trajectory`: wrist x, y, palm size and mirror
 sign, always a right hand's here); a palm size of one puts the paths in
 palm sizes. A hand is about 2.2 palm sizes tall (wrist to middle
 fingertip), which is how the paths' sizes in hand heights are turned into
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from signify.smoothing import MOTION_LETTERS
+from signify.recognition.smoothing import MOTION_LETTERS
 
 from .sources import LETTER_INDEX
 
@@ -41,7 +41,7 @@ J, Z = LETTER_INDEX["J"], LETTER_INDEX["Z"]
 # The held handshapes each motion letter starts from: J's I, and Z's index-pointing shapes
 # (D: index up, the others on the thumb; G: index pointing sideways).
 STARTING_SHAPES = {J: (LETTER_INDEX["I"],), Z: (LETTER_INDEX["D"], LETTER_INDEX["G"])}
-# The held shapes the transcript treats as a motion's start and tail (signify.smoothing.MOTION_LETTERS:
+# The held shapes the transcript treats as a motion's start and tail (signify.recognition.smoothing.MOTION_LETTERS:
 # I; D, G and X): what a motion must not be read into.
 MOTION_LOOKALIKES = frozenset(LETTER_INDEX[shape] for shapes in MOTION_LETTERS.values() for shape in shapes)
 HAND_HEIGHT = 2.2  # palm sizes
@@ -179,7 +179,7 @@ def motion_clip(letter: int, pose: Hands, rng: np.random.Generator, recorded: li
 
 
 def as_placements(wrist: NDArray[np.float64], palm: NDArray[np.float64]) -> Placements:
-    """Placements of a right hand (:func:`signify.trajectory.hand_placement`) from wrist positions and palm sizes."""
+    """Placements of a right hand (:func:`~signify.recognition.trajectory.hand_placement`) from wrists and palms."""
     return np.column_stack([wrist, palm, np.ones(len(palm))]).astype(np.float32)
 
 

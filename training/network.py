@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import torch
-from signify.normalization import NUM_LANDMARKS
-from signify.trajectory import MOTION_SIZE
+from signify.recognition.normalization import NUM_LANDMARKS
+from signify.recognition.trajectory import MOTION_SIZE
 from torch import nn
 
 COORDINATES = NUM_LANDMARKS * 3
@@ -17,7 +17,7 @@ class LetterLSTM(nn.Module):
 
     Per frame the network reads the 63 coordinates, their frame-to-frame
     velocities, the 210 distances between every two joints, and the wrist's
-    path (:func:`signify.trajectory.window_motion`) with its velocity: J
+    path (:func:`signify.recognition.trajectory.window_motion`) with its velocity: J
     and Z are motion, and most of a Z is the hand travelling. The distances
     do not change when a hand is turned or mirrored, which is what lets letters learned from a few signers carry over to
     people held at other angles and with other handedness labels: on

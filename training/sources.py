@@ -1,6 +1,6 @@
 """The three data sources, each read into the server's own keypoint convention.
 
-Every source ends up as normalized hands (``signify.normalization.normalize_hand``,
+Every source ends up as normalized hands (``signify.recognition.normalization.normalize_hand``,
 the same function the server calls), so the model sees at training time
 exactly what it sees when serving.
 """
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from signify.hands import HandSettings, HandTracker
-from signify.images import ImageError, decode_image
-from signify.normalization import NUM_LANDMARKS, normalize_hand
-from signify.trajectory import hand_placement
+from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.images import ImageError, decode_image
+from signify.recognition.normalization import NUM_LANDMARKS, normalize_hand
+from signify.recognition.trajectory import hand_placement
 from tqdm import tqdm
 
 from .augment import reshoot
@@ -55,7 +55,7 @@ class Sequences:
     """Consecutive frames of one signer: ``segments[i]`` is one letter's recording, (frames, 21, 3).
 
     ``placements[i]`` is where the hand was in each of those frames
-    (:func:`signify.trajectory.hand_placement`), which J and Z need.
+    (:func:`signify.recognition.trajectory.hand_placement`), which J and Z need.
     """
 
     segments: list[NDArray[np.float32]]

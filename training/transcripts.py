@@ -3,7 +3,7 @@
 A window-level accuracy says little about J and Z: what a signer sees is
 the transcript, where a J that starts as an I must not leave an I behind.
 So held-out motion is scored by playing whole takes, frame by frame, into
-:class:`signify.recognizer.Recognizer` (the server's buffer, ONNX model,
+:class:`signify.recognition.recognizer.Recognizer` (the server's buffer, ONNX model,
 smoother and transcript; the takes enter as ``keypoints``, as from a
 client that tracks hands itself) and reading what it committed.
 """
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from signify.model import LetterModel
-from signify.recognizer import Recognizer, RecognizerSettings
-from signify.smoothing import MOTION_LETTERS
+from signify.recognition.model import LetterModel
+from signify.recognition.recognizer import Recognizer, RecognizerSettings
+from signify.recognition.smoothing import MOTION_LETTERS
 
 from .motion import (
     MOTION_LOOKALIKES,
@@ -42,8 +42,8 @@ DRIFT_FRAMES = 45
 def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
     """MediaPipe-style landmarks of a right hand in a square image that normalize back to ``hands`` at ``placements``.
 
-    The inverse of :func:`~signify.normalization.normalize_hand` and
-    :func:`~signify.trajectory.hand_placement` together, up to where the
+    The inverse of :func:`~signify.recognition.normalization.normalize_hand` and
+    :func:`~signify.recognition.trajectory.hand_placement` together, up to where the
     take sits in the picture and how large it is.
     """
     scale = PALM_IN_IMAGE / float(np.median(placements[:, 2]))

@@ -8,7 +8,7 @@ little per-frame noise, like a held letter in front of a camera, held
 still, drifting or making one straight move (:mod:`training.motion`). J
 and Z come from recordings and, more often, from every source's starting
 handshapes moved along J and Z paths. Each window's motion input is
-computed by the server's own :func:`signify.trajectory.window_motion`.
+computed by the server's own :func:`signify.recognition.trajectory.window_motion`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from signify.trajectory import MOTION_SIZE, window_motion
+from signify.recognition.trajectory import MOTION_SIZE, window_motion
 
 from .augment import augment_windows, random_speed, time_warp
 from .motion import (

@@ -18,13 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from .config import Settings
-from .hands import warm_up_hands
-from .health import build_health_app
 from .jsonlog import log
-from .metrics import Metrics
-from .model import LetterModel, ModelError
-from .server import RecognitionServer
-from .status import ServiceStatus
+from .recognition.hands import warm_up_hands
+from .recognition.model import LetterModel, ModelError
+from .serving.health import build_health_app
+from .serving.metrics import Metrics
+from .serving.server import RecognitionServer
+from .serving.status import ServiceStatus
 
 logger = logging.getLogger("signify.app")
 

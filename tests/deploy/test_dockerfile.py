@@ -76,7 +76,7 @@ def test_every_copied_file_exists_and_is_not_ignored() -> None:
         assert files, f"COPY {source}: nothing there"
         kept = [f for f in files if not dockerignore_excludes(str(f.relative_to(REPO)), patterns)]
         assert kept, f"COPY {source}: everything is excluded by .dockerignore"
-    for needed in ("models/asl-lstm.onnx", "models/asl-lstm.json", "back/signify/server.py", "back/main.py"):
+    for needed in ("models/asl-lstm.onnx", "models/asl-lstm.json", "back/signify/serving/server.py", "back/main.py"):
         assert not dockerignore_excludes(needed, patterns), needed
 
 
@@ -180,7 +180,8 @@ def test_the_dockerfile_install_steps_give_a_server_that_becomes_ready(tmp_path:
     print(f"site-packages after the Dockerfile's dependency layer: {total:.0f} MB "
           f"({ours:.0f} MB without pip and setuptools, which the base image already has)")
     assert total < SITE_PACKAGES_LIMIT_MB, f"site-packages is {total:.0f} MB"
-    subprocess.run([str(python), "-c", "import signify.model"], cwd=workdir, check=True)  # the build-time check
+    # the build-time check
+    subprocess.run([str(python), "-c", "import signify.recognition.model"], cwd=workdir, check=True)
     server = ServerProcess(python=python, cwd=workdir, base_env=build_env)
     try:
         server.wait_listening()

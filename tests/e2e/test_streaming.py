@@ -170,7 +170,7 @@ async def first_landmarks(ws: ClientConnection, frames: list[bytes]) -> list[lis
 
 def test_the_drawn_fixture_is_a_real_detection_not_a_given() -> None:
     # Guards the fixture itself: a blank frame must not be "detected".
-    from signify.hands import HandSettings, HandTracker
+    from signify.recognition.hands import HandSettings, HandTracker
 
     from testkit.hand_drawing import blank_frame, draw_hand
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import cv2
 import pytest
-from signify.protocol import LANDMARK_LIMIT, MAX_CLIENT_ID, MAX_TEXT_CHARS
+from signify.serving.protocol import LANDMARK_LIMIT, MAX_CLIENT_ID, MAX_TEXT_CHARS
 
 from . import payloads
 from .conftest import Serve

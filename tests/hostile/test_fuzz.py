@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from signify.model import LetterModel
-from signify.normalization import normalize_hand
-from signify.protocol import LANDMARK_LIMIT, KeypointsMessage, ProtocolError, parse_message
-from signify.trajectory import hand_placement, window_motion
+from signify.recognition.model import LetterModel
+from signify.recognition.normalization import normalize_hand
+from signify.recognition.trajectory import hand_placement, window_motion
+from signify.serving.protocol import LANDMARK_LIMIT, KeypointsMessage, ProtocolError, parse_message
 
 from tests.conftest import loopback_settings
 

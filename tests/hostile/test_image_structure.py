@@ -16,14 +16,14 @@ import zlib
 import cv2
 import numpy as np
 import pytest
-from signify.imageheaders import (
+from signify.recognition.imageheaders import (
     MAX_JPEG_MARKERS,
     MAX_JPEG_SCANS,
     MAX_PNG_ANCILLARY_CHUNKS,
     MAX_PNG_CHUNKS,
     MAX_PNG_TEXT_CHUNKS,
 )
-from signify.images import MAX_SCANS_AT_FULL_SIZE, ImageError, decode_image
+from signify.recognition.images import MAX_SCANS_AT_FULL_SIZE, ImageError, decode_image
 
 from . import payloads
 from .conftest import Serve

@@ -12,12 +12,12 @@ from typing import Any
 
 import cv2
 import pytest
-import signify.server
+import signify.serving.server
 from onnxruntime.capi.onnxruntime_pybind11_state import Fail
 from signify.app import Application
-from signify.recognizer import Recognizer
-from signify.server import WRITE_LIMIT_BYTES
-from signify.session import Session
+from signify.recognition.recognizer import Recognizer
+from signify.serving.server import WRITE_LIMIT_BYTES
+from signify.serving.session import Session
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
@@ -117,9 +117,9 @@ async def test_a_silent_peer_is_dropped_by_the_keepalive(
 ) -> None:
     # A half-open connection: the peer vanished without a FIN (pulled cable, dead NAT entry).
     # It never reads, never answers pings and never closes; only the keepalive can notice.
-    monkeypatch.setattr(signify.server, "PING_INTERVAL_S", 0.2)
-    monkeypatch.setattr(signify.server, "PING_TIMEOUT_S", 0.2)
-    monkeypatch.setattr(signify.server, "CLOSE_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(signify.serving.server, "PING_INTERVAL_S", 0.2)
+    monkeypatch.setattr(signify.serving.server, "PING_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(signify.serving.server, "CLOSE_TIMEOUT_S", 0.5)
     app = await serve(MAX_SESSIONS="1")
     silent = await RawClient.open(app.websocket.port)
     await until(lambda: app.status.sessions == 1)
@@ -149,7 +149,7 @@ async def test_a_half_closed_connection_ends_its_session(serve: Serve, hand_fram
 async def test_a_handshake_that_never_completes_is_cut_off(
     sent: bytes, serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(signify.server, "HANDSHAKE_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(signify.serving.server, "HANDSHAKE_TIMEOUT_S", 0.3)
     app = await serve()
     reader, writer = await asyncio.open_connection("127.0.0.1", app.websocket.port)
     writer.write(sent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from signify.hands import HandSettings, HandTracker
+from signify.recognition.hands import HandSettings, HandTracker
 
 from testkit.hand_drawing import Pose, draw_hand
 

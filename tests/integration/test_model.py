@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from signify.model import LetterModel, ModelError
-from signify.normalization import normalize_hand
+from signify.recognition.model import LetterModel, ModelError
+from signify.recognition.normalization import normalize_hand
 
 from tests.conftest import loopback_settings
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from signify.model import LetterModel
-from signify.recognizer import Recognizer, RecognizerSettings
-from signify.smoothing import HAND_AWAY_FRAMES
-from signify.trajectory import window_motion
+from signify.recognition.model import LetterModel
+from signify.recognition.recognizer import Recognizer, RecognizerSettings
+from signify.recognition.smoothing import HAND_AWAY_FRAMES
+from signify.recognition.trajectory import window_motion
 
 from tests.conftest import loopback_settings
 

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from signify.hands import HandObservation, HandSettings, HandTracker
-from signify.normalization import normalize_hand
+from signify.recognition.hands import HandObservation, HandSettings, HandTracker
+from signify.recognition.normalization import normalize_hand
 
 from testkit import motion_clips as mc
 from testkit.letter_shapes import LETTER_SHAPES

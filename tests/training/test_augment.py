@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from signify.normalization import WRIST, normalize_hand
+from signify.recognition.normalization import WRIST, normalize_hand
 
 from training.augment import augment_windows, bend_fingers, jitter, random_speed, rotate, stretch, time_warp
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signify.normalization import PALM_KNUCKLES, WRIST, normalize_hand
-from signify.trajectory import hand_speed, window_motion
+from signify.recognition.normalization import PALM_KNUCKLES, WRIST, normalize_hand
+from signify.recognition.trajectory import hand_speed, window_motion
 
 from training.motion import (
     DRIFT,

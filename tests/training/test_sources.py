@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from signify.hands import HandSettings, HandTracker
-from signify.images import decode_image
-from signify.normalization import WRIST, normalize_hand
+from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.images import decode_image
+from signify.recognition.normalization import WRIST, normalize_hand
 
 from testkit.hand_drawing import Pose, blank_frame, encode_jpeg, hand_jpeg
 from training.augment import reshoot

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signify.normalization import normalize_hand
-from signify.trajectory import hand_placement, window_motion
+from signify.recognition.normalization import normalize_hand
+from signify.recognition.trajectory import hand_placement, window_motion
 
 from training.motion import Clip, Z, motion_clip
 from training.sources import LETTER_INDEX, Poses

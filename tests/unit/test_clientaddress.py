@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from signify.clientaddress import TrustedProxies, parse_address, parse_networks
 from signify.config import ConfigError, Settings
+from signify.serving.clientaddress import TrustedProxies, parse_address, parse_networks
 
 PROXY = "10.0.0.5"
 TRUSTED = TrustedProxies(parse_networks("10.0.0.0/8, 192.168.1.1, fd00::/8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from signify.images import ImageError, decode_image, read_image_size
+from signify.recognition.images import ImageError, decode_image, read_image_size
 
 
 def encoded(extension: str, image: np.ndarray) -> bytes:

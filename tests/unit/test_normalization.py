@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signify.normalization import PALM_KNUCKLES, WRIST, normalize_hand
+from signify.recognition.normalization import PALM_KNUCKLES, WRIST, normalize_hand
 
 
 @pytest.fixture

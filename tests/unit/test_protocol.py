@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from signify.protocol import (
+from signify.serving.protocol import (
     MAX_CLIENT_ID,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signify.ring_buffer import KeypointBuffer
+from signify.recognition.ring_buffer import KeypointBuffer
 
 
 def frame(value: float) -> np.ndarray:

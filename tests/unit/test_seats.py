@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signify.seats import Refusal, Seats
+from signify.serving.seats import Refusal, Seats
 
 
 def test_the_total_cap_refuses_with_capacity() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from signify.smoothing import SlidingWindowSmoother, Transcript
+from signify.recognition.smoothing import SlidingWindowSmoother, Transcript
 
 
 def feed(smoother: SlidingWindowSmoother, letters: str) -> list[str | None]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from signify.normalization import normalize_hand
-from signify.trajectory import MOTION_LIMIT, hand_placement, hand_speed, window_motion
+from signify.recognition.normalization import normalize_hand
+from signify.recognition.trajectory import MOTION_LIMIT, hand_placement, hand_speed, window_motion
 
 
 @pytest.fixture

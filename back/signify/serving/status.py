@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import SERVICE_NAME, __version__
-from .model import ModelCard
+from .. import SERVICE_NAME, __version__
+from ..recognition.model import ModelCard
 
 
 @dataclass

@@ -24,7 +24,7 @@ from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 from .trajectory import PLACEMENT_SIZE, hand_placement, hand_speed, window_motion
 
 # Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
-# moving (signify.trajectory.hand_speed). Measured on testkit's drawn clips
+# moving (signify.recognition.trajectory.hand_speed). Measured on testkit's drawn clips
 # through MediaPipe: a drifting I or X has a median speed of 0.02 and stays
 # under this in 98% of frames; a J or a Z is at 0.06-1.3 while it moves. The
 # slowest J and Z the training synthesizes move at about twice this.

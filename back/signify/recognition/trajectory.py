@@ -1,6 +1,6 @@
 """Where the hand is in the picture over time: the part of a motion letter that normalization removes.
 
-:func:`~signify.normalization.normalize_hand` keeps a hand's shape and drops
+:func:`~signify.recognition.normalization.normalize_hand` keeps a hand's shape and drops
 where the hand is and how large it looks. That is right for the 24 held
 letters and wrong for J and Z: Z is an index finger moving along a Z, and
 once its position is removed a Z is a D or an X held still (the model read
@@ -44,7 +44,7 @@ def hand_placement(
 ) -> NDArray[np.float32]:
     """Wrist position, palm size and mirror sign of raw MediaPipe landmarks ``(..., 21, 3)``: ``(..., 4)``.
 
-    Units follow :func:`~signify.normalization.normalize_hand`: x is
+    Units follow :func:`~signify.recognition.normalization.normalize_hand`: x is
     multiplied by ``aspect`` (width / height). The sign is -1 for a hand
     labelled 'Left', which normalization mirrors onto a right hand, else 1.
     """

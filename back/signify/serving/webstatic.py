@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import REPO_ROOT
+from ..config import REPO_ROOT
 
 DEMO_DIR = REPO_ROOT / "front_demo"
 CONTENT_TYPES = {

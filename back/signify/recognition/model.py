@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from .normalization import NUM_LANDMARKS
 from .trajectory import MOTION_SIZE
 
-# The model's two inputs, by name: the normalized hands and the wrist's path (signify.trajectory).
+# The model's two inputs, by name: the normalized hands and the wrist's path (signify.recognition.trajectory).
 KEYPOINTS_INPUT = "keypoints"
 MOTION_INPUT = "motion"
 

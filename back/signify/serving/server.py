@@ -27,15 +27,15 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 from websockets.typing import Origin, Subprotocol
 
+from ..config import Settings
+from ..jsonlog import log
+from ..memory import trim_heap
+from ..recognition.hands import HandSettings
+from ..recognition.model import LetterModel
+from ..recognition.recognizer import Recognizer, RecognizerSettings
 from .clientaddress import TrustedProxies
-from .config import Settings
-from .hands import HandSettings
-from .jsonlog import log
-from .memory import trim_heap
 from .metrics import Metrics
-from .model import LetterModel
 from .protocol import ready_message
-from .recognizer import Recognizer, RecognizerSettings
 from .seats import Seats
 from .session import Session, SessionLimits
 from .status import ServiceStatus

@@ -22,8 +22,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.protocol import State
 
-from .images import ImageError
-from .jsonlog import log
+from ..jsonlog import log
+from ..recognition.images import ImageError
+from ..recognition.recognizer import TOP_K, Recognition, Recognizer
 from .metrics import Metrics
 from .protocol import (
     FrameMessage,
@@ -37,7 +38,6 @@ from .protocol import (
     prediction_message,
 )
 from .ratelimit import RateLimiter
-from .recognizer import TOP_K, Recognition, Recognizer
 
 logger = logging.getLogger("signify.session")
 

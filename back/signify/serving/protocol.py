@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .normalization import NUM_LANDMARKS
+from ..recognition.normalization import NUM_LANDMARKS
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_ID = 2**53 - 1  # the largest integer a JavaScript client can represent exactly

@@ -3,7 +3,7 @@
 A 5 KB JPEG may declare 30000 x 30000 pixels, and ``cv2.imdecode`` would
 allocate gigabytes for it before failing; a 100 KB progressive JPEG may ask
 for thousands of passes over its pixels. :func:`read_image_size` walks the
-file's structure without decoding (:mod:`signify.imageheaders`), and
+file's structure without decoding (:mod:`signify.recognition.imageheaders`), and
 :func:`decode_image` refuses anything over the pixel budget, with a side
 longer than :data:`MAX_IMAGE_SIDE`, or over the work budget of scans x
 pixels, before OpenCV sees it.
