@@ -16,7 +16,8 @@ StartApp = Callable[..., Awaitable[Application]]
 
 def loopback_settings(**env: str) -> Settings:
     """Settings for a server on loopback with ephemeral ports and the configured (by default the shipped) model."""
-    base = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING"}
+    # No donation store unless a test asks for one: never the repository's data/.
+    base = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING", "DATASET_PATH": ""}
     if "MODEL_PATH" in os.environ:
         base["MODEL_PATH"] = os.environ["MODEL_PATH"]
     return Settings.from_env({**base, **env})

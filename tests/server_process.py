@@ -42,7 +42,9 @@ class ServerProcess:
         # Never a MODEL_PATH from the caller's environment: these tests prove the shipped model.
         inherited = {name: value for name, value in (os.environ if base_env is None else base_env).items()
                      if name != "MODEL_PATH"}
-        environment = {**inherited, "HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "INFO", **env}
+        # No donation store unless a test asks for one: never the repository's data/.
+        environment = {**inherited, "HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "INFO",
+                       "DATASET_PATH": "", **env}
         # The bound ports are read from the "Server listening" line, written at INFO.
         assert environment["LOG_LEVEL"] in ("INFO", "DEBUG"), "the ports are only logged at INFO"
         self.process = subprocess.Popen(

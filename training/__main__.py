@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from signify.config import Settings
+from signify.config import DEFAULT_DATASET_PATH, Settings
+from signify.donations.store import StoreError
 
 from .card import write_card
-from .evaluate import plot_confusion, score_sequences, score_shots
+from .donations import Donations, contributor_splits, load_donations
+from .evaluate import plot_confusion, score_sequences, score_shots, score_windows
 from .export import check_parity, export_for_evaluation, export_onnx
 from .fit import FitSettings, fit
 from .motion import MOTION_LOOKALIKES
@@ -48,30 +50,66 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--epochs", type=int, default=FitSettings.epochs)
     train.add_argument("--seed", type=int, default=FitSettings.seed)
     train.add_argument("--skip-evaluation", action="store_true", help="train and export only")
+    train.add_argument("--donations", type=optional_path, default=DEFAULT_DATASET_PATH,
+                       help="donation store (DATASET_PATH's default); used if the file exists; '' to leave it out")
     args = parser.parse_args(argv)
+    try:
+        donations = read_donations(args.donations)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return run_training(args.data, args.out, args.cache, FitSettings(epochs=args.epochs, seed=args.seed),
-                        evaluate=not args.skip_evaluation, command=" ".join(["python -m training", *sys.argv[1:]]))
+                        evaluate=not args.skip_evaluation, command=" ".join(["python -m training", *sys.argv[1:]]),
+                        donations=donations)
+
+
+def optional_path(text: str) -> Path | None:
+    """A command-line path, or None for an empty one (``Path('')`` would be the current directory)."""
+    return Path(text) if text else None
+
+
+def read_donations(path: Path | None) -> Donations | None:
+    """The donated windows at ``path``, or None when there is no path, no file or no window in it."""
+    if path is None or not path.exists():
+        return None
+    donations = load_donations(path)
+    print(f"donations: {len(donations)} windows from {donations.contributor_count} contributors in {path}"
+          + (f"; {donations.skipped} of letters the model has not" if donations.skipped else ""), file=sys.stderr)
+    return donations if len(donations) else None
 
 
 def run_training(
-    data: Path, out: Path, cache: Path, settings: FitSettings, *, evaluate: bool, command: str
+    data: Path,
+    out: Path,
+    cache: Path,
+    settings: FitSettings,
+    *,
+    evaluate: bool,
+    command: str,
+    donations: Donations | None = None,
 ) -> int:
-    """The whole pipeline; returns an exit code."""
+    """The whole pipeline; returns an exit code. Without donations, exactly what it was before they existed."""
     started = time.monotonic()
     asl_ai = load_asl_ai(data)
     rows = load_landmark_rows(data)
     photos = {complexity: load_photos(data, cache, complexity) for complexity in PHOTO_COMPLEXITIES}
     reshoots = {complexity: load_photos(data, cache, complexity, PHOTO_RESHOOTS) for complexity in PHOTO_COMPLEXITIES}
-    evaluation = held_out_evaluation(asl_ai, rows, photos, reshoots, settings, out) if evaluate else {}
-    network = fit([asl_ai], [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
+    evaluation = held_out_evaluation(asl_ai, rows, photos, reshoots, settings, out, donations) if evaluate else {}
+    # The donated windows are one more source of recordings (see LetterCatalog: a source is drawn first).
+    recorded = [asl_ai] if donations is None else [asl_ai, donations.sequences]
+    network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
     export_onnx(network, out)
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
                "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].shot_starts())}
+    donated = None if donations is None else {"windows": len(donations),
+                                              "contributors": donations.contributor_count}
     # The parity check loads the model exactly as the server does, which needs its card.
-    write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples)
+    write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples,
+               donations=donated)
     parity = check_parity(network, out)
     seconds = round(time.monotonic() - started, 1)
-    write_card(out, settings, evaluation, parity=parity, seconds=seconds, command=command, samples=samples)
+    write_card(out, settings, evaluation, parity=parity, seconds=seconds, command=command, samples=samples,
+               donations=donated)
     print(json.dumps({"model": str(out), "seconds": seconds, "parity_max_abs_diff": parity,
                       **{name: {k: v for k, v in split.items() if k != "per_letter"}
                          for name, split in evaluation.items()}}, indent=2))
@@ -85,12 +123,17 @@ def held_out_evaluation(
     reshoots: dict[int, Poses],
     settings: FitSettings,
     out: Path,
+    donations: Donations | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Figures on people and images the evaluated model never saw.
 
     ``photos`` maps a MediaPipe model complexity to the photos' landmarks at
     that complexity, ``reshoots`` to their re-shoots' landmarks; all hold
     the same originals under the same group ids. Only photos are scored.
+    With donations from at least two contributors, the donated windows of
+    contributors the model never saw are scored too (see
+    :func:`donation_scores`). Every split before that is as it was without
+    donations: those models never see a donated window.
     """
     early, late = split_recordings(asl_ai, HELD_OUT_TAIL)
     photo_scores = {complexity: Scores() for complexity in photos}
@@ -129,11 +172,43 @@ def held_out_evaluation(
         "asl_ai_held_out_motion": motion_scores,
         "asl_ai_unseen_signer_motion": unseen_signer_scores,
     }
+    if donations is not None and donations.contributor_count >= 2:
+        splits["donations_held_out_contributors"] = donation_scores(asl_ai, rows, photos, reshoots, settings,
+                                                                    donations)
     out.parent.mkdir(parents=True, exist_ok=True)
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
     return {**{name: scores.summary() for name, scores in splits.items()},
             "motion_takes_held_out_photos": take_scores.summary()}
+
+
+def donation_scores(
+    asl_ai: Sequences,
+    rows: Poses,
+    photos: dict[int, Poses],
+    reshoots: dict[int, Poses],
+    settings: FitSettings,
+    donations: Donations,
+) -> Scores:
+    """Donated windows scored by models that never saw their contributors.
+
+    Contributors are hashed into folds (:func:`training.donations.contributor_splits`);
+    each fold's model is trained on every other source and the other folds'
+    donations, and scores the fold's windows as they are, one answer per
+    donated window (:func:`training.evaluate.score_windows`), grouped by
+    contributor.
+    """
+    scores = Scores()
+    splits = contributor_splits(donations)
+    everyone = np.unique(donations.contributors)
+    for number, (trained_on, held) in enumerate(splits, start=1):
+        recorded = [asl_ai, trained_on.sequences] if len(trained_on) else [asl_ai]
+        network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings,
+                      f"donation fold {number}/{len(splits)}")
+        # Contributors numbered across the whole store, so that no two folds' groups collide.
+        groups = np.searchsorted(everyone, held.contributors).astype(np.int64)
+        scores.add(*score_windows(network, held.sequences, groups))
+    return scores
 
 
 def photo_split(complexity: int) -> str:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .donations import DONATION_FOLDS
 from .fit import FitSettings
 from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
@@ -70,6 +71,57 @@ MOTION_SYNTHESIS = (
     "starting shapes and X move more often (70%): a hand that drifts or moves straight keeps its letter."
 )
 
+EVALUATION_NOTE = (
+    "Each split is scored by a model that never saw the scored data. photos_held_out_originals: "
+    "3-fold split of the photos by original (all augmented copies and re-shoots of a photo on one side), "
+    "trained with the rest, landmarks at MediaPipe model complexity 0 (the server's default); "
+    "photos_held_out_originals_complexity_1: the same folds and models, landmarks at complexity 1; "
+    "photos_held_out_originals_first_frame: the same folds and models at complexity 0, each photo "
+    "scored from its first frame alone (the palm detector's landmarks, held still), as models up to "
+    "2.1.0 were scored; "
+    "photos_unseen_source: trained without any photo, scored at complexity 0; signer2_unseen_source: "
+    "trained without the second signer's rows; asl_ai_held_out_motion: full 32-frame windows from "
+    "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths; "
+    "asl_ai_unseen_signer_motion: full 32-frame windows of asl-ai's J, Z, I, D, G and X recordings, "
+    "scored by a model trained without asl-ai (its J and Z synthesized from the other sources only). "
+    "motion_takes_held_out_photos: the held-out photos' I, D and G hands (complexity 0, the last frame "
+    "of each photo) each drawing two synthesized J or Z takes, and their I, D, G and X hands drifting "
+    "(under 0.025 palm sizes per frame, swaying up to 0.1) for 45 frames, two takes each; every take "
+    "played frame by frame through the server's own Recognizer (ONNX model, smoother, transcript) on "
+    "a fresh session, and scored by what it committed: recall (the letter committed), false_commits "
+    "(a starting shape, or the other motion letter, for J and Z takes; J or Z for drifting ones) and "
+    "exact (nothing but the letter). "
+    f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
+    "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
+    "first frame) as 16 identical frames. "
+    "samples counts the scored answers, groups the independent units behind them: original photos "
+    "(the set's three augmented copies of an original are one group), landmark rows, asl-ai "
+    "recordings. Every *_95 is a 95% interval from a bootstrap that resamples whole groups "
+    f"({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}): how far the figure could move with "
+    "other photos of the same kind; null where a figure rests on a single group (one recording of "
+    "a letter)."
+)
+
+DONATION_SOURCE = {
+    "name": "donations",
+    "what": "calibration windows that users of the server chose to donate (PROTOCOL.md, Donation (opt-in)), "
+            "under random contributor ids",
+    "licence": "given by their contributors for training this model",
+    "url": None,
+    "conventions": (
+        "stored by the server as its model read them: normalize_hand keypoints and hand_placement placements of up "
+        "to the server's buffer size of frames; each window is one recording of its letter, and sequence windows "
+        "draw a source first, then one of its recordings"
+    ),
+}
+
+DONATION_EVALUATION_NOTE = (
+    f"donations_held_out_contributors: contributors hashed (SHA-256 of the id) into {DONATION_FOLDS} folds, those "
+    "that hold anyone kept; each fold's model "
+    "trained on all three sources and the other folds' donations, and each of the fold's donated windows scored "
+    "once, as it was stored; groups are contributors."
+)
+
 
 def write_card(
     model_path: Path,
@@ -80,8 +132,22 @@ def write_card(
     seconds: float,
     command: str,
     samples: dict[str, int],
+    donations: dict[str, int] | None = None,
 ) -> None:
-    """Write ``<model>.json``."""
+    """Write ``<model>.json``.
+
+    ``donations`` (``windows`` and ``contributors``) when donated windows
+    went into training; without them the card says nothing of donations.
+    """
+    sources = [{**source, "samples": samples.get(source["name"])} for source in DATA_SOURCES]
+    trained_on = "all three sources; the evaluation models below each left data out"
+    note = EVALUATION_NOTE
+    if donations is not None:
+        sources.append({**DONATION_SOURCE, "samples": donations["windows"], "contributors": donations["contributors"]})
+        trained_on = (f"all three sources and {donations['windows']} donated windows from "
+                      f"{donations['contributors']} contributors; the evaluation models below each left data out")
+        if "donations_held_out_contributors" in evaluation:
+            note += " " + DONATION_EVALUATION_NOTE
     card = {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
@@ -106,47 +172,18 @@ def write_card(
             f"-> Linear({settings.embedding}) + GELU -> Linear({settings.hidden}) + GELU; "
             f"LSTM({settings.hidden}); LayerNorm + Linear(26) on the last step; softmax in the graph"
         ),
-        "data": [{**source, "samples": samples.get(source["name"])} for source in DATA_SOURCES],
+        "data": sources,
         "training": {
             "command": command,
             "settings": asdict(settings),
             "seconds": seconds,
             "framework": "PyTorch (CPU), exported to ONNX opset 17",
             "onnx_vs_pytorch_max_abs_diff": parity,
-            "shipped_model_trained_on": "all three sources; the evaluation models below each left data out",
+            "shipped_model_trained_on": trained_on,
             "motion": MOTION_SYNTHESIS,
         },
         "evaluation": {
-            "note": (
-                "Each split is scored by a model that never saw the scored data. photos_held_out_originals: "
-                "3-fold split of the photos by original (all augmented copies and re-shoots of a photo on one side), "
-                "trained with the rest, landmarks at MediaPipe model complexity 0 (the server's default); "
-                "photos_held_out_originals_complexity_1: the same folds and models, landmarks at complexity 1; "
-                "photos_held_out_originals_first_frame: the same folds and models at complexity 0, each photo "
-                "scored from its first frame alone (the palm detector's landmarks, held still), as models up to "
-                "2.1.0 were scored; "
-                "photos_unseen_source: trained without any photo, scored at complexity 0; signer2_unseen_source: "
-                "trained without the second signer's rows; asl_ai_held_out_motion: full 32-frame windows from "
-                "the last fifth of every asl-ai recording (J and Z in motion), trained on the first four fifths; "
-                "asl_ai_unseen_signer_motion: full 32-frame windows of asl-ai's J, Z, I, D, G and X recordings, "
-                "scored by a model trained without asl-ai (its J and Z synthesized from the other sources only). "
-                "motion_takes_held_out_photos: the held-out photos' I, D and G hands (complexity 0, the last frame "
-                "of each photo) each drawing two synthesized J or Z takes, and their I, D, G and X hands drifting "
-                "(under 0.025 palm sizes per frame, swaying up to 0.1) for 45 frames, two takes each; every take "
-                "played frame by frame through the server's own Recognizer (ONNX model, smoother, transcript) on "
-                "a fresh session, and scored by what it committed: recall (the letter committed), false_commits "
-                "(a starting shape, or the other motion letter, for J and Z takes; J or Z for drifting ones) and "
-                "exact (nothing but the letter). "
-                f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
-                "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
-                "first frame) as 16 identical frames. "
-                "samples counts the scored answers, groups the independent units behind them: original photos "
-                "(the set's three augmented copies of an original are one group), landmark rows, asl-ai "
-                "recordings. Every *_95 is a 95% interval from a bootstrap that resamples whole groups "
-                f"({BOOTSTRAP_RESAMPLES} resamples, seed {BOOTSTRAP_SEED}): how far the figure could move with "
-                "other photos of the same kind; null where a figure rests on a single group (one recording of "
-                "a letter)."
-            ),
+            "note": note,
             **evaluation,
         },
         "confusion_matrix_png": model_path.with_suffix(".confusion.png").name,

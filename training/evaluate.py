@@ -15,6 +15,7 @@ from .windows import Window, pad
 
 HELD_POSE_FRAMES = 16
 SEQUENCE_WINDOW = 32
+WINDOW_BATCH = 1024  # windows scored at once: a batch of every donation could be gigabytes
 
 
 @torch.no_grad()
@@ -42,6 +43,25 @@ def score_sequences(
             labels.append(int(label))
             recordings.append(recording)
     return _probabilities(network, windows), np.array(labels, dtype=np.int64), np.array(recordings, dtype=np.int64)
+
+
+@torch.no_grad()
+def score_windows(
+    network: LetterLSTM, sequences: Sequences, groups: NDArray[np.int64]
+) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
+    """Each recording scored once, whole, as one window: for donated windows, which are already windows.
+
+    A donated window is what the server's buffer held when its model
+    answered during a calibration, so it is scored as it is, once.
+    :func:`score_sequences` would score a window of up to 32 frames the
+    same way, but cut a longer one into overlapping windows the server
+    never answered from, and group the scores by window; here ``groups``
+    (the contributors, the independent units) are what the intervals
+    resample.
+    """
+    windows = list(zip(sequences.segments, sequences.placements, strict=True))
+    chunks = [_probabilities(network, windows[i : i + WINDOW_BATCH]) for i in range(0, len(windows), WINDOW_BATCH)]
+    return np.concatenate(chunks), sequences.labels, groups
 
 
 def _probabilities(network: LetterLSTM, windows: list[Window]) -> NDArray[np.float32]:

@@ -102,13 +102,18 @@ class LetterCatalog:
     """Every source's material grouped by letter, looked up once instead of once per window."""
 
     def __init__(self, sequences: list[Sequences], poses: list[Poses]) -> None:
-        self.recordings: dict[int, list[tuple[NDArray[np.float32], NDArray[np.float32]]]] = defaultdict(list)
+        # One list per source that has the letter: a source is drawn first, then one of its recordings, so that
+        # a source of many short recordings (donated windows) does not crowd out one of a few long ones.
+        self.recordings: dict[int, list[list[Window]]] = defaultdict(list)
         self.z_paths: list[NDArray[np.float32]] = []  # real Z paths, to be drawn by other hands
         for recorded in sequences:
+            by_letter: dict[int, list[Window]] = defaultdict(list)
             for segment, label, places in zip(recorded.segments, recorded.labels, recorded.placements, strict=True):
-                self.recordings[int(label)].append((segment, places))
+                by_letter[int(label)].append((segment, places))
                 if label == Z:
                     self.z_paths.extend(recorded_paths(places, RECORDED_PATH_FRAMES))
+            for label, recordings in by_letter.items():
+                self.recordings[label].append(recordings)
         # One entry per source that has the letter: a source is drawn first, then one of its poses.
         self.poses: dict[int, list[NDArray[np.float32]]] = defaultdict(list)
         for posed in poses:
@@ -127,9 +132,11 @@ class LetterCatalog:
 
     def recording(self, label: int, length: int, rng: np.random.Generator) -> Window | None:
         """A window of ``length`` frames cut from a recording of the letter, if any source has one."""
-        segments = self.recordings.get(label)
-        if not segments:
+        sources = self.recordings.get(label)
+        if not sources:
             return None
+        # No draw is spent choosing among one source: with one, the windows are what they were before donations.
+        segments = sources[int(rng.integers(0, len(sources)))] if len(sources) > 1 else sources[0]
         segment, places = segments[int(rng.integers(0, len(segments)))]
         return sequence_window(segment, places, length, rng)
 

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from .config import Settings
+from .donations.store import DonationStore
 from .jsonlog import log
 from .recognition.hands import warm_up_hands
 from .recognition.model import LetterModel, ModelError
@@ -46,8 +47,10 @@ class Application:
         # (bench --attack: a camera's p95 145 ms with 24% dropped, now about 40 ms).
         # Not niced: MediaPipe's own threads, started by the build, would inherit it.
         self._graphs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signify-graphs")
+        # Opens nothing yet: a store that cannot be written costs the donations, never the server's start.
+        donations = DonationStore(settings.dataset_path) if settings.dataset_path is not None else None
         self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, lambda: self.model,
-                                           graphs=self._graphs)
+                                           graphs=self._graphs, donations=donations)
         self._health_runner: web.AppRunner | None = None
         self._health_site: web.TCPSite | None = None
         self._stopped = False

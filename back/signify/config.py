@@ -18,6 +18,7 @@ from .serving.clientaddress import Network, parse_networks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "asl-lstm.onnx"
+DEFAULT_DATASET_PATH = REPO_ROOT / "data" / "donations.sqlite3"
 # A worker thread hands its frame to MediaPipe's own graph threads and waits,
 # so with one worker per core a core sits idle between frames. Two per core
 # answered 8 real-video cameras at 25 fps or more on 2 cores where one per core
@@ -103,6 +104,12 @@ VARIABLES: tuple[Variable, ...] = (
         _path,
     ),
     Variable(
+        "DATASET_PATH",
+        str(DEFAULT_DATASET_PATH.relative_to(REPO_ROOT)),
+        "SQLite file for opt-in donated calibration windows (relative to the repository root); empty: no donations",
+        _optional_path,
+    ),
+    Variable(
         "MEDIAPIPE_MIN_DETECTION_CONFIDENCE", "0.5", "MediaPipe Hands detection threshold, 0 to 1", _float_in(0.0, 1.0)
     ),
     Variable(
@@ -156,6 +163,7 @@ class Settings:
     host: str = "0.0.0.0"
     log_level: str = "INFO"
     model_path: Path = DEFAULT_MODEL_PATH
+    dataset_path: Path | None = DEFAULT_DATASET_PATH
     mediapipe_min_detection_confidence: float = 0.5
     mediapipe_min_tracking_confidence: float = 0.5
     mediapipe_model_complexity: int = 0
@@ -186,9 +194,10 @@ class Settings:
                 values[variable.name.lower()] = variable.parse(text)
             except ValueError as exc:
                 raise ConfigError(f"{variable.name}={text!r} is invalid: {exc}") from None
-        if not values["model_path"].is_absolute():
-            # Relative to the repository root (/app in the image), wherever the server is started from.
-            values["model_path"] = REPO_ROOT / values["model_path"]
+        for name in ("model_path", "dataset_path"):
+            if values[name] is not None and not values[name].is_absolute():
+                # Relative to the repository root (/app in the image), wherever the server is started from.
+                values[name] = REPO_ROOT / values[name]
         settings = cls(**values)
         settings._check_combinations()
         return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from prune_dependencies import BASE_PACKAGES  # the base image's own packages: in the venv, not our layer
+from signify.config import Settings
 from websockets.asyncio.client import connect
 
 from tests.deploy.dockerfile import (
@@ -195,3 +197,14 @@ def test_the_dockerfile_install_steps_give_a_server_that_becomes_ready(tmp_path:
     with_hand = [a for a in answers if a["hand"]]
     assert with_hand, "the pruned MediaPipe found no hand in the drawn frames"
     assert all(a["letter"] in ready["model"]["labels"] and len(a["landmarks"]) == 21 for a in with_hand)
+
+
+def test_the_donation_directory_is_the_servers_and_never_in_the_context() -> None:
+    """DATASET_PATH's default, /app/data/donations.sqlite3, is writable by the user the server runs as."""
+    instructions = read_dockerfile()
+    user = [i.arguments for i in instructions if i.keyword == "USER"][-1]
+    commands = [shlex.split(part) for i in instructions if i.keyword == "RUN" for part in i.arguments.split("&&")]
+    assert ["mkdir", "-p", "/app/data"] in commands
+    assert ["chown", f"{user}:{user}", "/app/data"] in commands
+    assert Settings().dataset_path == REPO / "data" / "donations.sqlite3"  # /app/data in the image
+    assert dockerignore_excludes("data/donations.sqlite3", read_dockerignore())

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
+from signify.calibration.collection import DONATED_WINDOWS_PER_LETTER
 from signify.calibration.profile import MAX_PROFILE_CHARS, decode_profile, encode_profile
+from signify.donations.store import DonationStore
+from signify.recognition.normalization import normalize_hand
 from websockets.asyncio.client import ClientConnection
 
 from testkit.letter_shapes import letter_shape
@@ -70,7 +76,7 @@ class Client:
         """Answer each prompt by showing the shape given for its letter until the calibration is done."""
         first = len(self.messages) - 1  # from the calibration_start's answer on
         for _ in range(frames):
-            prompts = [m["letter"] for m in self.messages[first:] if m["type"] == "calibration" and m["state"] == "prompt"]
+            prompts = [m["letter"] for m in self.messages[first:] if m.get("state") == "prompt"]
             prompted = prompts[-1] if prompts else None
             if any(m["type"] == "calibration" and m["state"] == "done" for m in self.messages[first:]):
                 await self.settle()
@@ -272,3 +278,66 @@ async def test_a_flood_of_control_messages_is_rate_limited_and_frames_still_flow
         kinds = {(a["type"], a.get("code")) for a in answers}
         assert kinds <= {("profile_loaded", None), ("error", "rate_limited")}
         assert ("error", "rate_limited") in kinds
+
+
+CONTRIBUTOR = "browser-made-id_0123"
+
+
+async def test_a_donors_windows_are_stored_and_deleted_on_request(start_app: StartApp, tmp_path: Path) -> None:
+    database = tmp_path / "donations.sqlite3"
+    app = await start_app(**FAST, DATASET_PATH=str(database))
+    async with open_client(app) as ws:
+        ready = await receive(ws)
+        assert ready["config"]["calibration"]["donations"] is True
+        client = Client(ws)
+        await client.send({"type": "calibration_start", "letters": ["L", "O"], "donate": True,
+                           "contributor": CONTRIBUTOR})
+        await client.calibrate({"L": "L", "O": "O"})
+        (done,) = [m for m in client.of_type("calibration") if m["state"] == "done"]
+        assert done["donated"] == 2 * DONATED_WINDOWS_PER_LETTER
+        store = DonationStore(database)
+        rows = list(store.read())
+        assert sorted(row.letter for row in rows) == ["L"] * 3 + ["O"] * 3
+        assert {(row.contributor, row.model_version) for row in rows} == {(CONTRIBUTOR, ready["model"]["version"])}
+        # What is stored is the window the model read: normalized hands and their placements, never an image.
+        def shape(letter: str) -> NDArray[np.float32]:
+            raw = np.asarray(landmarks(letter, np.random.default_rng(1)), dtype=np.float32)
+            return normalize_hand(raw, handedness="Right", aspect=1.0)
+
+        for row in rows:
+            assert row.keypoints.shape == (32, 21, 3) and row.placements.shape == (32, 4)
+            other = "O" if row.letter == "L" else "L"
+            distance = {letter: np.abs(row.keypoints[-1] - shape(letter)).mean() for letter in (row.letter, other)}
+            assert distance[row.letter] < distance[other] / 2
+        # Someone else's calibration without consent stores nothing.
+        await client.send({"type": "calibration_start", "letters": ["L"]})
+        await client.calibrate({"L": "L"})
+        assert store.count() == 6
+        deleted = await client.send({"type": "donation_delete", "contributor": CONTRIBUTOR})
+        assert deleted == {"type": "donation_deleted", "contributor": CONTRIBUTOR, "windows": 6}
+        assert store.count() == 0
+
+
+@pytest.mark.parametrize("failure", ["locked", "unwritable"])
+async def test_a_store_that_cannot_write_loses_the_donation_never_the_session(
+    start_app: StartApp, tmp_path: Path, failure: str
+) -> None:
+    if failure == "locked":
+        database = tmp_path / "donations.sqlite3"
+        DonationStore(database).add("someone-else-1", "0", [])
+        sqlite3.connect(database).close()
+        holder = sqlite3.connect(database, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+    else:  # its directory would have to be made inside a file
+        (tmp_path / "a-file").write_text("not a directory")
+        database = tmp_path / "a-file" / "donations.sqlite3"
+    app = await start_app(**FAST, DATASET_PATH=str(database))
+    async with open_client(app) as ws:
+        await receive(ws)
+        client = Client(ws)
+        await client.send({"type": "calibration_start", "letters": ["L"], "donate": True, "contributor": CONTRIBUTOR})
+        await client.calibrate({"L": "L"})
+        (done,) = [m for m in client.of_type("calibration") if m["state"] == "done"]
+        assert done["donated"] == 0 and done["letters"] == ["L"]
+        assert client.of_type("profile")[-1]["letters"] == ["L"]  # the calibration itself is not lost
+        assert await client.read("O") == "O"

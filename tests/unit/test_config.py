@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from signify.config import DEFAULT_MODEL_PATH, THREADS_PER_CORE, VARIABLES, ConfigError, Settings
+from signify.config import (
+    DEFAULT_DATASET_PATH,
+    DEFAULT_MODEL_PATH,
+    REPO_ROOT,
+    THREADS_PER_CORE,
+    VARIABLES,
+    ConfigError,
+    Settings,
+)
 
 
 def test_defaults_match_the_deployment_guide() -> None:
@@ -89,3 +97,12 @@ def test_every_variable_has_a_meaning_and_a_parsable_default() -> None:
     for variable in VARIABLES:
         assert variable.meaning
         variable.parse(variable.default)
+
+
+def test_the_donation_store_defaults_to_data_in_the_repository_and_an_empty_value_turns_it_off() -> None:
+    assert Settings.from_env({}).dataset_path == DEFAULT_DATASET_PATH
+    assert DEFAULT_DATASET_PATH == REPO_ROOT / "data" / "donations.sqlite3"
+    assert Settings.from_env({"DATASET_PATH": ""}).dataset_path is None
+    assert Settings.from_env({"DATASET_PATH": "elsewhere/d.sqlite3"}).dataset_path == REPO_ROOT / "elsewhere/d.sqlite3"
+    assert Settings.from_env({"DATASET_PATH": "/var/lib/signify/d.sqlite3"}).dataset_path == Path(
+        "/var/lib/signify/d.sqlite3")

@@ -427,7 +427,7 @@ class Session:
             return await asyncio.get_running_loop().run_in_executor(
                 self._executor, store.add, contributor, version, windows
             )
-        except StoreError as error:  # the donation is lost, never the session
+        except (StoreError, ValueError) as error:  # the donation is lost, never the session
             log(logger, logging.WARNING, "Donation not stored", session=self.id, windows=len(windows), error=str(error))
             return 0
 
