@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from signify.recognition.model import KEYPOINTS_INPUT, MOTION_INPUT, LetterModel
+from signify.recognition.model import EMBEDDING_OUTPUT, KEYPOINTS_INPUT, MOTION_INPUT, PROBABILITIES_OUTPUT, LetterModel
 from signify.recognition.trajectory import MOTION_SIZE
 
 from .network import LetterLSTM, ProbabilityModel
@@ -18,8 +18,8 @@ PARITY_TOLERANCE = 1e-4
 
 
 def export_onnx(network: LetterLSTM, path: Path) -> None:
-    """Write ``keypoints [batch, time, 21, 3]`` and ``motion [batch, time, 3]`` -> ``[batch, 26]`` probabilities,
-    batch and time axes dynamic."""
+    """Write ``keypoints [batch, time, 21, 3]`` and ``motion [batch, time, 3]`` -> ``probabilities [batch, 26]``
+    and ``embedding [batch, 128]``, batch and time axes dynamic."""
     model = ProbabilityModel(network).eval()
     example = (torch.zeros(1, 8, 21, 3), torch.zeros(1, 8, MOTION_SIZE))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,9 +28,9 @@ def export_onnx(network: LetterLSTM, path: Path) -> None:
         example,
         str(path),
         input_names=[KEYPOINTS_INPUT, MOTION_INPUT],
-        output_names=["probabilities"],
+        output_names=[PROBABILITIES_OUTPUT, EMBEDDING_OUTPUT],
         dynamic_axes={KEYPOINTS_INPUT: {0: "batch", 1: "time"}, MOTION_INPUT: {0: "batch", 1: "time"},
-                      "probabilities": {0: "batch"}},
+                      PROBABILITIES_OUTPUT: {0: "batch"}, EMBEDDING_OUTPUT: {0: "batch"}},
         opset_version=OPSET,
         dynamo=False,
     )
@@ -55,8 +55,11 @@ def check_parity(network: LetterLSTM, path: Path, seed: int = 0) -> float:
     for frames in (1, 2, 5, 16, 32, 40):
         window = rng.normal(0, 0.5, size=(frames, 21, 3)).astype(np.float32)
         motion = rng.normal(0, 1.0, size=(frames, MOTION_SIZE)).astype(np.float32)
-        expected = model(torch.from_numpy(window[None]), torch.from_numpy(motion[None]))[0].numpy()
-        worst = max(worst, float(np.abs(served.predict(window, motion).probabilities - expected).max()))
+        probabilities, embedding = model(torch.from_numpy(window[None]), torch.from_numpy(motion[None]))
+        scores = served.predict(window, motion)
+        assert scores.embedding is not None
+        worst = max(worst, float(np.abs(scores.probabilities - probabilities[0].numpy()).max()),
+                    float(np.abs(scores.embedding - embedding[0].numpy()).max()))
     if worst > PARITY_TOLERANCE:
         raise RuntimeError(f"ONNX and PyTorch disagree by {worst:.2e}")
     return worst

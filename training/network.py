@@ -53,11 +53,24 @@ class LetterLSTM(nn.Module):
         distances = torch.sqrt((offsets * offsets).sum(dim=-1) + 1e-9)
         return torch.cat([frames, _velocity(frames), distances, motion, _velocity(motion)], dim=-1)
 
+    def sequence_embeddings(self, hands: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """What the classifier reads after every frame, ``[batch, time, hidden]``: the normalized LSTM state.
+
+        Exported as the model's ``embedding`` output, on which a user's
+        calibration (:mod:`signify.calibration.adaptation`) fits its head.
+        """
+        hidden, _ = self.lstm(self.embed(self.frame_features(hands, motion)))
+        normalized: torch.Tensor = self.head[0](hidden)
+        return normalized
+
+    def classify(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """Scores from embeddings: the head's layers after its normalization."""
+        scores: torch.Tensor = self.head[2](self.head[1](embeddings))
+        return scores
+
     def sequence_scores(self, hands: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
         """Scores after every frame: ``[batch, time, classes]``."""
-        hidden, _ = self.lstm(self.embed(self.frame_features(hands, motion)))
-        scores: torch.Tensor = self.head(hidden)
-        return scores
+        return self.classify(self.sequence_embeddings(hands, motion))
 
     def forward(self, hands: torch.Tensor, motion: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Scores at each window's last real frame (the final frame when ``lengths`` is None)."""
@@ -68,15 +81,16 @@ class LetterLSTM(nn.Module):
 
 
 class ProbabilityModel(nn.Module):
-    """What is exported: the network with its softmax, reading the final frame."""
+    """What is exported: the network with its softmax, and the embedding its classifier read, at the final frame."""
 
     def __init__(self, network: LetterLSTM) -> None:
         super().__init__()
         self.network = network
 
-    def forward(self, keypoints: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
-        """``[batch, time, 21, 3]`` and ``[batch, time, 3]`` -> probabilities ``[batch, 26]``."""
-        return torch.softmax(self.network(keypoints, motion), dim=-1)
+    def forward(self, keypoints: torch.Tensor, motion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hands ``[batch, time, 21, 3]``, motion ``[batch, time, 3]`` -> probabilities ``[batch, 26]``, embedding."""
+        embedding = self.network.sequence_embeddings(keypoints, motion)[:, -1]
+        return torch.softmax(self.network.classify(embedding), dim=-1), embedding
 
 
 def _velocity(frames: torch.Tensor) -> torch.Tensor:

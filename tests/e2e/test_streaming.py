@@ -20,11 +20,13 @@ async def test_ready_comes_first_and_describes_the_model(start_app: StartApp) ->
     async with open_client(app) as ws:
         ready = await receive(ws)
     assert ready["type"] == "ready"
-    assert ready["protocol"] == 1
+    assert ready["protocol"] == 2
     assert len(ready["session"]) == 8
     assert ready["model"]["name"] == app.model.card.name if app.model else False
     assert ready["model"]["labels"] == [chr(ord("A") + i) for i in range(26)]
-    assert ready["config"] == {"buffer": 32, "window": 5, "max_fps": 30}
+    # The shipped model exposes its embedding, so it can be calibrated; loopback servers store no donations.
+    assert ready["config"] == {"buffer": 32, "window": 5, "max_fps": 30,
+                               "calibration": {"available": True, "donations": False, "max_profile_chars": 65536}}
 
 
 async def test_every_frame_of_a_paced_stream_gets_a_prediction(start_app: StartApp, hand_jpegs: list[bytes]) -> None:

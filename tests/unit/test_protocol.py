@@ -1,4 +1,4 @@
-"""Parsing client messages and building server messages (PROTOCOL.md, version 1)."""
+"""Parsing client messages and building server messages (PROTOCOL.md, version 2)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,32 @@ import json
 
 import numpy as np
 import pytest
+from signify.calibration.collection import Progress, Prompt
 from signify.serving.protocol import (
+    MAX_CALIBRATION_LETTERS,
     MAX_CLIENT_ID,
     MAX_TEXT_CHARS,
     PROTOCOL_VERSION,
+    CalibrationSkip,
+    CalibrationStart,
+    CalibrationStop,
+    DonationDelete,
     FrameMessage,
     KeypointsMessage,
+    ProfileClear,
+    ProfileMessage,
     ProtocolError,
     ResetMessage,
+    calibration_done_message,
+    donation_deleted_message,
     dropped_message,
     dumps,
     error_message,
     parse_message,
     prediction_message,
+    profile_loaded_message,
+    profile_message,
+    prompt_message,
     ready_message,
 )
 
@@ -176,8 +189,92 @@ def test_ready_message_shape() -> None:
     assert message == {
         "type": "ready", "protocol": PROTOCOL_VERSION, "session": "c0ffee12",
         "model": {"name": "asl-lstm", "version": "1.0.0", "labels": ["A", "B"]},
-        "config": {"buffer": 32, "window": 5, "max_fps": 30},
+        "config": {"buffer": 32, "window": 5, "max_fps": 30,
+                   "calibration": {"available": False, "donations": False, "max_profile_chars": 65536}},
     }
+    assert PROTOCOL_VERSION == 2
+
+
+def test_ready_says_whether_calibration_and_donations_are_on() -> None:
+    def calibration(**kwargs: bool) -> object:
+        return ready_message("c0ffee12", "asl-lstm", "3.1.0", ["A"], 32, 5, 30, **kwargs)["config"]["calibration"]
+
+    assert calibration(calibration=True, donations=True) == {
+        "available": True, "donations": True, "max_profile_chars": 65536}
+    # Donations are calibration windows: without calibration there is nothing to donate.
+    assert calibration(calibration=False, donations=True)["donations"] is False  # type: ignore[index]
+
+
+CONTRIBUTOR = "k3xQ9_z-0aB1"
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ({"type": "calibration_start"}, CalibrationStart(None, donate=False, contributor=None)),
+    ({"type": "calibration_start", "letters": ["G", "K"]}, CalibrationStart(("G", "K"), False, None)),
+    ({"type": "calibration_start", "letters": ["G"], "donate": True, "contributor": CONTRIBUTOR},
+     CalibrationStart(("G",), True, CONTRIBUTOR)),
+    # Without consent a contributor id is not even kept.
+    ({"type": "calibration_start", "donate": False, "contributor": CONTRIBUTOR}, CalibrationStart(None, False, None)),
+    ({"type": "calibration_skip"}, CalibrationSkip()),
+    ({"type": "calibration_stop"}, CalibrationStop()),
+    ({"type": "profile", "profile": "U0dOUA=="}, ProfileMessage("U0dOUA==")),
+    ({"type": "profile_clear"}, ProfileClear()),
+    ({"type": "donation_delete", "contributor": CONTRIBUTOR}, DonationDelete(CONTRIBUTOR)),
+])
+def test_control_messages(message: dict[str, object], expected: object) -> None:
+    assert parse(json.dumps(message)) == expected
+
+
+@pytest.mark.parametrize(("message", "code"), [
+    ({"type": "calibration_start", "letters": []}, "bad_calibration"),
+    ({"type": "calibration_start", "letters": "GK"}, "bad_calibration"),
+    ({"type": "calibration_start", "letters": [1, 2]}, "bad_calibration"),
+    ({"type": "calibration_start", "letters": ["A"] * (MAX_CALIBRATION_LETTERS + 1)}, "bad_calibration"),
+    ({"type": "calibration_start", "donate": "yes", "contributor": CONTRIBUTOR}, "bad_calibration"),
+    ({"type": "calibration_start", "donate": True}, "bad_calibration"),
+    ({"type": "calibration_start", "donate": True, "contributor": "short"}, "bad_calibration"),
+    ({"type": "calibration_start", "donate": True, "contributor": "x" * 65}, "bad_calibration"),
+    ({"type": "calibration_start", "donate": True, "contributor": "has space ok?"}, "bad_calibration"),
+    ({"type": "profile"}, "bad_profile"),
+    ({"type": "profile", "profile": ""}, "bad_profile"),
+    ({"type": "profile", "profile": 12}, "bad_profile"),
+    ({"type": "donation_delete"}, "bad_calibration"),
+    ({"type": "donation_delete", "contributor": "../../etc"}, "bad_calibration"),
+])
+def test_bad_control_messages_get_their_code_and_no_id(message: dict[str, object], code: str) -> None:
+    error = error_of(json.dumps(message))
+    assert (error.code, error.frame_id) == (code, None)
+
+
+def test_a_profile_longer_than_other_text_is_read_as_a_profile() -> None:
+    blob = base64.b64encode(bytes(range(256)) * 150).decode()
+    assert len(blob) > MAX_TEXT_CHARS
+    assert parse(json.dumps({"type": "profile", "profile": blob})) == ProfileMessage(blob)
+    # Only a profile message may carry a long "profile": anything else that long is refused unparsed.
+    assert error_of(json.dumps({"type": "frame", "profile": blob})).code == "bad_message"
+    assert error_of(json.dumps({"type": "profile", "profile": blob, "pad": "x" * MAX_TEXT_CHARS})).code == (
+        "bad_message")
+
+
+def test_calibration_messages() -> None:
+    prompt = Prompt("G", 0, ("G", "K"), 45)
+    assert prompt_message(prompt) == {"type": "calibration", "state": "prompt", "letter": "G", "index": 0,
+                                      "letters": ["G", "K"], "frames": 45}
+    assert calibration_done_message(["G"], ["K"], 3) == {
+        "type": "calibration", "state": "done", "letters": ["G"], "skipped": ["K"], "donated": 3}
+    assert profile_message("QUJD", "asl-lstm", "3.1.0", ["G"]) == {
+        "type": "profile", "profile": "QUJD", "model": {"name": "asl-lstm", "version": "3.1.0"}, "letters": ["G"],
+        "chars": 4}
+    assert profile_loaded_message("asl-lstm", "3.1.0", []) == {
+        "type": "profile_loaded", "model": {"name": "asl-lstm", "version": "3.1.0"}, "letters": []}
+    assert donation_deleted_message(CONTRIBUTOR, 9) == {
+        "type": "donation_deleted", "contributor": CONTRIBUTOR, "windows": 9}
+
+
+def test_a_prediction_while_calibrating_carries_the_progress() -> None:
+    message = prediction_message(3, [], None, "", None, {"total": 1.0}, Progress("G", 12, 45))
+    assert message["calibration"] == {"letter": "G", "collected": 12, "frames": 45}
+    assert "calibration" not in prediction_message(3, [], None, "", None, {"total": 1.0})
 
 
 def test_prediction_with_a_hand() -> None:

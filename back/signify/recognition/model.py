@@ -23,6 +23,10 @@ from .trajectory import MOTION_SIZE
 # The model's two inputs, by name: the normalized hands and the wrist's path (signify.recognition.trajectory).
 KEYPOINTS_INPUT = "keypoints"
 MOTION_INPUT = "motion"
+# Its outputs: the letters' scores, and (from model 3.1.0) the embedding its last layer read, which a
+# user's calibration adapts on (signify.calibration). A model without it serves uncalibrated.
+PROBABILITIES_OUTPUT = "probabilities"
+EMBEDDING_OUTPUT = "embedding"
 
 
 class ModelError(RuntimeError):
@@ -54,10 +58,11 @@ class ModelCard:
 
 @dataclass(frozen=True)
 class LetterScores:
-    """The model's answer for one window: probabilities in label order."""
+    """The model's answer for one window: probabilities in label order, and the embedding behind them."""
 
     probabilities: NDArray[np.float32]
     labels: tuple[str, ...]
+    embedding: NDArray[np.float32] | None = None
 
     def top(self, k: int) -> list[tuple[str, float]]:
         """The ``k`` most likely letters with their probabilities, best first."""
@@ -84,7 +89,10 @@ class LetterModel:
         except Exception as exc:  # onnxruntime raises its own non-standard exception types
             raise ModelError(f"model file {path} cannot be loaded: {exc}") from None
         self._inputs = {node.name: node for node in self._session.get_inputs()}
-        self._output = self._session.get_outputs()[0]
+        outputs = {node.name: node for node in self._session.get_outputs()}
+        self._output = outputs.get(PROBABILITIES_OUTPUT, self._session.get_outputs()[0])
+        self._embedding = outputs.get(EMBEDDING_OUTPUT)
+        self._output_names = [self._output.name] + ([self._embedding.name] if self._embedding is not None else [])
         self._check_shapes()
 
     @property
@@ -102,6 +110,11 @@ class LetterModel:
         """The model's declared output shape."""
         return list(self._output.shape)
 
+    @property
+    def embedding_size(self) -> int | None:
+        """The length of the ``embedding`` output, or None for a model without one (it cannot be calibrated)."""
+        return int(self._embedding.shape[-1]) if self._embedding is not None else None
+
     def _check_shapes(self) -> None:
         if set(self._inputs) != {KEYPOINTS_INPUT, MOTION_INPUT}:
             expected = f"{KEYPOINTS_INPUT!r} and {MOTION_INPUT!r}"
@@ -114,6 +127,10 @@ class LetterModel:
         classes = self.output_shape[-1]
         if classes != len(self.card.labels):
             raise ModelError(f"model has {classes} outputs but its card lists {len(self.card.labels)} labels")
+        if self._embedding is not None:
+            shape = list(self._embedding.shape)
+            if len(shape) != 2 or not isinstance(shape[1], int) or shape[1] < 1:
+                raise ModelError(f"model embedding output must be [batch, size], got {shape}")
 
     def predict(self, window: NDArray[np.float32], motion: NDArray[np.float32] | None = None) -> LetterScores:
         """Score one window: normalized hands ``(time, 21, 3)`` and the wrist's path ``(time, 3)``.
@@ -126,12 +143,12 @@ class LetterModel:
             KEYPOINTS_INPUT: np.ascontiguousarray(window[None], dtype=np.float32),
             MOTION_INPUT: np.ascontiguousarray(motion[None], dtype=np.float32),
         }
-        (scores,) = self._session.run([self._output.name], feeds)
+        scores, *embedding = self._session.run(self._output_names, feeds)
         row = np.asarray(scores[0], dtype=np.float32)
         if not self.card.outputs_probabilities:
             row = np.exp(row - row.max())
             row /= row.sum()
-        return LetterScores(row, self.card.labels)
+        return LetterScores(row, self.card.labels, np.asarray(embedding[0][0], dtype=np.float32) if embedding else None)
 
     def warm_up(self, max_frames: int) -> float:
         """Run every window length once so the first client pays no start-up cost; return seconds."""

@@ -1,10 +1,11 @@
 """One session's recognition state: frame in, letters out.
 
 A :class:`Recognizer` belongs to one connection. It owns that stream's
-MediaPipe tracker, keypoint buffer, smoother and transcript, and is called
-from one worker thread at a time (the session guarantees that), so it
-needs no locks of its own. The ONNX model is shared: onnxruntime sessions
-are safe to run from several threads.
+MediaPipe tracker, keypoint buffer, smoother and transcript, the user's
+calibration (the adaptation in use, and a calibration run while one is
+collecting), and is called from one worker thread at a time (the session
+guarantees that), so it needs no locks of its own. The ONNX model is
+shared: onnxruntime sessions are safe to run from several threads.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ..calibration.adaptation import Adaptation, fit_adaptation
+from ..calibration.collection import CalibrationResult, CalibrationRun, Observation, Progress, Prompt
+from ..calibration.profile import Profile
 from .hands import HandSettings, HandTracker
 from .images import decode_image
 from .model import LetterModel, LetterScores
@@ -54,6 +58,16 @@ class RecognizerSettings:
 
 
 @dataclass(frozen=True)
+class CalibrationOutcome:
+    """A calibration that ended: what it collected, and the profile now in use (None if nothing was taken)."""
+
+    result: CalibrationResult
+    donate: bool
+    contributor: str | None
+    profile: Profile | None
+
+
+@dataclass(frozen=True)
 class Recognition:
     """The answer for one frame, before it is put on the wire."""
 
@@ -62,6 +76,11 @@ class Recognition:
     stable: str | None
     text: str
     timing_ms: dict[str, float]
+    # While calibrating: the prompted letter's progress, the next prompt when this frame finished
+    # a letter, and the outcome when it finished the last one.
+    calibration: Progress | None = None
+    prompt: Prompt | None = None
+    outcome: CalibrationOutcome | None = None
 
     @property
     def hand(self) -> bool:
@@ -81,6 +100,9 @@ class Recognizer:
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
+        self._profile: Profile | None = None
+        self._adaptation: Adaptation | None = None
+        self._calibration: CalibrationRun | None = None
 
     def prepare(self) -> None:
         """Build and warm this stream's MediaPipe graph, so that the first frame is as fast as the rest."""
@@ -103,8 +125,53 @@ class Recognizer:
         """Classify landmarks that the client tracked itself."""
         return self._classify(landmarks, handedness, 1.0, {"decode": 0.0, "keypoints": 0.0})
 
+    @property
+    def embedding_size(self) -> int | None:
+        """The length of the model's embedding, or None when this model cannot be calibrated."""
+        return self._model.embedding_size
+
+    @property
+    def profile(self) -> Profile | None:
+        """The calibration profile adapting this stream, if any."""
+        return self._profile
+
+    @property
+    def calibration(self) -> CalibrationRun | None:
+        """The calibration collecting now, if any."""
+        return self._calibration
+
+    def start_calibration(self, run: CalibrationRun) -> Prompt:
+        """Collect ``run``'s letters from the next frames on; returns the first prompt."""
+        if self._model.embedding_size is None:
+            raise RuntimeError("this model exposes no embedding to calibrate on")
+        self._calibration = run
+        prompt = run.prompt
+        assert prompt is not None
+        return prompt
+
+    def skip_letter(self) -> Prompt | CalibrationOutcome:
+        """Skip the prompted letter: the next prompt, or the outcome when it was the last."""
+        run = self._require_calibration()
+        run.skip()
+        return run.prompt or self.stop_calibration()
+
+    def stop_calibration(self) -> CalibrationOutcome:
+        """End the calibration; the letters taken so far adapt this stream from now on."""
+        run = self._require_calibration()
+        self._calibration = None
+        result = run.result()
+        taken = self._profile_from(result)
+        if taken is not None:  # calibrating some letters again keeps the others' examples
+            self.use_profile(taken if self._profile is None else self._profile.merged(taken))
+        return CalibrationOutcome(result, run.donate, run.contributor, self._profile if taken else None)
+
+    def use_profile(self, profile: Profile | None) -> None:
+        """Adapt this stream with ``profile`` (fitted here, in milliseconds), or go back to the shared model."""
+        self._profile = profile
+        self._adaptation = fit_adaptation(profile) if profile is not None else None
+
     def reset(self) -> None:
-        """Forget the motion history, the smoothing window and the transcript."""
+        """Forget the motion history, the smoothing window and the transcript (not the calibration)."""
         self._forget_motion()
         self._smoother.clear()
         self._transcript.clear()
@@ -133,12 +200,55 @@ class Recognizer:
         self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
         self._placements.append(hand_placement(landmarks, handedness=handedness, aspect=aspect))
         hands, placements = self._buffer.window(), self._placements.window()
-        scores = self._model.predict(hands, window_motion(placements))
+        shared = self._model.predict(hands, window_motion(placements))
+        scores = self._adapted(shared)
         letter = scores.top(1)[0][0]
         stable = self._smoother.push(letter)
-        self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
+        prompt, outcome = self._collect(shared, hands, placements)
+        if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
+            self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
         timing["model"] = _ms(time.perf_counter() - started)
-        return Recognition(landmarks, scores, stable, self._transcript.text, timing)
+        progress = self._calibration.progress if self._calibration is not None else None
+        return Recognition(landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+
+    def _adapted(self, shared: LetterScores) -> LetterScores:
+        if self._adaptation is None or shared.embedding is None:
+            return shared
+        return LetterScores(self._adaptation.adapt(shared.probabilities, shared.embedding), shared.labels,
+                            shared.embedding)
+
+    def _collect(
+        self, shared: LetterScores, hands: NDArray[np.float32], placements: NDArray[np.float32]
+    ) -> tuple[Prompt | None, CalibrationOutcome | None]:
+        """Feed a calibration run; the next prompt when a letter was finished, the outcome when all were."""
+        run = self._calibration
+        if run is None or shared.embedding is None:
+            return None, None
+        log_probabilities = np.log(np.maximum(shared.probabilities, 1e-30)).astype(np.float32)
+        observation = Observation(shared.embedding, log_probabilities, hands, placements)
+        if not run.observe(observation):
+            return None, None
+        if run.finished:
+            return None, self.stop_calibration()
+        return run.prompt, None
+
+    def _require_calibration(self) -> CalibrationRun:
+        if self._calibration is None:
+            raise RuntimeError("no calibration is running")
+        return self._calibration
+
+    def _profile_from(self, result: CalibrationResult) -> Profile | None:
+        examples = [(take.letter, o) for take in result.takes for o in take.examples()]
+        if not examples:
+            return None
+        labels = self._model.card.labels
+        return Profile(
+            self._model.card.name,
+            self._model.card.version,
+            np.array([labels.index(letter) for letter, _ in examples], dtype=np.int64),
+            np.stack([o.embedding for _, o in examples]),
+            np.stack([o.log_probabilities for _, o in examples]),
+        )
 
     def _no_hand(self, timing: dict[str, float]) -> Recognition:
         self._missing += 1
@@ -146,9 +256,11 @@ class Recognizer:
         if self._missing >= HAND_AWAY_FRAMES:
             self._forget_motion()
         stable = self._smoother.push(None)
-        self._transcript.update(stable, hand=False)
+        if self._calibration is None:
+            self._transcript.update(stable, hand=False)
         timing["model"] = 0.0
-        return Recognition(None, None, stable, self._transcript.text, timing)
+        progress = self._calibration.progress if self._calibration is not None else None
+        return Recognition(None, None, stable, self._transcript.text, timing, progress)
 
 
 def _ms(seconds: float) -> float:

@@ -1,9 +1,10 @@
-"""The wire protocol (../shared/PROTOCOL.md, version 1): parsing and building messages.
+"""The wire protocol (PROTOCOL.md, version 2): parsing and building messages.
 
 Pure functions only: nothing here touches a socket. Parsing turns one
-WebSocket message into a :class:`FrameMessage`, :class:`KeypointsMessage`
-or :class:`ResetMessage`, or raises :class:`ProtocolError` carrying the
-error code and the frame id to answer with.
+WebSocket message into a frame (:class:`FrameMessage`,
+:class:`KeypointsMessage`) or a control message (reset, calibration,
+profile, donation), or raises :class:`ProtocolError` carrying the error
+code and the frame id to answer with.
 """
 
 from __future__ import annotations
@@ -13,27 +14,36 @@ import binascii
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..calibration.collection import Progress, Prompt
+from ..calibration.profile import MAX_PROFILE_CHARS
+from ..donations.store import valid_contributor
 from ..recognition.normalization import NUM_LANDMARKS
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_CLIENT_ID = 2**53 - 1  # the largest integer a JavaScript client can represent exactly
 # Raw MediaPipe coordinates lie near [0, 1]; a hand partly outside the picture
 # goes a little beyond. Anything far outside is not a hand.
 LANDMARK_LIMIT = 10.0
-# Every message but a frame's image fits in this many characters (keypoints
-# take about 1.5 KB). json.loads runs on the event loop, where a 1 MB padded
-# keypoints message held every session for 4 to 90 ms: longer text is only
-# read as a frame, by cutting out its image string and parsing the rest.
+# Every message but a frame's image or a profile fits in this many characters
+# (keypoints take about 1.5 KB). json.loads runs on the event loop, where a 1 MB
+# padded keypoints message held every session for 4 to 90 ms: longer text is only
+# read as a frame or a profile, by cutting out its base64 string and parsing the rest.
 MAX_TEXT_CHARS = 16 * 1024
-# A frame's image is base64 or a data: URL: no quote or backslash inside.
-_IMAGE_STRING = re.compile(r'"image"\s*:\s*"([^"\\]*)"')
-ERROR_CODES = frozenset({"bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints"})
+# A frame's image is base64 or a data: URL, a profile base64: no quote or backslash inside.
+_BLOB_STRING = re.compile(r'"(image|profile)"\s*:\s*"([^"\\]*)"')
+_BLOB_FIELDS = {"image": "frame", "profile": "profile"}  # the long string each message type may carry
+MAX_CALIBRATION_LETTERS = 64
+ERROR_CODES = frozenset({
+    "bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints",
+    "bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable",
+})
 
 
 class ProtocolError(ValueError):
@@ -69,7 +79,47 @@ class ResetMessage:
     """Forget the buffer, the smoothing window and the transcript."""
 
 
-ClientMessage = FrameMessage | KeypointsMessage | ResetMessage
+@dataclass(frozen=True)
+class CalibrationStart:
+    """Start prompting ``letters`` (None: all the model's labels); donate only with the user's consent."""
+
+    letters: tuple[str, ...] | None
+    donate: bool
+    contributor: str | None
+
+
+@dataclass(frozen=True)
+class CalibrationSkip:
+    """Give up on the prompted letter."""
+
+
+@dataclass(frozen=True)
+class CalibrationStop:
+    """End the calibration with the letters done so far."""
+
+
+@dataclass(frozen=True)
+class ProfileMessage:
+    """A profile the server handed out before, as base64 (checked by signify.calibration.profile)."""
+
+    profile: str
+
+
+@dataclass(frozen=True)
+class ProfileClear:
+    """Back to the shared model."""
+
+
+@dataclass(frozen=True)
+class DonationDelete:
+    """Delete every window donated under ``contributor``."""
+
+    contributor: str
+
+
+FrameLike = FrameMessage | KeypointsMessage
+ControlMessage = CalibrationStart | CalibrationSkip | CalibrationStop | ProfileMessage | ProfileClear | DonationDelete
+ClientMessage = FrameMessage | KeypointsMessage | ResetMessage | ControlMessage
 
 
 def parse_message(message: str | bytes, next_id: int, max_image_bytes: int) -> ClientMessage:
@@ -88,7 +138,50 @@ def parse_message(message: str | bytes, next_id: int, max_image_bytes: int) -> C
     if kind == "keypoints":
         frame_id = _frame_id(payload, next_id)
         return _parse_keypoints(payload, frame_id)
+    if isinstance(kind, str) and kind in _CONTROL:
+        return _CONTROL[kind](payload)
     raise ProtocolError("bad_message", f"unknown message type {_describe(kind)}", _optional_id(payload))
+
+
+def _parse_calibration_start(payload: dict[str, Any]) -> CalibrationStart:
+    letters = payload.get("letters")
+    if letters is not None and (
+        not isinstance(letters, list) or not 0 < len(letters) <= MAX_CALIBRATION_LETTERS
+        or not all(isinstance(letter, str) and 0 < len(letter) <= 8 for letter in letters)
+    ):
+        raise ProtocolError("bad_calibration", f"letters must be a list of 1 to {MAX_CALIBRATION_LETTERS} labels")
+    donate = payload.get("donate", False)
+    if not isinstance(donate, bool):
+        raise ProtocolError("bad_calibration", "donate must be true or false")
+    contributor = payload.get("contributor")
+    if donate and not valid_contributor(contributor):
+        raise ProtocolError("bad_calibration", "donating needs a contributor id of 8 to 64 letters, digits, _ or -")
+    return CalibrationStart(tuple(letters) if letters is not None else None, donate, contributor if donate else None)
+
+
+def _parse_profile(payload: dict[str, Any]) -> ProfileMessage:
+    profile = payload.get("profile")
+    if not isinstance(profile, str) or not profile:
+        raise ProtocolError("bad_profile", "profile must be a non-empty base64 string")
+    return ProfileMessage(profile)
+
+
+def _parse_donation_delete(payload: dict[str, Any]) -> DonationDelete:
+    contributor = payload.get("contributor")
+    if not valid_contributor(contributor):
+        raise ProtocolError("bad_calibration", "contributor must be 8 to 64 letters, digits, _ or -")
+    assert isinstance(contributor, str)
+    return DonationDelete(contributor)
+
+
+_CONTROL: dict[str, Callable[[dict[str, Any]], ControlMessage]] = {
+    "calibration_start": _parse_calibration_start,
+    "calibration_skip": lambda _: CalibrationSkip(),
+    "calibration_stop": lambda _: CalibrationStop(),
+    "profile": _parse_profile,
+    "profile_clear": lambda _: ProfileClear(),
+    "donation_delete": _parse_donation_delete,
+}
 
 
 def _load_json_object(text: str) -> dict[str, Any]:
@@ -99,15 +192,16 @@ def _load_json_object(text: str) -> dict[str, Any]:
         "bad_message",
         f"text message of {len(text)} characters exceeds the limit of {MAX_TEXT_CHARS} outside a frame's image",
     )
-    found = _IMAGE_STRING.search(text)
-    if found is None or len(text) - len(found[1]) > MAX_TEXT_CHARS:
+    found = _BLOB_STRING.search(text)
+    if found is None or len(text) - len(found[2]) > MAX_TEXT_CHARS:
         raise too_long
-    payload = _parse_json_object(text[: found.start(1)] + text[found.end(1) :], len(text))
-    # The rest must be a frame whose image is the cut-out string. (A key ending in \"image could
-    # make the cut take another string for the image: harmless, it is checked as an image.)
-    if payload.get("type") != "frame" or payload.get("image") != "":
+    payload = _parse_json_object(text[: found.start(2)] + text[found.end(2) :], len(text))
+    # The rest must be a frame (a profile) whose image (profile) is the cut-out string. (A key ending
+    # in \"image could make the cut take another string: harmless, it is checked as an image.)
+    key = found[1]
+    if payload.get("type") != _BLOB_FIELDS[key] or payload.get(key) != "":
         raise too_long
-    payload["image"] = found[1]
+    payload[key] = found[2]
     return payload
 
 
@@ -217,7 +311,8 @@ def dumps(message: dict[str, Any]) -> str:
 
 
 def ready_message(
-    session: str, model_name: str, model_version: str, labels: list[str], buffer: int, window: int, max_fps: int
+    session: str, model_name: str, model_version: str, labels: list[str], buffer: int, window: int, max_fps: int,
+    *, calibration: bool = False, donations: bool = False,
 ) -> dict[str, Any]:
     """The first message of every connection."""
     return {
@@ -225,8 +320,39 @@ def ready_message(
         "protocol": PROTOCOL_VERSION,
         "session": session,
         "model": {"name": model_name, "version": model_version, "labels": labels},
-        "config": {"buffer": buffer, "window": window, "max_fps": max_fps},
+        "config": {
+            "buffer": buffer, "window": window, "max_fps": max_fps,
+            "calibration": {"available": calibration, "donations": calibration and donations,
+                            "max_profile_chars": MAX_PROFILE_CHARS},
+        },
     }
+
+
+def prompt_message(prompt: Prompt) -> dict[str, Any]:
+    """Ask the user for the next letter of a calibration."""
+    return {"type": "calibration", "state": "prompt", "letter": prompt.letter, "index": prompt.index,
+            "letters": list(prompt.letters), "frames": prompt.frames}
+
+
+def calibration_done_message(letters: list[str], skipped: list[str], donated: int) -> dict[str, Any]:
+    """A calibration ended: what it calibrated, what it skipped, how many windows were donated."""
+    return {"type": "calibration", "state": "done", "letters": letters, "skipped": skipped, "donated": donated}
+
+
+def profile_message(profile: str, model_name: str, model_version: str, letters: list[str]) -> dict[str, Any]:
+    """The user's profile, for the client to keep and send again."""
+    return {"type": "profile", "profile": profile, "model": {"name": model_name, "version": model_version},
+            "letters": letters, "chars": len(profile)}
+
+
+def profile_loaded_message(model_name: str, model_version: str, letters: list[str]) -> dict[str, Any]:
+    """The client's profile adapts this session from now on."""
+    return {"type": "profile_loaded", "model": {"name": model_name, "version": model_version}, "letters": letters}
+
+
+def donation_deleted_message(contributor: str, windows: int) -> dict[str, Any]:
+    """Every window donated under ``contributor`` is gone."""
+    return {"type": "donation_deleted", "contributor": contributor, "windows": windows}
 
 
 def dropped_message(ids: list[int], reason: str = "superseded") -> dict[str, Any]:
@@ -247,10 +373,11 @@ def prediction_message(
     text: str,
     landmarks: NDArray[np.float32] | None,
     timing_ms: dict[str, float],
+    calibration: Progress | None = None,
 ) -> dict[str, Any]:
     """The answer for one processed frame; ``top`` is empty when no hand was found."""
     hand = landmarks is not None
-    return {
+    message = {
         "type": "prediction",
         "id": frame_id,
         "hand": hand,
@@ -262,3 +389,7 @@ def prediction_message(
         "landmarks": np.round(landmarks[:, :2], 4).tolist() if landmarks is not None else [],
         "timing_ms": timing_ms,
     }
+    if calibration is not None:
+        message["calibration"] = {"letter": calibration.letter, "collected": calibration.collected,
+                                  "frames": calibration.frames}
+    return message

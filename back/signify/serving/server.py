@@ -28,6 +28,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import Origin, Subprotocol
 
 from ..config import Settings
+from ..donations.store import DonationStore
 from ..jsonlog import log
 from ..memory import trim_heap
 from ..recognition.hands import HandSettings
@@ -75,14 +76,17 @@ class RecognitionServer:
         executor: Executor,
         model: Callable[[], LetterModel | None],
         graphs: Executor | None = None,
+        donations: DonationStore | None = None,
     ) -> None:
-        """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes MediaPipe graphs."""
+        """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes MediaPipe graphs;
+        ``donations`` keeps what consenting users donate (None: donations are off)."""
         self._settings = settings
         self._status = status
         self._metrics = metrics
         self._executor = executor
         self._graphs = graphs or executor
         self._model = model
+        self._donations = donations
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
         self._seats = Seats(settings.max_sessions, settings.max_sessions_per_client)
@@ -281,10 +285,11 @@ class RecognitionServer:
         ready = ready_message(
             session_id, card.name, card.version, list(card.labels),
             self._settings.keypoint_buffer_size, self._settings.sliding_window_size, self._settings.max_fps,
+            calibration=model.embedding_size is not None, donations=self._donations is not None,
         )
         recognizer = Recognizer(model, self._recognizer_settings)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
-                          graphs=self._graphs)
+                          graphs=self._graphs, donations=self._donations)
         self._sessions[session_id] = session
         self._clients[session_id] = client
         self._status.sessions = len(self._sessions)

@@ -6,6 +6,10 @@ the slot taken supersedes the waiting one, which is answered ``dropped``.
 The worker takes the slot's frame, runs recognition in the thread pool and
 sends the prediction. So a session holds at most one frame in work and one
 waiting, whatever the client sends, and live video sees the newest frame.
+
+Control messages (calibration, profiles, donations) wait in a short queue
+of their own and are carried out by the worker between frames, in order,
+so they never race a recognition: see :class:`Session._control`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -22,24 +27,41 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.protocol import State
 
+from ..calibration.collection import CalibrationRun, Prompt, donated_windows
+from ..calibration.profile import ProfileError, decode_profile, encode_profile
+from ..donations.store import DonatedWindow, DonationStore, StoreError
 from ..jsonlog import log
 from ..recognition.images import ImageError
-from ..recognition.recognizer import TOP_K, Recognition, Recognizer
+from ..recognition.recognizer import TOP_K, CalibrationOutcome, Recognition, Recognizer
 from .metrics import Metrics
 from .protocol import (
+    CalibrationSkip,
+    CalibrationStart,
+    CalibrationStop,
+    ControlMessage,
+    DonationDelete,
     FrameMessage,
     KeypointsMessage,
+    ProfileClear,
+    ProfileMessage,
     ProtocolError,
     ResetMessage,
+    calibration_done_message,
+    donation_deleted_message,
     dropped_message,
     dumps,
     error_message,
     parse_message,
     prediction_message,
+    profile_loaded_message,
+    profile_message,
+    prompt_message,
 )
 from .ratelimit import RateLimiter
 
 logger = logging.getLogger("signify.session")
+# Control messages waiting for the worker at most; more are answered rate_limited.
+MAX_WAITING_CONTROLS = 4
 
 
 @dataclass(frozen=True)
@@ -70,8 +92,10 @@ class Session:
         limits: SessionLimits,
         ready: dict[str, Any],
         graphs: Executor | None = None,
+        donations: DonationStore | None = None,
     ) -> None:
-        """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph."""
+        """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph;
+        ``donations`` stores what consenting users donate (None: donations are off)."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
@@ -82,6 +106,8 @@ class Session:
         self._ready = ready
         self._limiter = RateLimiter(limits.max_fps)
         self._pending: _Job | None = None
+        self._controls: deque[ControlMessage] = deque()
+        self._donations = donations
         self._wake = asyncio.Event()
         self._reset_requested = False
         self._reading = True
@@ -192,6 +218,13 @@ class Session:
             self._reset_requested = True
             self._wake.set()
             return
+        if not isinstance(message, FrameMessage | KeypointsMessage):
+            if not self._limiter.allow() or len(self._controls) >= MAX_WAITING_CONTROLS:
+                await self._rate_limited(None)
+            else:
+                self._controls.append(message)
+                self._wake.set()
+            return
         self._frames += 1
         self._metrics.frames_received.inc()
         if not self._limiter.allow():
@@ -241,6 +274,8 @@ class Session:
             if self._reset_requested:
                 self._reset_requested = False
                 self._recognizer.reset()  # safe on the loop: no recognition is in flight here
+            while self._controls and self._reading and not self._abandoned:
+                await self._control(self._controls.popleft())
             job, self._pending = self._pending, None
             if job is not None and self._reading:
                 if not await self._process(job):
@@ -290,8 +325,13 @@ class Session:
         timing = dict(recognition.timing_ms)
         timing["total"] = round((time.perf_counter() - job.arrived) * 1000.0, 3)
         sent = await self._send(prediction_message(
-            job.message.id, top, recognition.stable, recognition.text, recognition.landmarks, timing
+            job.message.id, top, recognition.stable, recognition.text, recognition.landmarks, timing,
+            recognition.calibration,
         ))
+        if recognition.prompt is not None:
+            await self._send(prompt_message(recognition.prompt))
+        if recognition.outcome is not None:
+            await self._calibrated(recognition.outcome)
         self._metrics.frames_processed.inc()
         self._metrics.observe_timing(timing)
         if not sent:
@@ -301,6 +341,122 @@ class Session:
         self._latency_total_ms += timing["total"]
         log(logger, logging.DEBUG, "Frame answered", session=self.id, id=job.message.id, hand=recognition.hand,
             letter=top[0][0] if top else None, latency_ms=timing["total"])
+
+    # ---- control messages ---------------------------------------------------
+
+    async def _control(self, message: ControlMessage) -> None:
+        """Carry out one control message between frames; a bad one gets its error and changes nothing."""
+        try:
+            if isinstance(message, CalibrationStart):
+                await self._send(prompt_message(self._start_calibration(message)))
+            elif isinstance(message, CalibrationSkip | CalibrationStop):
+                await self._end_letter(message)
+            elif isinstance(message, ProfileMessage):
+                await self._load_profile(message.profile)
+            elif isinstance(message, ProfileClear):
+                self._recognizer.use_profile(None)
+                card = self._card
+                await self._send(profile_loaded_message(card["name"], card["version"], []))
+            else:
+                await self._delete_donations(message)
+        except ProtocolError as error:
+            await self._reject(error.code, error.message, None)
+
+    @property
+    def _card(self) -> dict[str, Any]:
+        model: dict[str, Any] = self._ready["model"]
+        return model
+
+    def _require_calibration(self, donate: bool = False) -> None:
+        if not self._ready["config"]["calibration"]["available"]:
+            raise ProtocolError("calibration_unavailable", "this server's model cannot be calibrated")
+        if donate and self._donations is None:
+            raise ProtocolError("calibration_unavailable", "this server stores no donations")
+
+    def _start_calibration(self, message: CalibrationStart) -> Prompt:
+        self._require_calibration(message.donate)
+        if self._recognizer.calibration is not None:
+            raise ProtocolError("bad_calibration", "a calibration is already running")
+        labels: list[str] = self._card["labels"]
+        letters = message.letters if message.letters is not None else tuple(labels)
+        unknown = [letter for letter in letters if letter not in labels]
+        if unknown or len(set(letters)) != len(letters):
+            raise ProtocolError("bad_calibration", f"letters must be distinct labels of the model; "
+                                                   f"not labels: {unknown[:5]}" if unknown else "letters repeat")
+        run = CalibrationRun(letters, donate=message.donate, contributor=message.contributor)
+        log(logger, logging.INFO, "Calibration started", session=self.id, letters=len(letters), donate=run.donate)
+        return self._recognizer.start_calibration(run)
+
+    async def _end_letter(self, message: CalibrationSkip | CalibrationStop) -> None:
+        if self._recognizer.calibration is None:
+            raise ProtocolError("bad_calibration", "no calibration is running")
+        loop = asyncio.get_running_loop()
+        # Ending a calibration fits the adaptation: milliseconds, but not on the loop.
+        ended = await loop.run_in_executor(
+            self._executor,
+            self._recognizer.skip_letter if isinstance(message, CalibrationSkip) else self._recognizer.stop_calibration,
+        )
+        if isinstance(ended, Prompt):
+            await self._send(prompt_message(ended))
+        else:
+            await self._calibrated(ended)
+
+    async def _calibrated(self, outcome: CalibrationOutcome) -> None:
+        """A calibration ended: store what the user donated, then say what it did and hand out the profile."""
+        donated = await self._donate(outcome) if outcome.donate else 0
+        result = outcome.result
+        await self._send(calibration_done_message(result.letters, list(result.skipped), donated))
+        log(logger, logging.INFO, "Calibration done", session=self.id, letters=len(result.letters),
+            skipped=len(result.skipped), donated=donated)
+        if outcome.profile is not None:
+            card = self._card
+            await self._send(profile_message(encode_profile(outcome.profile), card["name"], card["version"],
+                                             outcome.profile.letters(tuple(card["labels"]))))
+
+    async def _donate(self, outcome: CalibrationOutcome) -> int:
+        store, contributor = self._donations, outcome.contributor
+        if store is None or contributor is None:
+            return 0
+        windows = [
+            DonatedWindow(take.letter, observation.keypoints, observation.placements)
+            for take in outcome.result.takes for observation in donated_windows(take)
+            if observation.keypoints is not None and observation.placements is not None
+        ]
+        version = self._card["version"]
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, store.add, contributor, version, windows
+            )
+        except StoreError as error:  # the donation is lost, never the session
+            log(logger, logging.WARNING, "Donation not stored", session=self.id, windows=len(windows), error=str(error))
+            return 0
+
+    async def _load_profile(self, text: str) -> None:
+        self._require_calibration()
+        card = self._card
+        size = self._recognizer.embedding_size
+        assert size is not None
+        try:
+            profile = decode_profile(text, card["name"], card["version"], len(card["labels"]), size)
+        except ProfileError as error:
+            raise ProtocolError(error.code, error.message) from None
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.use_profile, profile)
+        letters = profile.letters(tuple(card["labels"]))
+        log(logger, logging.INFO, "Profile loaded", session=self.id, letters=len(letters))
+        await self._send(profile_loaded_message(card["name"], card["version"], letters))
+
+    async def _delete_donations(self, message: DonationDelete) -> None:
+        if self._donations is None:
+            raise ProtocolError("calibration_unavailable", "this server stores no donations")
+        try:
+            windows = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._donations.delete, message.contributor
+            )
+        except StoreError as error:
+            log(logger, logging.WARNING, "Donations not deleted", session=self.id, error=str(error))
+            raise ProtocolError("calibration_unavailable", "the donation store cannot be reached; try again") from None
+        log(logger, logging.INFO, "Donations deleted", session=self.id, windows=windows)
+        await self._send(donation_deleted_message(message.contributor, windows))
 
     # ---- helpers ------------------------------------------------------------
 
