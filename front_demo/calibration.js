@@ -136,8 +136,9 @@ export class CalibrationPanel {
         this.onProfile(message);
         break;
       case "profile_loaded":
+        // No letters: the session runs on the shared model (the server also says so after profile_clear).
         this.profilePending = false;
-        this.active = [...message.letters];
+        this.active = message.letters.length ? [...message.letters] : null;
         this.stats.profileLoaded = [...message.letters];
         break;
       case "donation_deleted":
