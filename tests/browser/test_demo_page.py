@@ -478,3 +478,33 @@ def test_a_tampered_stored_profile_is_refused_forgotten_and_recognition_goes_on(
     going = wait_for(page, f"s.hands >= {refused['hands'] + 10}")
     assert going["state"] == "open" and going["notice"] == ""
     assert going["profileErrors"] == ["bad_profile"]
+
+
+def test_skip_and_stop_end_a_calibration_with_the_letters_finished(
+    server: ServerProcess, held_letter_browser: Browser, open_page: OpenPage
+) -> None:
+    page, sockets = open_watched(open_page, f"http://127.0.0.1:{server.port}/", held_letter_browser)
+    live = wait_for(page, "s.state === 'open' && s.hands >= 3")
+    assert live["calibrationAvailable"] == "true"
+    page.click("#letters-none")
+    for letter in ("A", HELD_LETTER, "M"):  # prompted in the model's order: A, the held letter, M
+        page.check(f"#pick-{letter}")
+    page.click("#calibration-start")
+    wait_for(page, "s.promptedLetter === 'A'")
+    page.click("#calibration-skip")
+    wait_for(page, f"s.promptedLetter === '{HELD_LETTER}'")
+    wait_for(page, "s.promptedLetter === 'M'")  # the held letter done, M next
+    assert page.locator("#stage-prompt-letter").inner_text() == "M"  # shown over the camera too
+    page.click("#calibration-stop")
+    done = wait_for(page, f"s.calibrationState === 'done' && s.activeLetters === '{HELD_LETTER}'")
+
+    assert [m["type"] for m in sockets.sent if m["type"].startswith("calibration")] == [
+        "calibration_start", "calibration_skip", "calibration_stop"]
+    prompts = [m["letter"] for m in sockets.received_of("calibration") if m["state"] == "prompt"]
+    assert prompts == ["A", HELD_LETTER, "M"]
+    assert done["calibrationDone"]["letters"] == [HELD_LETTER]
+    assert done["calibrationDone"]["skipped"] == ["A", "M"]  # skipped, and cut short by the stop
+    assert f"Calibrated: {HELD_LETTER}." in done["calibrationMessage"]
+    assert [(key, kept["letters"]) for key, kept in stored_profiles(done).items()] == [
+        (f"{PROFILE_PREFIX}{server.url}", [HELD_LETTER])]
+    assert done["errors"] == 0 and not page.locator("#calibration-run").is_visible()
