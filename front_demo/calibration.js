@@ -353,6 +353,9 @@ export class CalibrationPanel {
     line.hidden = this.active === null && stored === null;
     if (this.active !== null) {
       $("profile-text").textContent = `Calibrated for you: ${lettersText(this.active)}`;
+    } else if (stored !== null && unavailable) {
+      $("profile-text").textContent = `Your calibration (${lettersText(storedLetters)}) is kept in this browser; `
+        + "this server cannot use it.";
     } else if (stored !== null) {
       $("profile-text").textContent = this.profilePending
         ? `Loading your calibration: ${lettersText(storedLetters)}…`

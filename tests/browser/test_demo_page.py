@@ -20,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, WebSocket, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, WebSocket, WebSocketRoute, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -508,3 +508,51 @@ def test_skip_and_stop_end_a_calibration_with_the_letters_finished(
     assert [(key, kept["letters"]) for key, kept in stored_profiles(done).items()] == [
         (f"{PROFILE_PREFIX}{server.url}", [HELD_LETTER])]
     assert done["errors"] == 0 and not page.locator("#calibration-run").is_visible()
+
+
+def test_a_server_without_calibration_disables_the_panel_and_the_kept_profile_stays(
+    server: ServerProcess, open_page: OpenPage
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def as_version_1(route: WebSocketRoute) -> None:
+        """The real server, but its ready says what a version 1 server says: no calibration at all."""
+        upstream = route.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            if isinstance(message, str):
+                sent.append(json.loads(message))
+            upstream.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str) and json.loads(message).get("type") == "ready":
+                ready = json.loads(message)
+                ready["protocol"] = 1
+                del ready["config"]["calibration"]
+                message = json.dumps(ready)
+            route.send(message)
+
+        route.on_message(to_server)
+        upstream.on_message(to_page)
+
+    page = open_page("about:blank")
+    page.route_web_socket(lambda url: url.endswith("/ws"), as_version_1)
+    page.goto(f"http://127.0.0.1:{server.port}/")
+    model = wait_for(page, "s.state === 'open' && s.model !== null")["model"]
+    kept = {"profile": "U0dQ", "model": model, "letters": [HELD_LETTER]}
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)",
+                  [f"{PROFILE_PREFIX}{server.url}", json.dumps(kept)])
+    sent.clear()
+    page.reload()
+
+    shown = wait_for(page, "s.state === 'open' && s.hands >= 5")
+    assert shown["calibrationAvailable"] == "false"
+    assert page.locator("#calibration-unavailable").is_visible()
+    assert "cannot calibrate" in page.locator("#calibration-unavailable").inner_text()
+    assert page.is_disabled("#calibration-start") and page.is_disabled(f"#pick-{HELD_LETTER}")
+    assert not page.locator("#donation").is_visible()
+    # A server that cannot calibrate is not sent the profile, and cannot have it deleted either.
+    assert [message for message in sent if message["type"] == "profile"] == []
+    assert stored_profiles(shown) == {f"{PROFILE_PREFIX}{server.url}": kept}
+    assert shown["storedLetters"] == HELD_LETTER and shown["activeLetters"] == ""
+    assert "this server cannot use it" in shown["profileLine"]
