@@ -1,6 +1,7 @@
 // The demo page: camera -> server -> letters. Composes the camera, the connection,
-// the frame pump and the view; the protocol is ../shared/PROTOCOL.md, version 1.
+// the frame pump, the view and the calibration panel; the protocol is ../PROTOCOL.md, version 2.
 
+import { CalibrationPanel } from "./calibration.js";
 import { FrameGrabber, cameraErrorMessage, startCamera } from "./camera.js";
 import { SignifyConnection, resolveServerUrl } from "./connection.js";
 import { SkeletonOverlay } from "./overlay.js";
@@ -33,6 +34,7 @@ const stats = {
   predictions: 0, handPredictions: 0, dropped: 0, errors: 0, lastText: "", textAfterReset: null, closeCodes: [],
 };
 window.signify = stats;
+const calibration = new CalibrationPanel((message) => connection?.send(JSON.stringify(message)) ?? false, stats);
 
 const figures = { roundTripMs: null, serverMs: null, answers: [] };
 
@@ -47,6 +49,7 @@ pump.onSettled = (roundTripMs) => {
 function onReady(message) {
   resetAfterId = null;
   view.showModel(message.model);
+  calibration.onReady(message); // before any frame: the kept profile adapts the session from its first answer
   if (cameraOn) pump.start(message.config.max_fps);
 }
 
@@ -63,9 +66,12 @@ function onMessage(message) {
     case "error":
       stats.errors += 1;
       console.warn("Signify server error", message);
+      // Calibration errors answer a calibration or profile message, not a frame: the frame in flight still is.
+      if (calibration.onError(message)) break;
       pump.settle(message.id, { rateLimited: message.code === "rate_limited" });
       break;
     default:
+      calibration.onMessage(message);
       break; // a newer server may say more; ignore what this page does not know
   }
 }
@@ -78,6 +84,7 @@ function onPrediction(p) {
   if (p.hand) stats.handPredictions += 1;
   stats.lastText = text;
   view.showPrediction(p, text);
+  calibration.onPrediction(p);
   const now = performance.now();
   figures.answers.push(now);
   figures.serverMs = figures.serverMs === null ? { ...p.timing_ms } : Object.fromEntries(
@@ -94,7 +101,10 @@ function onConnectionState(state, detail, code) {
   wasOpen = state === "open";
   if (code !== undefined) stats.closeCodes.push(code);
   view.setConnection(state, code);
-  if (state !== "open") pump.stop();
+  if (state !== "open") {
+    pump.stop();
+    calibration.onDisconnected();
+  }
   if (!cameraOn) return; // the camera's own notice says more
   if (state === "open") {
     view.showNotice(null);
@@ -179,6 +189,7 @@ async function connect() {
     return;
   }
   view.showEndpoint(url);
+  calibration.setServer(url);
   connection = new SignifyConnection(url, { onReady, onMessage, onState: onConnectionState });
   connection.connect();
 }

@@ -1,4 +1,4 @@
-// One WebSocket to the Signify server (../shared/PROTOCOL.md, version 1),
+// One WebSocket to the Signify server (../PROTOCOL.md, version 2),
 // reconnecting with exponential backoff. Knows nothing about the page.
 
 const FIRST_RETRY_MS = 500;

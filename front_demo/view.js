@@ -2,6 +2,7 @@
 // The state is also written as data attributes, for people in the console
 // and for the browser test: body[data-state], body[data-camera], body[data-close-code],
 // #readout[data-predictions][data-hands], #letter[data-hand], #overlay[data-skeletons].
+// The calibration panel writes its own (body[data-calibration], #calibration[data-*]): see calibration.js.
 
 const $ = (id) => document.getElementById(id);
 const STATUS_TEXT = {

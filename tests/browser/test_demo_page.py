@@ -4,11 +4,13 @@ Chromium's fake camera plays a Y4M video of the drawn hand from testkit, so
 the page's whole path runs for real: getUserMedia, downscaled JPEG frames
 over the WebSocket, MediaPipe and the model on the server, and the answers
 drawn on the page. The page exposes its state as data attributes (see
-front_demo/view.js) and as ``window.signify``; the tests read those.
+front_demo/view.js and front_demo/calibration.js) and as ``window.signify``;
+the tests read those, and what went over the socket as Chromium saw it.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,14 +20,14 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, WebSocket, WebSocketRoute, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bench.process import free_port
 from testkit.hand_drawing import blank_frame, moving_hand_frames
-from testkit.motion_clips import Framing, j_clip, z_clip
+from testkit.motion_clips import Framing, drifting_clip, j_clip, z_clip
 from testkit.video import write_y4m
 from tests.server_process import ServerProcess
 
@@ -46,6 +48,9 @@ WAIT_MS = 30_000  # generous: CI machines have two cores, and MediaPipe warms up
 # Pixels in the 640x480 camera picture; the page sends it at 320x240, where testkit's drawn folded
 # fingers need about this much to be found in nearly every frame.
 MOTION_HAND_LENGTH = 260.0
+# The letter the calibration tests hold to the camera, and calibrate.
+HELD_LETTER = "L"
+PROFILE_PREFIX = "signify.profile:"  # front_demo/storage.js: one kept profile per server
 
 # Everything the tests look at, read in one go so that it is one consistent moment.
 PAGE_STATE = """() => {
@@ -56,6 +61,7 @@ PAGE_STATE = """() => {
     for (let i = 3; i < alpha.length; i += 4) if (alpha[i] > 0) skeletonPixels += 1;
   }
   const readout = document.getElementById("readout");
+  const calibration = document.getElementById("calibration");
   return {
     state: document.body.dataset.state,
     camera: document.body.dataset.camera,
@@ -69,6 +75,15 @@ PAGE_STATE = """() => {
     skeletonPixels,
     transcript: document.getElementById("transcript").textContent,
     endpoint: document.getElementById("endpoint").textContent,
+    calibrationState: document.body.dataset.calibration,
+    calibrationAvailable: calibration.dataset.available,
+    promptedLetter: calibration.dataset.letter,
+    storedLetters: calibration.dataset.stored,
+    activeLetters: calibration.dataset.active,
+    profileLine: document.getElementById("calibration-profile").hidden
+      ? "" : document.getElementById("profile-text").textContent,
+    calibrationMessage: document.getElementById("calibration-message").textContent,
+    storage: Object.fromEntries(Object.entries(localStorage)),
     ...window.signify,
   };
 }"""
@@ -91,6 +106,14 @@ def motion_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         files[letter] = folder / f"{letter}.y4m"
         write_y4m(files[letter], [*clip(Framing(size=MOTION_HAND_LENGTH, seed=3)), *[blank_frame(3)] * 30])
     return files
+
+
+@pytest.fixture(scope="module")
+def held_letter_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three seconds of one letter held while the hand drifts a little, which the fake camera loops."""
+    path = tmp_path_factory.mktemp("held") / f"{HELD_LETTER}.y4m"
+    write_y4m(path, drifting_clip(HELD_LETTER, Framing(size=MOTION_HAND_LENGTH, seed=5), frames=90))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +145,16 @@ def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
     """Chromium with a camera that plays the drawn hand and is allowed without asking."""
     flags = [*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera_file}"]
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=flags)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def held_letter_browser(playwright: Playwright, held_letter_file: Path) -> Iterator[Browser]:
+    """Chromium whose camera shows a person holding one letter, as someone calibrating it does."""
+    camera = f"--use-file-for-fake-video-capture={held_letter_file}"
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                         args=[*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", camera])
     yield browser
     browser.close()
 
@@ -158,6 +191,67 @@ def wait_for(page: Page, condition: str) -> dict[str, Any]:
                                     timeout=WAIT_MS, polling=50)
     result: dict[str, Any] = handle.json_value()
     return result
+
+
+class SocketLog:
+    """The page's WebSocket text messages as Chromium saw them go and come, not as the page reports them."""
+
+    def __init__(self, page: Page) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: self._add(self.sent, payload))
+        socket.on("framereceived", lambda payload: self._add(self.received, payload))
+
+    @staticmethod
+    def _add(into: list[dict[str, Any]], payload: str | bytes) -> None:
+        if isinstance(payload, str):  # binary frames are the camera's JPEGs
+            into.append(json.loads(payload))
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.received.clear()
+
+    def sent_of(self, kind: str) -> list[dict[str, Any]]:
+        return [message for message in self.sent if message.get("type") == kind]
+
+    def received_of(self, kind: str) -> list[dict[str, Any]]:
+        return [message for message in self.received if message.get("type") == kind]
+
+
+def open_watched(open_page: OpenPage, url: str, on: Browser) -> tuple[Page, SocketLog]:
+    """A page at ``url`` whose socket is watched from its first message."""
+    page = open_page("about:blank", on=on)
+    sockets = SocketLog(page)
+    page.goto(url)
+    return page, sockets
+
+
+def stored_profiles(shown: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The profiles the page keeps in localStorage, by key."""
+    return {key: json.loads(value) for key, value in shown["storage"].items() if key.startswith(PROFILE_PREFIX)}
+
+
+def calibrate(page: Page, letter: str) -> dict[str, Any]:
+    """Pick only ``letter`` in the panel and calibrate it with the camera's hand; the page state once kept."""
+    live = wait_for(page, "s.state === 'open' && s.hands >= 3")
+    assert live["calibrationAvailable"] == "true", "the server offers no calibration (ready.config.calibration)"
+    assert live["calibrationState"] == "idle"
+    assert not page.is_checked("#donate"), "donating is opt-in: the box starts unchecked"
+    assert page.is_checked(f"#pick-{letter}") and page.is_checked("#pick-A"), "every letter is picked by default"
+    page.click("#letters-none")
+    page.check(f"#pick-{letter}")
+    page.click("#calibration-start")
+    prompted = wait_for(page, f"s.calibrationState === 'running' && s.promptedLetter === '{letter}'")
+    assert page.locator("#calibration-letter").inner_text() == letter
+    assert "Hold it still" in page.locator("#calibration-how").inner_text()
+    try:
+        return wait_for(page, f"s.calibrationState === 'done' && s.activeLetters.split(' ').includes('{letter}')"
+                              f" && Object.keys(s.storage).some((key) => key.startsWith('{PROFILE_PREFIX}'))")
+    except PlaywrightTimeoutError:
+        pytest.fail(f"calibrating {letter} did not finish: prompted {prompted}, now {state(page)}")
 
 
 @contextmanager
@@ -303,3 +397,162 @@ def test_after_a_server_restart_the_page_reconnects_and_keeps_the_transcript(ope
         assert back["transcript"].startswith(spelled)
     finally:
         second.kill()
+
+
+def test_a_calibration_is_kept_by_the_page_and_sent_again_after_a_reload(
+    server: ServerProcess, held_letter_browser: Browser, open_page: OpenPage
+) -> None:
+    page, sockets = open_watched(open_page, f"http://127.0.0.1:{server.port}/", held_letter_browser)
+    calibrated = calibrate(page, HELD_LETTER)
+
+    # Without the box ticked nothing is offered, and nothing is donated.
+    assert sockets.sent_of("calibration_start") == [
+        {"type": "calibration_start", "letters": [HELD_LETTER], "donate": False, "contributor": None}]
+    progress = [p["calibration"] for p in sockets.received_of("prediction") if p.get("calibration")]
+    assert progress and progress[-1]["collected"] <= progress[-1]["frames"]
+    assert {p["letter"] for p in progress} == {HELD_LETTER}
+    done = [m for m in sockets.received_of("calibration") if m["state"] == "done"]
+    assert done == [{"type": "calibration", "state": "done", "letters": [HELD_LETTER], "skipped": [], "donated": 0}]
+    assert calibrated["calibrationDone"]["donated"] == 0
+    assert "Nothing was donated" in calibrated["calibrationMessage"]
+    assert not any(key.startswith("signify.contributor") for key in calibrated["storage"])  # no id made either
+
+    # The profile the server handed out is what the page keeps, with its model.
+    [profile] = sockets.received_of("profile")
+    [kept] = stored_profiles(calibrated).values()
+    assert kept["profile"] == profile["profile"]
+    assert kept["model"] == profile["model"] == {"name": calibrated["model"]["name"],
+                                                 "version": calibrated["model"]["version"]}
+    assert kept["letters"] == profile["letters"] == [HELD_LETTER]
+    assert calibrated["storedLetters"] == calibrated["activeLetters"] == HELD_LETTER
+    assert calibrated["profileLine"] == f"Calibrated for you: {HELD_LETTER}"
+
+    # A new session knows nothing of it: the page sends it again, before any frame is answered.
+    sockets.clear()
+    page.reload()
+    loaded = wait_for(page, f"s.state === 'open' && s.activeLetters === '{HELD_LETTER}' && s.hands >= 3")
+    assert sockets.sent_of("profile") == [{"type": "profile", "profile": kept["profile"]}]
+    assert sockets.received_of("profile_loaded") == [
+        {"type": "profile_loaded", "model": kept["model"], "letters": [HELD_LETTER]}]
+    assert loaded["profileLoaded"] == [HELD_LETTER]
+    assert loaded["profileLine"] == f"Calibrated for you: {HELD_LETTER}"
+    assert loaded["errors"] == 0
+
+    # Forgetting it clears the session's adaptation and the browser's copy: the next session gets nothing.
+    page.click("#profile-forget")
+    forgotten = wait_for(page, "s.activeLetters === '' && s.storedLetters === ''")
+    assert stored_profiles(forgotten) == {}
+    assert forgotten["profileLine"] == ""
+    assert sockets.sent_of("profile_clear") == [{"type": "profile_clear"}]
+    sockets.clear()
+    page.reload()
+    wait_for(page, "s.state === 'open' && s.hands >= 5")
+    assert sockets.sent_of("profile") == []
+
+
+def test_a_tampered_stored_profile_is_refused_forgotten_and_recognition_goes_on(
+    server: ServerProcess, held_letter_browser: Browser, open_page: OpenPage
+) -> None:
+    page, sockets = open_watched(open_page, f"http://127.0.0.1:{server.port}/", held_letter_browser)
+    calibrated = calibrate(page, HELD_LETTER)
+    [(key, kept)] = stored_profiles(calibrated).items()
+
+    # One character changed in the middle of the profile: still base64, but damaged.
+    middle = len(kept["profile"]) // 2
+    changed = "B" if kept["profile"][middle] == "A" else "A"
+    tampered = {**kept, "profile": kept["profile"][:middle] + changed + kept["profile"][middle + 1:]}
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, json.dumps(tampered)])
+    sockets.clear()
+    page.reload()
+
+    refused = wait_for(page, "s.state === 'open' && s.profileErrors.includes('bad_profile')")
+    assert sockets.sent_of("profile") == [{"type": "profile", "profile": tampered["profile"]}]
+    errors = sockets.received_of("error")
+    assert [(e["code"], e["id"]) for e in errors] == [("bad_profile", None)]
+    assert sockets.received_of("profile_loaded") == []
+    assert stored_profiles(refused) == {}, "the refused profile is deleted from the browser"
+    assert "deleted" in refused["calibrationMessage"]
+    assert refused["activeLetters"] == "" and refused["profileLine"] == ""
+
+    # The session goes on uncalibrated: frames keep being answered.
+    going = wait_for(page, f"s.hands >= {refused['hands'] + 10}")
+    assert going["state"] == "open" and going["notice"] == ""
+    assert going["profileErrors"] == ["bad_profile"]
+
+
+def test_skip_and_stop_end_a_calibration_with_the_letters_finished(
+    server: ServerProcess, held_letter_browser: Browser, open_page: OpenPage
+) -> None:
+    page, sockets = open_watched(open_page, f"http://127.0.0.1:{server.port}/", held_letter_browser)
+    live = wait_for(page, "s.state === 'open' && s.hands >= 3")
+    assert live["calibrationAvailable"] == "true"
+    page.click("#letters-none")
+    for letter in ("A", HELD_LETTER, "M"):  # prompted in the model's order: A, the held letter, M
+        page.check(f"#pick-{letter}")
+    page.click("#calibration-start")
+    wait_for(page, "s.promptedLetter === 'A'")
+    page.click("#calibration-skip")
+    wait_for(page, f"s.promptedLetter === '{HELD_LETTER}'")
+    wait_for(page, "s.promptedLetter === 'M'")  # the held letter done, M next
+    assert page.locator("#stage-prompt-letter").inner_text() == "M"  # shown over the camera too
+    page.click("#calibration-stop")
+    done = wait_for(page, f"s.calibrationState === 'done' && s.activeLetters === '{HELD_LETTER}'")
+
+    assert [m["type"] for m in sockets.sent if m["type"].startswith("calibration")] == [
+        "calibration_start", "calibration_skip", "calibration_stop"]
+    prompts = [m["letter"] for m in sockets.received_of("calibration") if m["state"] == "prompt"]
+    assert prompts == ["A", HELD_LETTER, "M"]
+    assert done["calibrationDone"]["letters"] == [HELD_LETTER]
+    assert done["calibrationDone"]["skipped"] == ["A", "M"]  # skipped, and cut short by the stop
+    assert f"Calibrated: {HELD_LETTER}." in done["calibrationMessage"]
+    assert [(key, kept["letters"]) for key, kept in stored_profiles(done).items()] == [
+        (f"{PROFILE_PREFIX}{server.url}", [HELD_LETTER])]
+    assert done["errors"] == 0 and not page.locator("#calibration-run").is_visible()
+
+
+def test_a_server_without_calibration_disables_the_panel_and_the_kept_profile_stays(
+    server: ServerProcess, open_page: OpenPage
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def as_version_1(route: WebSocketRoute) -> None:
+        """The real server, but its ready says what a version 1 server says: no calibration at all."""
+        upstream = route.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            if isinstance(message, str):
+                sent.append(json.loads(message))
+            upstream.send(message)
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str) and json.loads(message).get("type") == "ready":
+                ready = json.loads(message)
+                ready["protocol"] = 1
+                del ready["config"]["calibration"]
+                message = json.dumps(ready)
+            route.send(message)
+
+        route.on_message(to_server)
+        upstream.on_message(to_page)
+
+    page = open_page("about:blank")
+    page.route_web_socket(lambda url: url.endswith("/ws"), as_version_1)
+    page.goto(f"http://127.0.0.1:{server.port}/")
+    model = wait_for(page, "s.state === 'open' && s.model !== null")["model"]
+    kept = {"profile": "U0dQ", "model": model, "letters": [HELD_LETTER]}
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)",
+                  [f"{PROFILE_PREFIX}{server.url}", json.dumps(kept)])
+    sent.clear()
+    page.reload()
+
+    shown = wait_for(page, "s.state === 'open' && s.hands >= 5")
+    assert shown["calibrationAvailable"] == "false"
+    assert page.locator("#calibration-unavailable").is_visible()
+    assert "cannot calibrate" in page.locator("#calibration-unavailable").inner_text()
+    assert page.is_disabled("#calibration-start") and page.is_disabled(f"#pick-{HELD_LETTER}")
+    assert not page.locator("#donation").is_visible()
+    # A server that cannot calibrate is not sent the profile, and cannot have it deleted either.
+    assert [message for message in sent if message["type"] == "profile"] == []
+    assert stored_profiles(shown) == {f"{PROFILE_PREFIX}{server.url}": kept}
+    assert shown["storedLetters"] == HELD_LETTER and shown["activeLetters"] == ""
+    assert "this server cannot use it" in shown["profileLine"]
