@@ -18,7 +18,9 @@ import {
 const $ = (id) => document.getElementById(id);
 const MOTION_LETTERS = new Set(["J", "Z"]);
 // The error codes that answer calibration, profile and donation messages; they carry no frame id.
-const CALIBRATION_ERRORS = new Set(["bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable"]);
+const CALIBRATION_ERRORS = new Set([
+  "bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable", "donation_failed",
+]);
 
 function lettersText(letters) {
   return letters.join(" ");
@@ -174,6 +176,9 @@ export class CalibrationPanel {
         if (this.state === "running") this.finishRun("idle");
         this.profilePending = false;
         this.message = `This server cannot do that: ${error.message}`;
+        break;
+      case "donation_failed":
+        this.message = `Your donated samples were not deleted: ${error.message}`;
         break;
       default:
         break;

@@ -341,3 +341,9 @@ async def test_a_store_that_cannot_write_loses_the_donation_never_the_session(
         assert done["donated"] == 0 and done["letters"] == ["L"]
         assert client.of_type("profile")[-1]["letters"] == ["L"]  # the calibration itself is not lost
         assert await client.read("O") == "O"
+        deleted = await client.send({"type": "donation_delete", "contributor": CONTRIBUTOR})
+        if failure == "locked":  # nothing could be deleted, and the client is told to try again
+            assert (deleted["type"], deleted["code"], deleted["id"]) == ("error", "donation_failed", None)
+        else:  # there is no store file, so nothing was ever stored under this id
+            assert deleted == {"type": "donation_deleted", "contributor": CONTRIBUTOR, "windows": 0}
+        assert await client.read("L") == "L"

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..recognition.smoothing import MOTION_LETTERS
-from .profile import MAX_EXAMPLES_PER_LETTER
+from .profile import MAX_EXAMPLES_PER_LETTER, Profile
 
 SETTLE_FRAMES = 10  # about a third of a second at 30 fps
 HELD_FRAMES = 45  # 1.5 s of a held letter
@@ -178,3 +178,18 @@ def _spread(items: list[Observation], count: int) -> list[Observation]:
 def donated_windows(take: Take) -> list[Observation]:
     """The windows of a take that a donating user gives (:data:`DONATED_WINDOWS_PER_LETTER`, from its second half)."""
     return [o for o in take.observations if o.keypoints is not None and o.placements is not None]
+
+
+def profile_from_takes(takes: Sequence[Take], model_name: str, model_version: str,
+                       labels: Sequence[str]) -> Profile | None:
+    """The profile of a model's examples from each take (None without any), as a calibration hands it out."""
+    examples = [(labels.index(take.letter), o) for take in takes for o in take.examples()]
+    if not examples:
+        return None
+    return Profile(
+        model_name,
+        model_version,
+        np.array([label for label, _ in examples], dtype=np.int64),
+        np.stack([o.embedding for _, o in examples]).astype(np.float32),
+        np.stack([o.log_probabilities for _, o in examples]).astype(np.float32),
+    )

@@ -17,7 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..calibration.adaptation import Adaptation, fit_adaptation
-from ..calibration.collection import CalibrationResult, CalibrationRun, Observation, Progress, Prompt
+from ..calibration.collection import (
+    CalibrationResult,
+    CalibrationRun,
+    Observation,
+    Progress,
+    Prompt,
+    profile_from_takes,
+)
 from ..calibration.profile import Profile
 from .hands import HandSettings, HandTracker
 from .images import decode_image
@@ -238,17 +245,8 @@ class Recognizer:
         return self._calibration
 
     def _profile_from(self, result: CalibrationResult) -> Profile | None:
-        examples = [(take.letter, o) for take in result.takes for o in take.examples()]
-        if not examples:
-            return None
-        labels = self._model.card.labels
-        return Profile(
-            self._model.card.name,
-            self._model.card.version,
-            np.array([labels.index(letter) for letter, _ in examples], dtype=np.int64),
-            np.stack([o.embedding for _, o in examples]),
-            np.stack([o.log_probabilities for _, o in examples]),
-        )
+        card = self._model.card
+        return profile_from_takes(result.takes, card.name, card.version, card.labels)
 
     def _no_hand(self, timing: dict[str, float]) -> Recognition:
         self._missing += 1

@@ -42,7 +42,7 @@ _BLOB_FIELDS = {"image": "frame", "profile": "profile"}  # the long string each 
 MAX_CALIBRATION_LETTERS = 64
 ERROR_CODES = frozenset({
     "bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints",
-    "bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable",
+    "bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable", "donation_failed",
 })
 
 

@@ -454,7 +454,7 @@ class Session:
             )
         except StoreError as error:
             log(logger, logging.WARNING, "Donations not deleted", session=self.id, error=str(error))
-            raise ProtocolError("calibration_unavailable", "the donation store cannot be reached; try again") from None
+            raise ProtocolError("donation_failed", "the donation store cannot delete right now; try again") from None
         log(logger, logging.INFO, "Donations deleted", session=self.id, windows=windows)
         await self._send(donation_deleted_message(message.contributor, windows))
 
