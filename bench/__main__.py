@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from signify.config import Settings
 
 from .attack import attack_process
+from .calibration import calibration_costs
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
 from .load import ClientRecord, run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
@@ -51,9 +52,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="a well-behaved client under a mixed attack, then SIGTERM under attack")
     parser.add_argument("--drain-timeout", type=float, default=ATTACK_DRAIN_TIMEOUT_S,
                         help="DRAIN_TIMEOUT of the server under attack")
+    parser.add_argument("--calibration", action="store_true",
+                        help="only what calibration costs: adapting a frame, fitting a profile, its size")
     args = parser.parse_args(argv)
     if args.attack:
         return attack_main(args)
+    if args.calibration:
+        print(json.dumps({"machine": machine(), "calibration": calibration_costs(Settings.from_env().model_path)},
+                         indent=2))
+        return 0
     args.seconds = args.seconds or 8.0
     if args.smoke:
         args.clients, args.naive_clients, args.seconds = "1", "1", 1.5
@@ -93,6 +100,7 @@ def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dic
     result["naive"] = sweep(lambda _: start_naive(int(complexity)), frames, naive_clients, args)
     ours, naive = result["signify"]["capacity_clients"], result["naive"]["capacity_clients"]
     result["capacity_ratio"] = round(ours / naive, 2) if naive else None
+    result["calibration"] = calibration_costs(Settings.from_env().model_path)
     args.out.mkdir(parents=True, exist_ok=True)
     plot(result, histogram, args.out / "bench.png")
     return result
@@ -182,6 +190,7 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
         "rss_mb_idle_after": [(s["clients"], s["rss_mb_idle_after"]) for s in result["signify"]["sweep"]],
         "rss_mb_per_session": [(s["clients"], s["rss_mb_per_session"]) for s in result["signify"]["sweep"]],
         "naive_one_client_latency_ms": result["naive"]["sweep"][0]["latency_ms"],
+        "calibration": result["calibration"],
         "video_one_client": {k: result["signify_video"][k] for k in ("latency_ms", "answered_fps_total", "drop_rate")}
         if "signify_video" in result else None,
     }

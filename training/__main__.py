@@ -14,6 +14,7 @@ import numpy as np
 from signify.config import DEFAULT_DATASET_PATH, Settings
 from signify.donations.store import StoreError
 
+from .calibration import anchors_of, calibration_evaluation
 from .card import write_card
 from .donations import Donations, contributor_splits, load_donations
 from .evaluate import plot_confusion, score_sequences, score_shots, score_windows
@@ -99,20 +100,20 @@ def run_training(
     recorded = [asl_ai] if donations is None else [asl_ai, donations.sequences]
     network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
     export_onnx(network, out)
+    anchors = anchors_of(network, photos[SERVED_COMPLEXITY])
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
                "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].shot_starts())}
     donated = None if donations is None else {"windows": len(donations),
                                               "contributors": donations.contributor_count}
     # The parity check loads the model exactly as the server does, which needs its card.
     write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples,
-               donations=donated)
+               donations=donated, anchors=anchors)
     parity = check_parity(network, out)
     seconds = round(time.monotonic() - started, 1)
     write_card(out, settings, evaluation, parity=parity, seconds=seconds, command=command, samples=samples,
-               donations=donated)
+               donations=donated, anchors=anchors)
     print(json.dumps({"model": str(out), "seconds": seconds, "parity_max_abs_diff": parity,
-                      **{name: {k: v for k, v in split.items() if k != "per_letter"}
-                         for name, split in evaluation.items()}}, indent=2))
+                      **{name: _without_per_letter(split) for name, split in evaluation.items()}}, indent=2))
     return 0
 
 
@@ -179,7 +180,10 @@ def held_out_evaluation(
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
     return {**{name: scores.summary() for name, scores in splits.items()},
-            "motion_takes_held_out_photos": take_scores.summary()}
+            "motion_takes_held_out_photos": take_scores.summary(),
+            # Each signer calibrated as the server calibrates a user, by the model that never saw them.
+            "calibration_unseen_signers": calibration_evaluation(unseen_rows, rows, unseen_signer, asl_ai,
+                                                                 photos[SERVED_COMPLEXITY])}
 
 
 def donation_scores(
@@ -209,6 +213,12 @@ def donation_scores(
         groups = np.searchsorted(everyone, held.contributors).astype(np.int64)
         scores.add(*score_windows(network, held.sequences, groups))
     return scores
+
+
+def _without_per_letter(figures: dict[str, Any]) -> dict[str, Any]:
+    """What the command prints of a split: everything but the per-letter tables, at any depth."""
+    return {key: _without_per_letter(value) if isinstance(value, dict) else value
+            for key, value in figures.items() if key != "per_letter"}
 
 
 def photo_split(complexity: int) -> str:

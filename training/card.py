@@ -7,13 +7,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from signify.calibration.adaptation import Anchors
+
 from .donations import DONATION_FOLDS
 from .fit import FitSettings
 from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "3.0.0"
+MODEL_VERSION = "3.1.0"
 
 DATA_SOURCES = [
     {
@@ -133,8 +136,12 @@ def write_card(
     command: str,
     samples: dict[str, int],
     donations: dict[str, int] | None = None,
+    anchors: Anchors | None = None,
 ) -> None:
     """Write ``<model>.json``.
+
+    ``anchors``: the model's generic example of every letter, which a
+    user's calibration fits with (:mod:`signify.calibration.adaptation`).
 
     ``donations`` (``windows`` and ``contributors``) when donated windows
     went into training; without them the card says nothing of donations.
@@ -166,6 +173,12 @@ def write_card(
             "computation": MOTION,
         },
         "output": {"name": "probabilities", "shape": ["batch", 26], "kind": "probabilities"},
+        "embedding_output": {
+            "name": "embedding",
+            "shape": ["batch", settings.hidden],
+            "what": "the LayerNorm output the last Linear reads, at the window's last frame: what a user's "
+                    "calibration adapts on (signify.calibration); the probabilities do not depend on it",
+        },
         "architecture": (
             "per frame: 63 coordinates, their 63 frame-to-frame velocities, the 210 distances between every two "
             "joints, and the 3 motion values with their velocities "
@@ -188,4 +201,12 @@ def write_card(
         },
         "confusion_matrix_png": model_path.with_suffix(".confusion.png").name,
     }
+    if anchors is not None:
+        card["calibration_anchors"] = {
+            "what": "per letter, the mean embedding of the training photos (held still) and the mean of their "
+                    "log-probabilities: the generic examples a calibration fits with, so that letters a user "
+                    "did not calibrate stay reachable",
+            "embeddings": np.round(anchors.embeddings, 5).tolist(),
+            "log_probabilities": np.round(anchors.log_probabilities, 5).tolist(),
+        }
     model_path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")

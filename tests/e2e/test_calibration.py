@@ -8,6 +8,7 @@ test streams drawn images through MediaPipe, as the demo does.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sqlite3
@@ -266,6 +267,21 @@ async def test_a_second_start_while_calibrating_is_refused_and_the_first_goes_on
         assert (again["code"], again["message"]) == ("bad_calibration", "a calibration is already running")
         answer = await client.show("L")
         assert answer["calibration"]["letter"] == "L" and answer["calibration"]["collected"] == 11
+
+
+async def test_profiles_load_at_most_once_a_second(start_app: StartApp) -> None:
+    app = await start_app(**FAST)
+    async with open_client(app) as ws:
+        await receive(ws)
+        client = Client(ws)
+        await client.send({"type": "calibration_start", "letters": ["L"]})
+        await client.calibrate({"L": "L"})
+        profile = client.of_type("profile")[-1]["profile"]
+        answers = [await client.send({"type": "profile", "profile": profile}) for _ in range(4)]
+        assert answers[0]["type"] == "profile_loaded"
+        assert [(a["type"], a.get("code")) for a in answers[1:]] == [("error", "rate_limited")] * 3
+        await asyncio.sleep(1.1)
+        assert (await client.send({"type": "profile", "profile": profile}))["type"] == "profile_loaded"
 
 
 async def test_a_flood_of_control_messages_is_rate_limited_and_frames_still_flow(start_app: StartApp) -> None:

@@ -26,6 +26,10 @@ from ..recognition.smoothing import MOTION_LETTERS
 from .profile import MAX_EXAMPLES_PER_LETTER, Profile
 
 SETTLE_FRAMES = 10  # about a third of a second at 30 fps
+# The examples come from windows that hold the prompted letter only: frames from this far past the prompt
+# on, with the server's default 32-frame buffer. Windows that still held the previous letter cost a point
+# or two when they were used (docs/calibration.md).
+FULL_WINDOW = 32
 HELD_FRAMES = 45  # 1.5 s of a held letter
 MOTION_FRAMES = 75  # 2.5 s of J or Z: two or three strokes
 DONATED_WINDOWS_PER_LETTER = 3
@@ -63,14 +67,16 @@ class Progress:
 
 @dataclass
 class Take:
-    """The frames kept for one letter."""
+    """The frames kept for one letter; the examples come from ``observations[usable_from:]``."""
 
     letter: str
     observations: list[Observation] = field(default_factory=list)
+    usable_from: int = 0
 
     def examples(self, count: int = MAX_EXAMPLES_PER_LETTER) -> list[Observation]:
-        """``count`` frames spread evenly over the take."""
-        return _spread(self.observations, count)
+        """``count`` frames spread evenly over the usable part of the take (all of it, if that is too short)."""
+        usable = self.observations[self.usable_from :]
+        return _spread(usable if len(usable) >= count else self.observations, count)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class CalibrationRun:
         self._settle, self._held, self._motion = settle, held, motion
         self._index = 0
         self._seen = 0  # frames with a hand since the prompt
-        self._take = Take(self.letters[0])
+        self._take = self._new_take(self.letters[0])
         self._takes: list[Take] = []
         self._skipped: list[str] = []
 
@@ -158,7 +164,10 @@ class CalibrationRun:
         self._index += 1
         self._seen = 0
         if not self.finished:
-            self._take = Take(self.letters[self._index])
+            self._take = self._new_take(self.letters[self._index])
+
+    def _new_take(self, letter: str) -> Take:
+        return Take(letter, usable_from=max(0, FULL_WINDOW - self._settle))
 
     def _frames(self, letter: str) -> int:
         return self._motion if letter in MOTION_LETTERS else self._held

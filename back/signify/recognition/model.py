@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..calibration.adaptation import Anchors
 from .normalization import NUM_LANDMARKS
 from .trajectory import MOTION_SIZE
 
@@ -41,6 +42,7 @@ class ModelCard:
     version: str
     labels: tuple[str, ...]
     outputs_probabilities: bool
+    anchors: Anchors | None = None  # the generic example of every letter that calibration fits with
 
     @classmethod
     def read(cls, path: Path) -> ModelCard:
@@ -49,11 +51,25 @@ class ModelCard:
             card: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             labels = tuple(str(label) for label in card["labels"])
             kind = card.get("output", {}).get("kind", "probabilities")
-            return cls(str(card["name"]), str(card["version"]), labels, kind == "probabilities")
+            anchors = _anchors(card.get("calibration_anchors"), len(labels))
+            return cls(str(card["name"]), str(card["version"]), labels, kind == "probabilities", anchors)
         except FileNotFoundError:
             raise ModelError(f"model card {path} not found (it must lie beside the model)") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelError(f"model card {path} is invalid: {exc}") from None
+
+
+def _anchors(entry: Any, classes: int) -> Anchors | None:
+    """The card's ``calibration_anchors``: one embedding and its log-probabilities per label."""
+    if entry is None:
+        return None
+    embeddings = np.asarray(entry["embeddings"], dtype=np.float32)
+    log_probabilities = np.asarray(entry["log_probabilities"], dtype=np.float32)
+    if embeddings.ndim != 2 or len(embeddings) != classes or log_probabilities.shape != (classes, classes):
+        raise ValueError(f"calibration_anchors must hold {classes} embeddings and {classes}x{classes} log-probs")
+    if not (np.isfinite(embeddings).all() and np.isfinite(log_probabilities).all()):
+        raise ValueError("calibration_anchors hold values that are not finite")
+    return Anchors(embeddings, log_probabilities)
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,10 @@ class LetterModel:
             shape = list(self._embedding.shape)
             if len(shape) != 2 or not isinstance(shape[1], int) or shape[1] < 1:
                 raise ModelError(f"model embedding output must be [batch, size], got {shape}")
+            anchors = self.card.anchors
+            if anchors is not None and anchors.embeddings.shape[1] != shape[1]:
+                raise ModelError(f"the card's calibration anchors have {anchors.embeddings.shape[1]} values, "
+                                 f"the model's embedding {shape[1]}")
 
     def predict(self, window: NDArray[np.float32], motion: NDArray[np.float32] | None = None) -> LetterScores:
         """Score one window: normalized hands ``(time, 21, 3)`` and the wrist's path ``(time, 3)``.

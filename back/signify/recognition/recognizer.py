@@ -175,7 +175,7 @@ class Recognizer:
     def use_profile(self, profile: Profile | None) -> None:
         """Adapt this stream with ``profile`` (fitted here, in milliseconds), or go back to the shared model."""
         self._profile = profile
-        self._adaptation = fit_adaptation(profile) if profile is not None else None
+        self._adaptation = fit_adaptation(profile, self._model.card.anchors) if profile is not None else None
 
     def reset(self) -> None:
         """Forget the motion history, the smoothing window and the transcript (not the calibration)."""

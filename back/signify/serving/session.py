@@ -62,6 +62,9 @@ from .ratelimit import RateLimiter
 logger = logging.getLogger("signify.session")
 # Control messages waiting for the worker at most; more are answered rate_limited.
 MAX_WAITING_CONTROLS = 4
+# Loading a profile fits its adaptation: about 30 ms of a core for a full one (python -m bench --calibration).
+# A client has no reason to load more than one a second; a flood of them must not cost a core.
+PROFILE_LOADS_PER_SECOND = 1.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Session:
         self._limiter = RateLimiter(limits.max_fps)
         self._pending: _Job | None = None
         self._controls: deque[ControlMessage] = deque()
+        self._profile_loads = RateLimiter(PROFILE_LOADS_PER_SECOND)
         self._donations = donations
         self._wake = asyncio.Event()
         self._reset_requested = False
@@ -440,6 +444,8 @@ class Session:
             profile = decode_profile(text, card["name"], card["version"], len(card["labels"]), size)
         except ProfileError as error:
             raise ProtocolError(error.code, error.message) from None
+        if not self._profile_loads.allow():  # only the fit is costly: refusing a bad profile is not
+            raise ProtocolError("rate_limited", f"at most {PROFILE_LOADS_PER_SECOND:g} profile a second")
         await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.use_profile, profile)
         letters = profile.letters(tuple(card["labels"]))
         log(logger, logging.INFO, "Profile loaded", session=self.id, letters=len(letters))

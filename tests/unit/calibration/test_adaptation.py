@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from signify.calibration.adaptation import fit_adaptation
+from signify.calibration.adaptation import Anchors, fit_adaptation
 from signify.calibration.profile import Profile
 
 CLASSES, DIMS = 5, 16
@@ -77,3 +77,30 @@ def test_the_fit_is_deterministic() -> None:
     first, second = fit_adaptation(profile), fit_adaptation(profile)
     np.testing.assert_array_equal(first.weights, second.weights)
     np.testing.assert_array_equal(first.bias, second.bias)
+
+
+def test_a_frame_unlike_anything_the_user_showed_keeps_the_shared_answer_exactly() -> None:
+    misread = {1: 0}
+    adaptation = fit_adaptation(profile_of([0, 1], per_label=5, misread=misread))
+    # Orthogonal to every stored example: the gate is shut.
+    keys = adaptation.keys
+    stranger = rng.normal(0, 1, DIMS)
+    stranger -= keys.T @ np.linalg.lstsq(keys.T, stranger, rcond=None)[0]
+    shared = np.exp(shared_log_probabilities(stranger[None].astype(np.float32), misread))[0]
+    np.testing.assert_allclose(adaptation.adapt(shared, stranger.astype(np.float32)), shared, rtol=1e-5)
+
+
+def test_anchors_keep_the_letters_next_to_a_calibrated_one_reachable() -> None:
+    # The user calibrates only "1"; the shared model's generic "2" lies between the user's "1" and nothing else.
+    misread = {1: 0}
+    profile = profile_of([1], per_label=6, misread=misread)
+    centre = CENTRES[2].astype(np.float32)[None]
+    anchors = Anchors(CENTRES.astype(np.float32), shared_log_probabilities(CENTRES.astype(np.float32), misread))
+    with_anchors = fit_adaptation(profile, anchors)
+    shared = np.exp(shared_log_probabilities(centre, misread))[0]
+    assert with_anchors.adapt(shared, centre[0]).argmax() == 2
+    # And the user's "1" is still learned with them.
+    assert adapted_top(profile, 1, misread) > 0.9
+    embedded = embeddings(1, 100)
+    shared_ones = np.exp(shared_log_probabilities(embedded, misread))
+    assert np.mean([with_anchors.adapt(p, e).argmax() == 1 for p, e in zip(shared_ones, embedded, strict=True)]) > 0.9

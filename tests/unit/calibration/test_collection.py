@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from signify.calibration.collection import (
     DONATED_WINDOWS_PER_LETTER,
+    FULL_WINDOW,
     CalibrationRun,
     Observation,
     Prompt,
+    Take,
     donated_windows,
 )
 from signify.calibration.profile import MAX_EXAMPLES_PER_LETTER
@@ -74,13 +76,19 @@ def test_skip_moves_on_and_stop_counts_the_rest_as_skipped() -> None:
     assert result.letters == ["K"] and result.skipped == ("G", "P")
 
 
-def test_examples_are_spread_over_the_take() -> None:
-    run = CalibrationRun(["G"], settle=0, held=45)
-    feed(run, 45)
+def test_examples_are_spread_over_the_frames_whose_window_holds_only_the_letter() -> None:
+    run = CalibrationRun(["G"], settle=10, held=45)
+    feed(run, 55)
     examples = run.result().takes[0].examples()
     steps = [int(o.embedding[0]) for o in examples]
     assert len(steps) == MAX_EXAMPLES_PER_LETTER
-    assert steps[0] == 0 and steps[-1] == 44 and steps == sorted(steps)
+    # Frame 32 after the prompt is the first whose 32-frame window began after it.
+    assert steps[0] == FULL_WINDOW and steps[-1] == 54 and steps == sorted(steps)
+
+
+def test_a_take_too_short_for_that_gives_what_it_has() -> None:
+    assert [int(o.embedding[0]) for o in Take("G", [seen(i) for i in range(4)], usable_from=22).examples()] == [
+        0, 1, 2, 3]
 
 
 def test_without_consent_no_window_is_kept() -> None:
