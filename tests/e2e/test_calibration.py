@@ -86,6 +86,13 @@ class Client:
             await self.show(shapes[prompted])
         raise AssertionError("the calibration did not end")
 
+    async def teach(self, shapes: dict[str, str], **options: Any) -> dict[str, Any] | None:
+        """Calibrate the letters of ``shapes``, each shown as its shape; the profile handed out, if any."""
+        await self.send({"type": "calibration_start", "letters": list(shapes), **options})
+        messages = await self.calibrate(shapes)
+        profiles = [m for m in messages if m["type"] == "profile"]
+        return profiles[-1] if profiles else None
+
     async def settle(self) -> None:
         """Read what the server sent after the last frame's answer (a profile follows `done`)."""
         done = max(i for i, m in enumerate(self.messages) if m["type"] == "calibration" and m["state"] == "done")
@@ -95,11 +102,6 @@ class Client:
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["type"] == kind]
-
-
-async def connect_client(start_app: StartApp, **env: str) -> tuple[Any, Client]:
-    app = await start_app(**FAST, **env)
-    return app, Client(await open_client(app).__aenter__())
 
 
 async def test_a_calibration_prompts_each_letter_collects_a_take_and_hands_out_a_profile(
@@ -138,8 +140,7 @@ async def test_a_users_own_way_of_signing_is_learned_and_the_other_letters_keep_
         client = Client(ws)
         before = {letter: await client.read(letter) for letter in "HLOIX"}
         assert before == {letter: letter for letter in "HLOIX"}
-        await client.send({"type": "calibration_start", "letters": ["P"]})
-        await client.calibrate({"P": "H"})
+        await client.teach({"P": "H"})
         profile = client.of_type("profile")[-1]["profile"]
         readings = {letter: await client.read(letter) for letter in "HLOIX"}
     assert readings == {"H": "P", "L": "L", "O": "O", "I": "I", "X": "X"}
@@ -160,10 +161,8 @@ async def test_calibrating_more_letters_keeps_the_profiles_other_letters(start_a
     async with open_client(app) as ws:
         await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L"]})
-        await client.calibrate({"L": "L"})
-        await client.send({"type": "calibration_start", "letters": ["O"]})
-        await client.calibrate({"O": "O"})
+        await client.teach({"L": "L"})
+        await client.teach({"O": "O"})
     assert [p["letters"] for p in client.of_type("profile")] == [["L"], ["L", "O"]]
 
 
@@ -203,8 +202,7 @@ async def test_a_profile_the_server_cannot_use_gets_its_error_and_the_session_go
     async with open_client(app) as ws:
         ready = await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["P"]})
-        await client.calibrate({"P": "H"})
+        await client.teach({"P": "H"})
         good = client.of_type("profile")[-1]["profile"]
         model = ready["model"]
         other_version = encode_profile(decode_profile(good, model["name"], model["version"], 26, 128).__class__(
@@ -274,8 +272,7 @@ async def test_profiles_load_at_most_once_a_second(start_app: StartApp) -> None:
     async with open_client(app) as ws:
         await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L"]})
-        await client.calibrate({"L": "L"})
+        await client.teach({"L": "L"})
         profile = client.of_type("profile")[-1]["profile"]
         answers = [await client.send({"type": "profile", "profile": profile}) for _ in range(4)]
         assert answers[0]["type"] == "profile_loaded"
@@ -306,9 +303,7 @@ async def test_a_donors_windows_are_stored_and_deleted_on_request(start_app: Sta
         ready = await receive(ws)
         assert ready["config"]["calibration"]["donations"] is True
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L", "O"], "donate": True,
-                           "contributor": CONTRIBUTOR})
-        await client.calibrate({"L": "L", "O": "O"})
+        await client.teach({"L": "L", "O": "O"}, donate=True, contributor=CONTRIBUTOR)
         (done,) = [m for m in client.of_type("calibration") if m["state"] == "done"]
         assert done["donated"] == 2 * DONATED_WINDOWS_PER_LETTER
         store = DonationStore(database)
@@ -326,8 +321,7 @@ async def test_a_donors_windows_are_stored_and_deleted_on_request(start_app: Sta
             distance = {letter: np.abs(row.keypoints[-1] - shape(letter)).mean() for letter in (row.letter, other)}
             assert distance[row.letter] < distance[other] / 2
         # Someone else's calibration without consent stores nothing.
-        await client.send({"type": "calibration_start", "letters": ["L"]})
-        await client.calibrate({"L": "L"})
+        await client.teach({"L": "L"})
         assert store.count() == 6
         deleted = await client.send({"type": "donation_delete", "contributor": CONTRIBUTOR})
         assert deleted == {"type": "donation_deleted", "contributor": CONTRIBUTOR, "windows": 6}
@@ -351,8 +345,7 @@ async def test_a_store_that_cannot_write_loses_the_donation_never_the_session(
     async with open_client(app) as ws:
         await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L"], "donate": True, "contributor": CONTRIBUTOR})
-        await client.calibrate({"L": "L"})
+        await client.teach({"L": "L"}, donate=True, contributor=CONTRIBUTOR)
         (done,) = [m for m in client.of_type("calibration") if m["state"] == "done"]
         assert done["donated"] == 0 and done["letters"] == ["L"]
         assert client.of_type("profile")[-1]["letters"] == ["L"]  # the calibration itself is not lost

@@ -128,9 +128,14 @@ class Recognizer:
         aspect = rgb.shape[1] / rgb.shape[0]
         return self._classify(observation.landmarks, observation.handedness, aspect, timing)
 
-    def recognize_keypoints(self, landmarks: NDArray[np.float32], handedness: str) -> Recognition:
-        """Classify landmarks that the client tracked itself."""
-        return self._classify(landmarks, handedness, 1.0, {"decode": 0.0, "keypoints": 0.0})
+    def recognize_keypoints(
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0
+    ) -> Recognition:
+        """Classify landmarks that the client tracked itself (None: its tracker found no hand)."""
+        timing = {"decode": 0.0, "keypoints": 0.0}
+        if landmarks is None:
+            return self._no_hand(timing)
+        return self._classify(landmarks, handedness, aspect, timing)
 
     @property
     def embedding_size(self) -> int | None:

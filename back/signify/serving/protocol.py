@@ -40,6 +40,7 @@ MAX_TEXT_CHARS = 16 * 1024
 _BLOB_STRING = re.compile(r'"(image|profile)"\s*:\s*"([^"\\]*)"')
 _BLOB_FIELDS = {"image": "frame", "profile": "profile"}  # the long string each message type may carry
 MAX_CALIBRATION_LETTERS = 64
+MAX_FRAME_SIDE = 16384  # pixels, for a keypoints message's width and height
 ERROR_CODES = frozenset({
     "bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints",
     "bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable", "donation_failed",
@@ -67,11 +68,13 @@ class FrameMessage:
 
 @dataclass(frozen=True)
 class KeypointsMessage:
-    """Hand landmarks tracked by the client itself."""
+    """Hand landmarks tracked by the client itself; ``landmarks`` None when its tracker found no hand."""
 
     id: int
-    landmarks: NDArray[np.float32]  # (21, 3), raw MediaPipe convention
+    landmarks: NDArray[np.float32] | None  # (21, 3), raw MediaPipe convention
     handedness: str
+    aspect: float = 1.0  # the frame's width over its height; 1 when the client did not say (version 1)
+    captured: float | None = None  # the client's capture time, echoed in the answer
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,14 @@ def _decode_image_field(payload: dict[str, Any], frame_id: int, max_image_bytes:
 
 
 def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage:
+    aspect = _aspect(payload, frame_id)
+    captured = payload.get("captured")
+    if captured is not None and not (_is_number(captured) and math.isfinite(_coordinate(captured))):
+        raise ProtocolError("bad_keypoints", "captured must be a finite number", frame_id)
+    captured = float(captured) if captured is not None else None
     raw = payload.get("landmarks")
+    if raw == []:  # the client's tracker found no hand in this frame
+        return KeypointsMessage(frame_id, None, "Right", aspect, captured)
     if not isinstance(raw, list) or len(raw) != NUM_LANDMARKS:
         raise ProtocolError("bad_keypoints", f"landmarks must be a list of {NUM_LANDMARKS} points", frame_id)
     points: list[list[float]] = []
@@ -267,11 +277,22 @@ def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage
     handedness = payload.get("handedness", "Right")
     if handedness not in ("Left", "Right"):
         raise ProtocolError("bad_keypoints", "handedness must be 'Left' or 'Right'", frame_id)
-    return KeypointsMessage(
-        id=frame_id,
-        landmarks=np.array(points, dtype=np.float32),
-        handedness=handedness,
-    )
+    return KeypointsMessage(frame_id, np.array(points, dtype=np.float32), handedness, aspect, captured)
+
+
+def _aspect(payload: dict[str, Any], frame_id: int) -> float:
+    """The frame's width over its height, from the optional ``width`` and ``height`` (1 without them)."""
+    width, height = payload.get("width"), payload.get("height")
+    if width is None and height is None:
+        return 1.0
+    sizes = (width, height)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_FRAME_SIDE for v in sizes):
+        raise ProtocolError(
+            "bad_keypoints", f"width and height must be given together, as whole pixels from 1 to {MAX_FRAME_SIDE}",
+            frame_id,
+        )
+    assert isinstance(width, int) and isinstance(height, int)
+    return width / height
 
 
 def _is_number(value: object) -> bool:
@@ -374,10 +395,17 @@ def prediction_message(
     landmarks: NDArray[np.float32] | None,
     timing_ms: dict[str, float],
     calibration: Progress | None = None,
+    *,
+    hand: bool | None = None,
+    captured: float | None = None,
 ) -> dict[str, Any]:
-    """The answer for one processed frame; ``top`` is empty when no hand was found."""
-    hand = landmarks is not None
-    message = {
+    """The answer for one processed frame; ``top`` is empty when no hand was found.
+
+    ``hand`` defaults to whether ``landmarks`` are given; a keypoints frame's answer passes
+    ``hand`` and no landmarks (the client has them), and echoes its ``captured`` time.
+    """
+    hand = landmarks is not None if hand is None else hand
+    message: dict[str, Any] = {
         "type": "prediction",
         "id": frame_id,
         "hand": hand,
@@ -389,6 +417,8 @@ def prediction_message(
         "landmarks": np.round(landmarks[:, :2], 4).tolist() if landmarks is not None else [],
         "timing_ms": timing_ms,
     }
+    if captured is not None:
+        message["captured"] = captured
     if calibration is not None:
         message["calibration"] = {"letter": calibration.letter, "collected": calibration.collected,
                                   "frames": calibration.frames}

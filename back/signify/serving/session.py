@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,7 @@ from .protocol import (
     prompt_message,
 )
 from .ratelimit import RateLimiter
+from .seats import Refusal
 
 logger = logging.getLogger("signify.session")
 # Control messages waiting for the worker at most; more are answered rate_limited.
@@ -96,9 +98,11 @@ class Session:
         ready: dict[str, Any],
         graphs: Executor | None = None,
         donations: DonationStore | None = None,
+        image_seat: Callable[[], Refusal | None] = lambda: None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph;
-        ``donations`` stores what consenting users donate (None: donations are off)."""
+        ``donations`` stores what consenting users donate (None: donations are off); ``image_seat`` is
+        called at the first image, to move the session to an image seat (None) or say why not."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
@@ -112,6 +116,8 @@ class Session:
         self._controls: deque[ControlMessage] = deque()
         self._profile_loads = RateLimiter(PROFILE_LOADS_PER_SECOND)
         self._donations = donations
+        self._image_seat = image_seat
+        self._images = False  # whether this session sends images: it then has a seat and a graph for them
         self._wake = asyncio.Event()
         self._reset_requested = False
         self._reading = True
@@ -137,9 +143,7 @@ class Session:
         """Serve the connection until the client leaves or the server closes it; then call :meth:`finish`."""
         self._worker = asyncio.create_task(self._work(), name=f"session-{self.id}-worker")
         try:
-            # Building a MediaPipe graph takes about half a second: do it before
-            # "ready", so that ready means every frame will be answered promptly.
-            await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
+            # No MediaPipe graph yet: a client that tracks the hand itself never needs one (see _start_images).
             await self._send(self._ready)
             await self._read()
         finally:
@@ -150,7 +154,8 @@ class Session:
         """After :meth:`run`: let the worker end (a frame in work is counted unanswered), close the graph, log."""
         if self._worker is not None:
             await self._worker
-        await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
+        if self._images:
+            await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
         self._log_closed()
 
     async def drain(self) -> None:
@@ -293,8 +298,34 @@ class Session:
             self._pending = None
             self._unanswered += 1
 
+    async def _start_images(self, job: _Job) -> bool:
+        """At the first image: an image seat and a MediaPipe graph; False (the frame answered) when none is free."""
+        refusal = self._image_seat()
+        if refusal is not None:
+            log(logger, logging.WARNING, "Images refused", session=self.id, reason=refusal.value)
+            self._dropped += 1
+            self._metrics.frames_dropped.inc()
+            if not await self._send(dropped_message([job.message.id], reason="at_capacity")):
+                self._unanswered += 1
+            self._closing = True
+            await self._ws.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
+            return False
+        self._images = True
+        # Building a graph takes about half a second, in the thread that builds graphs one at a time.
+        await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
+        return True
+
     async def _process(self, job: _Job) -> bool:
         """Recognize one frame and answer it; False when the session must end."""
+        if isinstance(job.message, FrameMessage) and not self._images:
+            self._in_work = job
+            try:
+                if not await self._start_images(job):
+                    return False
+            finally:
+                self._in_work = None
+            if self._abandoned:
+                return False
         loop = asyncio.get_running_loop()
         self._in_work = job
         try:
@@ -322,16 +353,20 @@ class Session:
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
         if isinstance(message, FrameMessage):
             return self._recognizer.recognize_image(message.image)
-        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness)
+        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness, message.aspect)
 
     async def _answer(self, job: _Job, recognition: Recognition) -> None:
         top = recognition.scores.top(TOP_K) if recognition.scores is not None else []
         timing = dict(recognition.timing_ms)
         timing["total"] = round((time.perf_counter() - job.arrived) * 1000.0, 3)
-        sent = await self._send(prediction_message(
-            job.message.id, top, recognition.stable, recognition.text, recognition.landmarks, timing,
-            recognition.calibration,
-        ))
+        message = job.message
+        if isinstance(message, KeypointsMessage):  # the client has its landmarks: they are not sent back
+            answer = prediction_message(message.id, top, recognition.stable, recognition.text, None, timing,
+                                        recognition.calibration, hand=recognition.hand, captured=message.captured)
+        else:
+            answer = prediction_message(message.id, top, recognition.stable, recognition.text, recognition.landmarks,
+                                        timing, recognition.calibration)
+        sent = await self._send(answer)
         if recognition.prompt is not None:
             await self._send(prompt_message(recognition.prompt))
         if recognition.outcome is not None:

@@ -20,6 +20,7 @@ class ServiceStatus:
     warmed_up: bool = False
     draining: bool = False
     sessions: int = 0
+    image_sessions: int = 0  # of those, the sessions sending images (each with a MediaPipe graph)
     sessions_closing: int = 0  # sessions that left, whose MediaPipe graph waits its turn to close
     websocket_port: int | None = None
 
@@ -42,6 +43,7 @@ class ServiceStatus:
             "ready": self.ready,
             "uptime_s": round(time.monotonic() - self.started_at, 1),
             "sessions": self.sessions,
+            "image_sessions": self.image_sessions,
             "sessions_closing": self.sessions_closing,
         }
         if self.model is not None:
