@@ -6,6 +6,11 @@ clients attack, then SIGTERM under attack (see :func:`attacked`).
 
 from __future__ import annotations
 
+import os
+
+# As in back/main.py: one BLAS thread, as the server runs (this process measures calibration itself).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import asyncio
 import json

@@ -56,11 +56,8 @@ class Client:
     async def show(self, letter: str | None) -> dict[str, Any]:
         """Send one frame of ``letter``'s hand (None: no hand) and return its prediction; keep what follows it."""
         self.frame += 1
-        if letter is None:
-            await self.ws.send(json.dumps({"type": "keypoints", "id": self.frame, "landmarks": [[9.0, 9.0]] * 21}))
-        else:
-            await self.ws.send(json.dumps({"type": "keypoints", "id": self.frame,
-                                           "landmarks": landmarks(letter, self.rng)}))
+        points = landmarks(letter, self.rng) if letter is not None else []  # []: the tracker found no hand
+        await self.ws.send(json.dumps({"type": "keypoints", "id": self.frame, "landmarks": points}))
         while True:
             message = await receive(self.ws)
             self.messages.append(message)
@@ -116,6 +113,10 @@ async def test_a_calibration_prompts_each_letter_collects_a_take_and_hands_out_a
         assert prompt == {"type": "calibration", "state": "prompt", "letter": "L", "index": 0,
                           "letters": ["L", "O"], "frames": 45}
         messages = await client.calibrate({"L": "L", "O": "O"})
+        # The letter still held at the end was shown for the calibration: it is not written...
+        assert [(await client.show("O"))["text"] for _ in range(30)][-1] == ""
+        # ...while the next letter is.
+        assert [(await client.show("L"))["text"] for _ in range(30)][-1] == "L"
     progress = [m["calibration"] for m in messages if m["type"] == "prediction" and "calibration" in m]
     letters_prompted = [m["letter"] for m in client.of_type("calibration") if m["state"] == "prompt"]
     assert letters_prompted == ["L", "O"]
@@ -174,7 +175,9 @@ async def test_skip_and_stop_end_with_what_was_taken(start_app: StartApp) -> Non
         await client.send({"type": "calibration_start", "letters": ["G", "L", "O"]})
         skipped = await client.send({"type": "calibration_skip"})
         assert (skipped["state"], skipped["letter"], skipped["index"]) == ("prompt", "L", 1)
-        for _ in range(60):
+        # A full window first, then the settling time, then the take; the prompt for O follows the take's
+        # last answer, and is read with the next frame's.
+        for _ in range(31 + 10 + 45 + 1):
             await client.show("L")
         assert client.of_type("calibration")[-1]["letter"] == "O"
         for _ in range(5):
@@ -259,12 +262,29 @@ async def test_a_second_start_while_calibrating_is_refused_and_the_first_goes_on
         await receive(ws)
         client = Client(ws)
         await client.send({"type": "calibration_start", "letters": ["L"]})
-        for _ in range(20):
+        for _ in range(50):
             await client.show("L")
         again = await client.send({"type": "calibration_start", "letters": ["O"]})
         assert (again["code"], again["message"]) == ("bad_calibration", "a calibration is already running")
         answer = await client.show("L")
-        assert answer["calibration"]["letter"] == "L" and answer["calibration"]["collected"] == 11
+        # Frame 32 is the first with a full window; 10 settle; frames 42 to 51 are taken.
+        assert answer["calibration"]["letter"] == "L" and answer["calibration"]["collected"] == 10
+
+
+async def test_a_hand_that_leaves_mid_take_goes_on_once_the_window_is_full_again(start_app: StartApp) -> None:
+    app = await start_app(**FAST)
+    async with open_client(app) as ws:
+        await receive(ws)
+        client = Client(ws)
+        await client.send({"type": "calibration_start", "letters": ["L"]})
+        for _ in range(51):
+            answer = await client.show("L")
+        assert answer["calibration"]["collected"] == 10
+        for _ in range(5):  # the hand leaves: its window empties
+            assert (await client.show(None))["calibration"]["collected"] == 10
+        counts = [(await client.show("L"))["calibration"]["collected"] for _ in range(33)]
+        # Nothing is taken while the window refills (32 frames of the hand again), then the take goes on.
+        assert counts[:31] == [10] * 31 and counts[31:] == [11, 12]
 
 
 async def test_profiles_load_at_most_once_a_second(start_app: StartApp) -> None:
@@ -291,6 +311,9 @@ async def test_a_flood_of_control_messages_is_rate_limited_and_frames_still_flow
         kinds = {(a["type"], a.get("code")) for a in answers}
         assert kinds <= {("profile_loaded", None), ("error", "rate_limited")}
         assert ("error", "rate_limited") in kinds
+        await asyncio.sleep(1.1)  # a second's allowance again
+        answer = await Client(ws).show("L")
+        assert answer["type"] == "prediction" and answer["hand"] is True
 
 
 CONTRIBUTOR = "browser-made-id_0123"

@@ -25,7 +25,7 @@ from ..calibration.collection import (
     Prompt,
     profile_from_takes,
 )
-from ..calibration.profile import Profile
+from ..calibration.profile import Profile, decode_profile, encode_profile, examples_per_letter
 from .hands import HandSettings, HandTracker
 from .images import decode_image
 from .model import LetterModel, LetterScores
@@ -107,6 +107,7 @@ class Recognizer:
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
+        self._stable: str | None = None  # the smoothed letter of the last frame
         self._profile: Profile | None = None
         self._adaptation: Adaptation | None = None
         self._calibration: CalibrationRun | None = None
@@ -174,7 +175,11 @@ class Recognizer:
         result = run.result()
         taken = self._profile_from(result)
         if taken is not None:  # calibrating some letters again keeps the others' examples
-            self.use_profile(taken if self._profile is None else self._profile.merged(taken))
+            merged = taken if self._profile is None else self._profile.merged(taken)
+            # Adapted from the profile as the user will send it back: the same fit now as after a reload.
+            self.use_profile(self._round_trip(merged))
+        # What the user held for the calibration is not text, even if they go on holding it.
+        self._transcript.ignore_held(self._stable)
         return CalibrationOutcome(result, run.donate, run.contributor, self._profile if taken else None)
 
     def use_profile(self, profile: Profile | None) -> None:
@@ -188,6 +193,7 @@ class Recognizer:
         self._smoother.clear()
         self._transcript.clear()
         self._missing = 0
+        self._stable = None
 
     def close(self) -> None:
         """Release the MediaPipe graph of this stream."""
@@ -215,7 +221,7 @@ class Recognizer:
         shared = self._model.predict(hands, window_motion(placements))
         scores = self._adapted(shared)
         letter = scores.top(1)[0][0]
-        stable = self._smoother.push(letter)
+        stable = self._stable = self._smoother.push(letter)
         prompt, outcome = self._collect(shared, hands, placements)
         if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
             self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
@@ -236,6 +242,8 @@ class Recognizer:
         run = self._calibration
         if run is None or shared.embedding is None:
             return None, None
+        if len(hands) < self._settings.buffer_size:  # the hand came back after leaving: wait for a full window
+            return None, None
         log_probabilities = np.log(np.maximum(shared.probabilities, 1e-30)).astype(np.float32)
         observation = Observation(shared.embedding, log_probabilities, hands, placements)
         if not run.observe(observation):
@@ -250,15 +258,22 @@ class Recognizer:
         return self._calibration
 
     def _profile_from(self, result: CalibrationResult) -> Profile | None:
-        card = self._model.card
-        return profile_from_takes(result.takes, card.name, card.version, card.labels)
+        card, size = self._model.card, self._model.embedding_size
+        assert size is not None
+        per_letter = examples_per_letter(len(card.labels), size, card.name, card.version)
+        return profile_from_takes(result.takes, card.name, card.version, card.labels, per_letter)
+
+    def _round_trip(self, profile: Profile) -> Profile:
+        card, size = self._model.card, self._model.embedding_size
+        assert size is not None
+        return decode_profile(encode_profile(profile), card.name, card.version, len(card.labels), size)
 
     def _no_hand(self, timing: dict[str, float]) -> Recognition:
         self._missing += 1
         # Only a longer absence than a missed frame means the signer started over.
         if self._missing >= HAND_AWAY_FRAMES:
             self._forget_motion()
-        stable = self._smoother.push(None)
+        stable = self._stable = self._smoother.push(None)
         if self._calibration is None:
             self._transcript.update(stable, hand=False)
         timing["model"] = 0.0

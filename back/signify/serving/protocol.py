@@ -166,6 +166,8 @@ def _parse_profile(payload: dict[str, Any]) -> ProfileMessage:
     profile = payload.get("profile")
     if not isinstance(profile, str) or not profile:
         raise ProtocolError("bad_profile", "profile must be a non-empty base64 string")
+    if len(profile) > MAX_PROFILE_CHARS:  # refused before it waits in the session's queue
+        raise ProtocolError("bad_profile", f"profile of {len(profile)} characters exceeds {MAX_PROFILE_CHARS}")
     return ProfileMessage(profile)
 
 

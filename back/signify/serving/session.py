@@ -30,7 +30,7 @@ from websockets.protocol import State
 
 from ..calibration.collection import CalibrationRun, Prompt, donated_windows
 from ..calibration.profile import ProfileError, decode_profile, encode_profile
-from ..donations.store import DonatedWindow, DonationStore, StoreError
+from ..donations.store import MAX_FRAMES, DonatedWindow, DonationStore, StoreError
 from ..jsonlog import log
 from ..recognition.images import ImageError
 from ..recognition.recognizer import TOP_K, CalibrationOutcome, Recognition, Recognizer
@@ -152,11 +152,13 @@ class Session:
 
     async def finish(self) -> None:
         """After :meth:`run`: let the worker end (a frame in work is counted unanswered), close the graph, log."""
-        if self._worker is not None:
-            await self._worker
-        if self._images:
-            await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
-        self._log_closed()
+        try:
+            if self._worker is not None:
+                await self._worker
+        finally:  # whatever became of the worker, the graph is released and the session logged
+            if self._images:
+                await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
+            self._log_closed()
 
     async def drain(self) -> None:
         """Answer every accepted frame, then close with 1001 (server shutting down)."""
@@ -370,7 +372,10 @@ class Session:
         if recognition.prompt is not None:
             await self._send(prompt_message(recognition.prompt))
         if recognition.outcome is not None:
-            await self._calibrated(recognition.outcome)
+            try:
+                await self._calibrated(recognition.outcome)
+            except Exception:
+                await self._fail("Calibration failed")
         self._metrics.frames_processed.inc()
         self._metrics.observe_timing(timing)
         if not sent:
@@ -400,6 +405,15 @@ class Session:
                 await self._delete_donations(message)
         except ProtocolError as error:
             await self._reject(error.code, error.message, None)
+        except Exception:
+            await self._fail("Control message failed", type=type(message).__name__)
+
+    async def _fail(self, what: str, **fields: object) -> None:
+        """Something that should not fail did: log it with its traceback and close this session 1011."""
+        logger.exception(what, extra={"fields": {"session": self.id, **fields}})
+        self._metrics.frames_failed.labels(code="internal").inc()
+        self._closing = True
+        await self._ws.close(CloseCode.INTERNAL_ERROR, "internal error")
 
     @property
     def _card(self) -> dict[str, Any]:
@@ -419,10 +433,12 @@ class Session:
         labels: list[str] = self._card["labels"]
         letters = message.letters if message.letters is not None else tuple(labels)
         unknown = [letter for letter in letters if letter not in labels]
-        if unknown or len(set(letters)) != len(letters):
-            raise ProtocolError("bad_calibration", f"letters must be distinct labels of the model; "
-                                                   f"not labels: {unknown[:5]}" if unknown else "letters repeat")
-        run = CalibrationRun(letters, donate=message.donate, contributor=message.contributor)
+        if unknown:
+            raise ProtocolError("bad_calibration", f"letters must be labels of the model, not {unknown[:5]}")
+        if len(set(letters)) != len(letters):
+            raise ProtocolError("bad_calibration", "letters must be distinct")
+        run = CalibrationRun(letters, window=self._ready["config"]["buffer"], donate=message.donate,
+                             contributor=message.contributor)
         log(logger, logging.INFO, "Calibration started", session=self.id, letters=len(letters), donate=run.donate)
         return self._recognizer.start_calibration(run)
 
@@ -445,8 +461,10 @@ class Session:
         donated = await self._donate(outcome) if outcome.donate else 0
         result = outcome.result
         await self._send(calibration_done_message(result.letters, list(result.skipped), donated))
+        # Not how much was donated: with the session id, that would tie the store's rows to an address.
         log(logger, logging.INFO, "Calibration done", session=self.id, letters=len(result.letters),
-            skipped=len(result.skipped), donated=donated)
+            skipped=len(result.skipped))
+        self._metrics.donated_windows.inc(donated)
         if outcome.profile is not None:
             card = self._card
             await self._send(profile_message(encode_profile(outcome.profile), card["name"], card["version"],
@@ -456,8 +474,9 @@ class Session:
         store, contributor = self._donations, outcome.contributor
         if store is None or contributor is None:
             return 0
+        # The store keeps windows of at most MAX_FRAMES frames: the last ones, with a longer buffer.
         windows = [
-            DonatedWindow(take.letter, observation.keypoints, observation.placements)
+            DonatedWindow(take.letter, observation.keypoints[-MAX_FRAMES:], observation.placements[-MAX_FRAMES:])
             for take in outcome.result.takes for observation in donated_windows(take)
             if observation.keypoints is not None and observation.placements is not None
         ]
@@ -467,7 +486,7 @@ class Session:
                 self._executor, store.add, contributor, version, windows
             )
         except (StoreError, ValueError) as error:  # the donation is lost, never the session
-            log(logger, logging.WARNING, "Donation not stored", session=self.id, windows=len(windows), error=str(error))
+            log(logger, logging.WARNING, "Donation not stored", windows=len(windows), error=str(error))
             return 0
 
     async def _load_profile(self, text: str) -> None:
@@ -496,7 +515,7 @@ class Session:
         except StoreError as error:
             log(logger, logging.WARNING, "Donations not deleted", session=self.id, error=str(error))
             raise ProtocolError("donation_failed", "the donation store cannot delete right now; try again") from None
-        log(logger, logging.INFO, "Donations deleted", session=self.id, windows=windows)
+        log(logger, logging.INFO, "Donations deleted", windows=windows)
         await self._send(donation_deleted_message(message.contributor, windows))
 
     # ---- helpers ------------------------------------------------------------
