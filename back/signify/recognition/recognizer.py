@@ -75,6 +75,18 @@ class CalibrationOutcome:
 
 
 @dataclass(frozen=True)
+class Staged:
+    """A frame with a hand, in the buffers, waiting for the model's scores of its window."""
+
+    landmarks: NDArray[np.float32]
+    hands: NDArray[np.float32]  # the window of normalized hands, (time, 21, 3)
+    placements: NDArray[np.float32]  # where the hand was in each of its frames, (time, 4)
+    motion: NDArray[np.float32]  # the model's motion input, (time, 3)
+    timing: dict[str, float]
+    started: float
+
+
+@dataclass(frozen=True)
 class Recognition:
     """The answer for one frame, before it is put on the wire."""
 
@@ -210,24 +222,48 @@ class Recognizer:
             self._tracker = HandTracker(self._settings.hands)
         return self._tracker
 
-    def _classify(
-        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
-    ) -> Recognition:
-        started = time.perf_counter()
-        self._missing = 0
-        self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
-        self._placements.append(hand_placement(landmarks, handedness=handedness, aspect=aspect))
-        hands, placements = self._buffer.window(), self._placements.window()
-        shared = self._model.predict(hands, window_motion(placements))
+    def stage_keypoints(
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0
+    ) -> Staged | Recognition:
+        """The first half of :meth:`recognize_keypoints`: the window to score, or the answer when there is no hand.
+
+        The caller scores ``staged.hands`` and ``staged.motion`` (with other sessions' windows, in one
+        model call) and hands the scores to :meth:`conclude`.
+        """
+        timing = {"decode": 0.0, "keypoints": 0.0}
+        if landmarks is None:
+            return self._no_hand(timing)
+        return self._stage(landmarks, handedness, aspect, timing)
+
+    def conclude(self, staged: Staged, shared: LetterScores) -> Recognition:
+        """The second half: the shared model's scores for the staged window become this frame's answer."""
+        hands, placements = staged.hands, staged.placements
         scores = self._adapted(shared)
         letter = scores.top(1)[0][0]
         stable = self._stable = self._smoother.push(letter)
         prompt, outcome = self._collect(shared, hands, placements)
         if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
             self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
-        timing["model"] = _ms(time.perf_counter() - started)
+        timing = staged.timing
+        timing["model"] = _ms(time.perf_counter() - staged.started)
         progress = self._calibration.progress if self._calibration is not None else None
-        return Recognition(landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+        return Recognition(staged.landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+
+    def _stage(
+        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
+    ) -> Staged:
+        started = time.perf_counter()
+        self._missing = 0
+        self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
+        self._placements.append(hand_placement(landmarks, handedness=handedness, aspect=aspect))
+        hands, placements = self._buffer.window(), self._placements.window()
+        return Staged(landmarks, hands, placements, window_motion(placements), timing, started)
+
+    def _classify(
+        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
+    ) -> Recognition:
+        staged = self._stage(landmarks, handedness, aspect, timing)
+        return self.conclude(staged, self._model.predict(staged.hands, staged.motion))
 
     def _adapted(self, shared: LetterScores) -> LetterScores:
         if self._adaptation is None or shared.embedding is None:

@@ -37,6 +37,7 @@ from ..recognition.recognizer import Recognizer, RecognizerSettings
 from .clientaddress import TrustedProxies
 from .metrics import Metrics
 from .protocol import ready_message
+from .scoring import WindowScorer
 from .seats import Refusal, Seats
 from .session import Session, SessionLimits
 from .status import ServiceStatus
@@ -87,6 +88,7 @@ class RecognitionServer:
         self._graphs = graphs or executor
         self._model = model
         self._donations = donations
+        self._scorer: WindowScorer | None = None
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
         self._seats = Seats(settings.max_sessions, settings.max_keypoint_sessions, settings.max_sessions_per_client)
@@ -304,9 +306,11 @@ class RecognitionServer:
             calibration=model.embedding_size is not None, donations=self._donations is not None,
         )
         recognizer = Recognizer(model, self._recognizer_settings)
+        if self._scorer is None:  # the model is loaded once, before the first session
+            self._scorer = WindowScorer(model, self._executor)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
                           graphs=self._graphs, donations=self._donations,
-                          image_seat=lambda: self._image_seat(session_id))
+                          image_seat=lambda: self._image_seat(session_id), scorer=self._scorer)
         self._sessions[session_id] = session
         self._clients[session_id] = client
         self._status.sessions = len(self._sessions)

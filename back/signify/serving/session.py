@@ -59,6 +59,7 @@ from .protocol import (
     prompt_message,
 )
 from .ratelimit import RateLimiter
+from .scoring import WindowScorer
 from .seats import Refusal
 
 logger = logging.getLogger("signify.session")
@@ -99,10 +100,12 @@ class Session:
         graphs: Executor | None = None,
         donations: DonationStore | None = None,
         image_seat: Callable[[], Refusal | None] = lambda: None,
+        scorer: WindowScorer | None = None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph;
         ``donations`` stores what consenting users donate (None: donations are off); ``image_seat`` is
-        called at the first image, to move the session to an image seat (None) or say why not."""
+        called at the first image, to move the session to an image seat (None) or say why not; ``scorer``
+        scores keypoint frames' windows together with other sessions' (None: each in the thread pool)."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
@@ -117,6 +120,7 @@ class Session:
         self._profile_loads = RateLimiter(PROFILE_LOADS_PER_SECOND)
         self._donations = donations
         self._image_seat = image_seat
+        self._scorer = scorer
         self._images = False  # whether this session sends images: it then has a seat and a graph for them
         self._wake = asyncio.Event()
         self._reset_requested = False
@@ -331,7 +335,7 @@ class Session:
         loop = asyncio.get_running_loop()
         self._in_work = job
         try:
-            recognition = await loop.run_in_executor(self._executor, self._recognize, job.message)
+            recognition = await self._recognition(job.message, loop)
         except ImageError as error:
             if self._abandoned:
                 return False
@@ -351,6 +355,17 @@ class Session:
             return False
         await self._answer(job, recognition)
         return True
+
+    async def _recognition(
+        self, message: FrameMessage | KeypointsMessage, loop: asyncio.AbstractEventLoop
+    ) -> Recognition:
+        """An image in the thread pool; keypoints here, their window scored with other sessions' by the scorer."""
+        if isinstance(message, KeypointsMessage) and self._scorer is not None:
+            staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect)
+            if isinstance(staged, Recognition):  # no hand: nothing to score
+                return staged
+            return self._recognizer.conclude(staged, await self._scorer.score(staged.hands, staged.motion))
+        return await loop.run_in_executor(self._executor, self._recognize, message)
 
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
         if isinstance(message, FrameMessage):
