@@ -51,7 +51,7 @@ class ModelCard:
             card: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             labels = tuple(str(label) for label in card["labels"])
             kind = card.get("output", {}).get("kind", "probabilities")
-            anchors = _anchors(card.get("calibration_anchors"), len(labels))
+            anchors = _anchors(card.get("calibration_anchors"))
             return cls(str(card["name"]), str(card["version"]), labels, kind == "probabilities", anchors)
         except FileNotFoundError:
             raise ModelError(f"model card {path} not found (it must lie beside the model)") from None
@@ -59,14 +59,16 @@ class ModelCard:
             raise ModelError(f"model card {path} is invalid: {exc}") from None
 
 
-def _anchors(entry: Any, classes: int) -> Anchors | None:
-    """The card's ``calibration_anchors``: one embedding and its log-probabilities per label."""
+def _anchors(entry: Any) -> Anchors | None:
+    """The card's ``calibration_anchors``: one embedding and its log-probabilities per label (checked against
+    the model by :class:`LetterModel`)."""
     if entry is None:
         return None
     embeddings = np.asarray(entry["embeddings"], dtype=np.float32)
     log_probabilities = np.asarray(entry["log_probabilities"], dtype=np.float32)
-    if embeddings.ndim != 2 or len(embeddings) != classes or log_probabilities.shape != (classes, classes):
-        raise ValueError(f"calibration_anchors must hold {classes} embeddings and {classes}x{classes} log-probs")
+    classes = len(embeddings)
+    if embeddings.ndim != 2 or log_probabilities.shape != (classes, classes):
+        raise ValueError("calibration_anchors must hold one embedding and one row of log-probs per label")
     if not (np.isfinite(embeddings).all() and np.isfinite(log_probabilities).all()):
         raise ValueError("calibration_anchors hold values that are not finite")
     return Anchors(embeddings, log_probabilities)
@@ -148,9 +150,9 @@ class LetterModel:
             if len(shape) != 2 or not isinstance(shape[1], int) or shape[1] < 1:
                 raise ModelError(f"model embedding output must be [batch, size], got {shape}")
             anchors = self.card.anchors
-            if anchors is not None and anchors.embeddings.shape[1] != shape[1]:
-                raise ModelError(f"the card's calibration anchors have {anchors.embeddings.shape[1]} values, "
-                                 f"the model's embedding {shape[1]}")
+            if anchors is not None and anchors.embeddings.shape != (classes, shape[1]):
+                raise ModelError(f"the card's calibration anchors are {list(anchors.embeddings.shape)}, "
+                                 f"the model needs {classes} of its embedding's {shape[1]} values")
 
     def predict(self, window: NDArray[np.float32], motion: NDArray[np.float32] | None = None) -> LetterScores:
         """Score one window: normalized hands ``(time, 21, 3)`` and the wrist's path ``(time, 3)``.
