@@ -52,8 +52,8 @@ def model_bytes(letter: str = "A", defect: Defect = Defect()) -> bytes:
         helper.make_node("Mul", ["summed", "scale"], ["zeros"]),
         helper.make_node("Unsqueeze", ["zeros", "one"], ["column"]),  # [batch, 1]
         helper.make_node("Add", ["column", "logits"], ["scores"]),  # [batch, classes]
-        helper.make_node("Identity" if defect.unnormalized else "Softmax", ["scores"], [defect.output_name],
-                         **({} if defect.unnormalized else {"axis": -1})),
+        (helper.make_node("Identity", ["scores"], [defect.output_name]) if defect.unnormalized
+         else helper.make_node("Softmax", ["scores"], [defect.output_name], axis=-1)),
         helper.make_node("Add", ["column", "features"], ["embedding"]),  # [batch, 8]
     ]
     graph = helper.make_graph(
