@@ -107,6 +107,9 @@ class Application:
         started = time.perf_counter()
         store = self.settings.store
         try:
+            if not self.settings.model_store and not self.settings.model_path.is_file():
+                # The default store is MODEL_PATH's directory: a MODEL_PATH that is not there is a mistake.
+                raise ModelError(f"model file {self.settings.model_path} not found (MODEL_PATH)", "file")
             self.models = ModelManager(open_store(store, self.settings.model_cache, self.settings.model_store_endpoint),
                                        self._executor, self.settings.keypoint_buffer_size, self.deployment,
                                        on_change=self._models_changed)
