@@ -20,13 +20,32 @@ class ServiceStatus:
     warmed_up: bool = False
     draining: bool = False
     sessions: int = 0
+    max_sessions: int = 0  # the seat count (MAX_SESSIONS); 0: no cap known, never full
     sessions_closing: int = 0  # sessions that left, whose MediaPipe graph waits its turn to close
     websocket_port: int | None = None
 
     @property
+    def full(self) -> bool:
+        """Whether every session seat is taken: a new camera would be closed with 1013."""
+        return 0 < self.max_sessions <= self.sessions
+
+    @property
     def ready(self) -> bool:
-        """Whether the service should receive traffic."""
-        return self.model is not None and self.warmed_up and not self.draining
+        """Whether the service should receive new clients: warm, not draining, and with a seat free.
+
+        A load balancer that probes /ready sends new cameras elsewhere while it is
+        false; sockets already open are never touched by it.
+        """
+        return self.model is not None and self.warmed_up and not self.draining and not self.full
+
+    def _state(self) -> str:
+        if self.ready:
+            return "ok"
+        if self.draining:
+            return "draining"
+        if self.model is not None and self.warmed_up and self.full:
+            return "full"
+        return "starting"
 
     def client_config(self, same_origin: bool) -> dict[str, Any]:
         """Where the demo page finds the WebSocket: its own origin, or the WebSocket port on the same host."""
@@ -35,13 +54,14 @@ class ServiceStatus:
     def health(self) -> dict[str, Any]:
         """The /health body."""
         body: dict[str, Any] = {
-            "status": "ok" if self.ready else ("draining" if self.draining else "starting"),
+            "status": self._state(),
             "service": SERVICE_NAME,
             "version": __version__,
             "model_loaded": self.model is not None,
             "ready": self.ready,
             "uptime_s": round(time.monotonic() - self.started_at, 1),
             "sessions": self.sessions,
+            "max_sessions": self.max_sessions,
             "sessions_closing": self.sessions_closing,
         }
         if self.model is not None:
