@@ -184,6 +184,10 @@ class Recognizer:
         self._transcript.clear()
         self._missing = 0
 
+    def resume(self, text: str) -> str:
+        """Carry the transcript on from ``text`` (see :meth:`Transcript.resume`); return the text now held."""
+        return self._transcript.resume(text)
+
     def close(self) -> None:
         """Release the MediaPipe graph of this stream."""
         if self._tracker is not None:
