@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -115,6 +115,16 @@ class HAProxy:
         """Each server's status as HAProxy sees it now (``replica1``: ``UP``, ...)."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ports.stats}/;csv", timeout=5) as response:
             return parse_stats_csv(response.read().decode())
+
+    def wait_serving(self, slots: Iterable[int], limit_s: float = 30.0) -> None:
+        """Wait until HAProxy sends cameras to exactly these slots: each of them up, every other slot down.
+
+        A server counts as up until its first check says otherwise, so right after
+        HAProxy starts an empty slot would still be offered connections (each
+        retried elsewhere once refused).
+        """
+        up = set(slots)
+        self.wait_status({slot: "UP" if slot in up else "DOWN" for slot in range(1, SLOTS + 1)}, limit_s)
 
     def wait_status(self, slots: Mapping[int, str], limit_s: float = 30.0) -> None:
         """Wait until each slot's server has the status given (``UP`` or ``DOWN``)."""
@@ -216,7 +226,7 @@ class LocalCluster:
         for replica in self.replicas.values():
             replica.wait_ready()
         self.haproxy = HAProxy(self.ports, on_line=_forward)
-        self.haproxy.wait_status(dict.fromkeys(self.replicas, "UP"))
+        self.haproxy.wait_serving(self.replicas)
 
     def roll(self) -> None:
         """A rolling deploy: each replica in turn is replaced by a fresh one in a free slot, started first."""

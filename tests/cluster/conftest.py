@@ -40,7 +40,7 @@ class Cluster:
         for replica in started:
             replica.wait_listening()
         self.haproxy = HAProxy(self.ports)
-        self.haproxy.wait_status(dict.fromkeys(self.replicas, "UP"))
+        self.haproxy.wait_serving(self.replicas)
 
     def _launch(self, slot: int) -> ServerProcess:
         replica = ServerProcess(**{**self.ports.replica_env(slot), **self.env})
