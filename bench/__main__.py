@@ -2,6 +2,9 @@
 
 ``python -m bench --attack``: one well-behaved camera streaming while hostile
 clients attack, then SIGTERM under attack (see :func:`attacked`).
+
+``python -m bench --cluster N``: capacity through HAProxy with 1..N replicas
+against one replica served directly, and what HAProxy adds (bench/cluster.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from signify.config import Settings
 
 from .attack import attack_process
 from .calibration import calibration_costs
+from .cluster import cluster_bench
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
 from .load import ClientRecord, run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
@@ -36,7 +40,7 @@ SIGTERM_AFTER_S = 2.0  # into the second attack, when SIGTERM is sent
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the benchmark, print and write the results."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--clients", default="1,2,4,6,8,10,12", help="client counts of the sweep")
+    parser.add_argument("--clients", default=parser_default_clients(), help="client counts of the sweep")
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second each client sends")
     parser.add_argument("--seconds", type=float, default=None,
                         help="length of each load step (default 8), or of the attack (default 20)")
@@ -54,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="DRAIN_TIMEOUT of the server under attack")
     parser.add_argument("--calibration", action="store_true",
                         help="only what calibration costs: adapting a frame, fitting a profile, its size")
+    parser.add_argument("--cluster", type=int, default=0, metavar="N",
+                        help="capacity through HAProxy with 1..N replicas against one replica direct")
     args = parser.parse_args(argv)
+    if args.cluster:
+        return cluster_main(args)
     if args.attack:
         return attack_main(args)
     if args.calibration:
@@ -73,6 +81,27 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(headline(result), indent=2))
     print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
     return 0
+
+
+def cluster_main(args: argparse.Namespace) -> int:
+    """Replicas behind HAProxy against one replica direct; print the headline, write cluster.json."""
+    args.seconds = args.seconds or 8.0
+    if args.clients == parser_default_clients():
+        args.clients = "2,4,6,8,10,12,14"
+    if args.smoke:
+        args.clients, args.seconds = "1", 1.5
+    result = {"machine": machine(), **cluster_bench(args, drawn_frames())}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "cluster.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({key: result[key] for key in ("machine", "capacity_clients", "capacity_vs_direct",
+                                                   "round_trip_ms", "haproxy_cpu")}, indent=2))
+    print(f"wrote {args.out / 'cluster.json'}")
+    return 0
+
+
+def parser_default_clients() -> str:
+    """The sweep's default client counts (--clients)."""
+    return "1,2,4,6,8,10,12"
 
 
 def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dict[str, Any]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
+from signify.config import Settings
 
 from deploy.cluster import CONFIG, SLOTS, Ports, parse_stats_csv, slot_host
 from tests.deploy.dockerfile import read_dockerfile
@@ -91,3 +93,12 @@ def test_the_status_page_is_read_for_the_backend_servers_only() -> None:
     text = ("# pxname,svname,qcur,status,\ncameras,FRONTEND,,OPEN,\nreplicas,replica1,0,UP,\n"
             "replicas,replica2,0,DOWN 1/2,\nreplicas,BACKEND,0,UP,\n")
     assert parse_stats_csv(text) == {"replica1": "UP", "replica2": "DOWN"}
+
+
+def test_railway_runs_replicas_and_waits_for_the_drain_before_sigkill() -> None:
+    config = tomllib.loads((REPO / "railway.toml").read_text())["deploy"]
+    assert isinstance(config["numReplicas"], int) and config["numReplicas"] >= 2
+    drain_timeout = Settings.from_env({}).drain_timeout
+    # The server exits within DRAIN_TIMEOUT + 2 s (docs/operations.md); Railway's SIGKILL must come later.
+    assert isinstance(config["drainingSeconds"], int) and config["drainingSeconds"] >= drain_timeout + 2
+    assert config["healthcheckPath"] == "/ready"
