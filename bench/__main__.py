@@ -9,6 +9,11 @@ against one replica served directly, and what HAProxy adds (bench/cluster.py).
 
 from __future__ import annotations
 
+import os
+
+# As in back/main.py: one BLAS thread, as the server runs (this process measures calibration itself).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import asyncio
 import json
@@ -26,6 +31,14 @@ from .attack import attack_process
 from .calibration import calibration_costs
 from .cluster import cluster_bench
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
+from .keypoints import (
+    KEYPOINT_MAX_P95_MS,
+    KEYPOINT_MIN_FPS,
+    batching_costs,
+    client_processes,
+    recorded_keypoints,
+    run_clients,
+)
 from .load import ClientRecord, run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
 from .report import capacity, latencies_ms, plot, summarize
@@ -35,12 +48,16 @@ T = TypeVar("T")
 ATTACK_DRAIN_TIMEOUT_S = 2.0
 GOOD_SOURCE = "127.0.0.2"  # the well-behaved client's address: the attackers share 127.0.0.1
 SIGTERM_AFTER_S = 2.0  # into the second attack, when SIGTERM is sent
+IMAGE_CLIENTS = "1,2,4,6,8,10,12"
+CLUSTER_CLIENTS = "2,4,6,8,10,12,14"  # image cameras, for --cluster
+KEYPOINT_CLIENTS = "25,50,100,200,300,400"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run the benchmark, print and write the results."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--clients", default=parser_default_clients(), help="client counts of the sweep")
+    parser.add_argument("--clients", default=None,
+                        help=f"client counts of the sweep (default {IMAGE_CLIENTS}; keypoints {KEYPOINT_CLIENTS})")
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second each client sends")
     parser.add_argument("--seconds", type=float, default=None,
                         help="length of each load step (default 8), or of the attack (default 20)")
@@ -60,11 +77,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="only what calibration costs: adapting a frame, fitting a profile, its size")
     parser.add_argument("--cluster", type=int, default=0, metavar="N",
                         help="capacity through HAProxy with 1..N replicas against one replica direct")
+    parser.add_argument("--mode", choices=("images", "keypoints"), default="images",
+                        help="keypoints: clients that track the hand themselves, in their own processes, swept "
+                             "to capacity (--clients defaults to 25,50,100,200,300,400), then image mode again")
     args = parser.parse_args(argv)
     if args.cluster:
         return cluster_main(args)
     if args.attack:
         return attack_main(args)
+    if args.mode == "keypoints":
+        args.clients = args.clients or KEYPOINT_CLIENTS
+        return keypoints_main(args)
+    args.clients = args.clients or IMAGE_CLIENTS
     if args.calibration:
         print(json.dumps({"machine": machine(), "calibration": calibration_costs(Settings.from_env().model_path)},
                          indent=2))
@@ -86,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 def cluster_main(args: argparse.Namespace) -> int:
     """Replicas behind HAProxy against one replica direct; print the headline, write cluster.json."""
     args.seconds = args.seconds or 8.0
-    if args.clients == parser_default_clients():
-        args.clients = "2,4,6,8,10,12,14"
+    args.clients = args.clients or CLUSTER_CLIENTS
     if args.smoke:
         args.clients, args.seconds = "1", 1.5
     result = {"machine": machine(), **cluster_bench(args, drawn_frames())}
@@ -97,11 +120,6 @@ def cluster_main(args: argparse.Namespace) -> int:
                                                    "round_trip_ms", "haproxy_cpu")}, indent=2))
     print(f"wrote {args.out / 'cluster.json'}")
     return 0
-
-
-def parser_default_clients() -> str:
-    """The sweep's default client counts (--clients)."""
-    return "1,2,4,6,8,10,12"
 
 
 def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dict[str, Any]:
@@ -223,6 +241,71 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
         "video_one_client": {k: result["signify_video"][k] for k in ("latency_ms", "answered_fps_total", "drop_rate")}
         if "signify_video" in result else None,
     }
+
+
+# ---- --mode keypoints ---------------------------------------------------------------------
+
+
+
+
+def keypoints_main(args: argparse.Namespace) -> int:
+    """Keypoint clients swept to capacity, the model batched against unbatched, and image mode in the same run."""
+    clients = [int(n) for n in args.clients.split(",")]
+    args.seconds = args.seconds or 8.0
+    if args.smoke:
+        clients, args.seconds = [5], 1.5
+    messages = recorded_keypoints()
+    result: dict[str, Any] = {"machine": machine(), "fps": args.fps, "seconds_per_step": args.seconds,
+                              "keypoint_messages": len(messages),
+                              "note": "load generator processes share the server's 2 cores"}
+    steps: list[dict[str, Any]] = []
+    misses = 0
+    for n in clients:
+        server = start_signify(max_sessions=2, max_fps=int(args.fps * 2),
+                               extra_env={"MAX_KEYPOINT_SESSIONS": str(n + 10)})
+        step = asyncio.run(_keypoint_step(server, messages, n, args))
+        steps.append(step)
+        print(f"  {n:>3} keypoint clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
+              f"min {step['answered_fps_per_client_min']} fps/client, cpu {step['cpu_cores_used']} cores, "
+              f"{step['rss_mb_per_session']} MB/session", file=sys.stderr)
+        misses = 0 if step["within_capacity_rule"] else misses + 1
+        if misses == 2:
+            break
+    result["keypoints"] = {"sweep": steps, "capacity_clients": capacity(steps),
+                           "rule": f">= {KEYPOINT_MIN_FPS} fps per client, p95 < {KEYPOINT_MAX_P95_MS} ms"}
+    result["model_batching"] = batching_costs(Settings.from_env().model_path)
+    if not args.smoke:  # image mode again, in the same run, on the same machine state
+        images = [1, 8]
+        result["images"] = sweep(lambda n: start_signify(max_sessions=n + 1, max_fps=int(args.fps * 2)),
+                                 drawn_frames(), images, args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench-keypoints.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({"machine": result["machine"], "keypoints_capacity": result["keypoints"]["capacity_clients"],
+                      "keypoint_steps": [{k: s[k] for k in ("clients", "latency_ms", "answered_fps_per_client_min",
+                                                             "cpu_cores_used", "rss_mb_per_session")}
+                                         for s in steps],
+                      "model_batching": result["model_batching"],
+                      "images": [{k: s[k] for k in ("clients", "latency_ms", "answered_fps_per_client_min")}
+                                 for s in result.get("images", {}).get("sweep", [])]}, indent=2))
+    print(f"wrote {args.out / 'bench-keypoints.json'}")
+    return 0
+
+
+async def _keypoint_step(server: ServerUnderTest, messages: list[str], clients: int,
+                         args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        await asyncio.sleep(0.5)
+        idle_rss = server.rss_mb()
+        load = asyncio.to_thread(run_clients, server.url, messages, clients, args.fps, args.seconds,
+                                 client_processes(clients))
+        records, samples, cpu = await under_measure(server, load)
+        step = summarize(records, args.seconds, KEYPOINT_MIN_FPS, KEYPOINT_MAX_P95_MS)
+        load_rss = max(samples) if samples else idle_rss
+        return step | {"rss_mb_idle": round(idle_rss, 1), "rss_mb_load": round(load_rss, 1),
+                       "rss_mb_per_session": round((load_rss - idle_rss) / clients, 3),
+                       "cpu_cores_used": round(cpu, 2), "load_processes": client_processes(clients)}
+    finally:
+        server.stop()
 
 
 # ---- --attack ---------------------------------------------------------------------------

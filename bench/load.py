@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +40,12 @@ class ClientRecord:
     close_code: int | None = None
 
 
-async def run_load(url: str, frames: list[bytes], clients: int, fps: float, seconds: float,
+async def run_load(url: str, frames: Sequence[bytes | str], clients: int, fps: float, seconds: float,
                    source: str | None = None) -> list[ClientRecord]:
     """Stream ``frames`` (cycling) from ``clients`` clients at ``fps`` for ``seconds``; return their records.
+
+    A frame is an encoded image (sent binary) or a text message without an id (``keypoints``): either
+    way the server numbers it 1, 2, 3 in arrival order.
 
     ``source``: the loopback address the clients connect from (127.0.0.2, say),
     so the server counts their seats apart from other clients on 127.0.0.1.
@@ -51,7 +55,7 @@ async def run_load(url: str, frames: list[bytes], clients: int, fps: float, seco
     )))
 
 
-async def _client(url: str, frames: list[bytes], fps: float, seconds: float, offset: float,
+async def _client(url: str, frames: Sequence[bytes | str], fps: float, seconds: float, offset: float,
                   source: str | None) -> ClientRecord:
     record = ClientRecord()
     # Passed on to the event loop's create_connection.
@@ -71,7 +75,9 @@ async def _client(url: str, frames: list[bytes], fps: float, seconds: float, off
     return record
 
 
-async def _send(ws: ClientConnection, record: ClientRecord, frames: list[bytes], fps: float, seconds: float) -> None:
+async def _send(
+    ws: ClientConnection, record: ClientRecord, frames: Sequence[bytes | str], fps: float, seconds: float
+) -> None:
     interval = 1.0 / fps
     start = time.perf_counter()
     count = int(seconds * fps)

@@ -158,6 +158,14 @@ export class CalibrationPanel {
 
   /** Handle an error that answers a calibration, profile or donation message; false for any other. */
   onError(error) {
+    if (error.code === "rate_limited" && error.id === null && (this.profilePending || this.stopping)) {
+      // A control message the server had no room for: nothing happened, so nothing is pending any more.
+      this.profilePending = false;
+      this.stopping = false;
+      this.message = "The server was busy and did not take that: try again.";
+      this.render();
+      return true;
+    }
     if (!CALIBRATION_ERRORS.has(error.code)) return false;
     this.stats.profileErrors.push(error.code);
     switch (error.code) {
@@ -311,6 +319,10 @@ export class CalibrationPanel {
   }
 
   resetContributor() {
+    const warning = "Samples donated under your current contributor id can no longer be deleted from this "
+      + "browser once it is reset. To remove them, choose Cancel and use \"Delete my donated samples\" first. "
+      + "Reset anyway?";
+    if (storedContributorId() !== null && !window.confirm(warning)) return;
     resetContributorId();
     this.message = "You have a new contributor id. Samples donated under the old one stay on the server, "
       + "and this browser can no longer delete them.";

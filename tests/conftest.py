@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+
+# As back/main.py does for the server: one BLAS thread, so that in-process servers run as deployed.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest

@@ -37,7 +37,8 @@ class Application:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.status = ServiceStatus(max_sessions=settings.max_sessions)
+        self.status = ServiceStatus(max_sessions=settings.max_sessions,
+                                    max_keypoint_sessions=settings.max_keypoint_sessions)
         self.metrics = Metrics()
         self.model: LetterModel | None = None
         self._executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="signify-worker")

@@ -118,7 +118,10 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MEDIAPIPE_MODEL_COMPLEXITY", "0", "MediaPipe Hands model: 0 (fast) or 1 (more accurate)", _int_in(0, 1)),
     Variable("SLIDING_WINDOW_SIZE", "5", "per-frame answers the smoother votes over", _int_in(1, 64)),
     Variable("KEYPOINT_BUFFER_SIZE", "32", "keypoint frames the model sees per window", _int_in(1, 256)),
-    Variable("MAX_SESSIONS", "8", "open WebSocket sessions at most; more are closed with 1013", _int_in(1, 1024)),
+    Variable("MAX_SESSIONS", "8", "sessions sending camera images at most (each has a MediaPipe graph); a session "
+             "whose first image finds none free is closed with 1013", _int_in(1, 1024)),
+    Variable("MAX_KEYPOINT_SESSIONS", "400", "sessions sending only keypoints (the hand tracked on the device) "
+             "at most; more are closed with 1013", _int_in(1, 100_000)),
     Variable(
         "MAX_SESSIONS_PER_CLIENT",
         "4",
@@ -170,6 +173,7 @@ class Settings:
     sliding_window_size: int = 5
     keypoint_buffer_size: int = 32
     max_sessions: int = 8
+    max_keypoint_sessions: int = 400
     max_sessions_per_client: int = 4
     trusted_proxies: tuple[Network, ...] = ()
     max_frame_bytes: int = 1024 * 1024

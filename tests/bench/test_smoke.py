@@ -36,3 +36,24 @@ def test_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> None:
     assert stages["total"] >= stages["keypoints"]
     assert report["signify"]["cold_start_s"] > 0
     assert report["signify"]["sweep"][0]["rss_mb_idle_after"] > 0  # measured once every session had gone
+
+
+@pytest.mark.slow
+def test_keypoint_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "bench", "--mode", "keypoints", "--smoke", "--out", str(tmp_path)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "bench-keypoints.json").read_text())
+    assert report["keypoint_messages"] > 0
+    step = report["keypoints"]["sweep"][0]
+    assert step["clients"] == step["connected"] == 5 and step["load_processes"] == 1
+    assert step["frames_sent"] == 5 * 45
+    assert step["predictions"] + step["dropped"] + step["errors"] + step["unanswered"] == step["frames_sent"]
+    assert step["unanswered"] == 0 and step["errors"] == 0 and step["predictions"] > 0
+    assert 0 < step["latency_ms"]["p50"] <= step["latency_ms"]["p95"]
+    assert step["cpu_cores_used"] > 0
+    # No image and no MediaPipe graph: the model and the protocol are all a keypoint frame costs.
+    assert set(step["server_stage_ms_mean"]) >= {"decode", "keypoints", "model"}
+    assert step["server_stage_ms_mean"]["decode"] == step["server_stage_ms_mean"]["keypoints"] == 0
+    batching = report["model_batching"]
+    assert all(batching[f"batch_{n}_ms_per_window"] > 0 for n in (1, 8, 64))

@@ -17,7 +17,8 @@ from tests.cluster.camera import Camera
 from tests.cluster.conftest import Cluster, MakeCluster, until
 
 pytestmark = pytest.mark.slow
-REPLICA = {"MAX_SESSIONS": "2", "MAX_FPS": "60", "MAX_SESSIONS_PER_CLIENT": "0"}
+# Two seats a replica: the cameras here send keypoints, which take keypoint seats (images would take image seats).
+REPLICA = {"MAX_SESSIONS": "2", "MAX_KEYPOINT_SESSIONS": "2", "MAX_FPS": "60", "MAX_SESSIONS_PER_CLIENT": "0"}
 RECONNECT_LIMIT_S = 2.0
 
 
@@ -144,7 +145,8 @@ async def test_a_killed_replica_costs_only_its_own_cameras_a_reconnect(make_clus
 async def test_haproxy_passes_the_camera_address_on_and_the_server_counts_seats_by_it(
     make_cluster: MakeCluster,
 ) -> None:
-    cluster = await start(make_cluster, replicas=1, MAX_SESSIONS="4", MAX_SESSIONS_PER_CLIENT="1")
+    cluster = await start(make_cluster, replicas=1, MAX_SESSIONS="4", MAX_KEYPOINT_SESSIONS="4",
+                          MAX_SESSIONS_PER_CLIENT="1")
     async with connect(cluster.url, compression=None, local_addr=("127.0.0.2", 0)) as first:
         assert '"ready"' in str(await first.recv())
         async with connect(cluster.url, compression=None, local_addr=("127.0.0.3", 0)) as other:

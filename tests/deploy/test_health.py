@@ -95,7 +95,7 @@ async def test_metrics_count_frames_sessions_and_stage_latency(
 
 
 async def test_ready_turns_503_while_every_seat_is_taken_and_200_when_one_frees(start_app: StartApp) -> None:
-    app = await start_app(MAX_SESSIONS="1")
+    app = await start_app(MAX_SESSIONS="1", MAX_KEYPOINT_SESSIONS="1")
     probes = [health_url(app, "/ready"), f"http://127.0.0.1:{app.websocket.port}/ready"]
     async with open_client(app) as ws:
         assert (await receive(ws))["type"] == "ready"

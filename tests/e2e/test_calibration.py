@@ -56,11 +56,8 @@ class Client:
     async def show(self, letter: str | None) -> dict[str, Any]:
         """Send one frame of ``letter``'s hand (None: no hand) and return its prediction; keep what follows it."""
         self.frame += 1
-        if letter is None:
-            await self.ws.send(json.dumps({"type": "keypoints", "id": self.frame, "landmarks": [[9.0, 9.0]] * 21}))
-        else:
-            await self.ws.send(json.dumps({"type": "keypoints", "id": self.frame,
-                                           "landmarks": landmarks(letter, self.rng)}))
+        points = landmarks(letter, self.rng) if letter is not None else []  # []: the tracker found no hand
+        await self.ws.send(json.dumps({"type": "keypoints", "id": self.frame, "landmarks": points}))
         while True:
             message = await receive(self.ws)
             self.messages.append(message)
@@ -86,6 +83,13 @@ class Client:
             await self.show(shapes[prompted])
         raise AssertionError("the calibration did not end")
 
+    async def teach(self, shapes: dict[str, str], **options: Any) -> dict[str, Any] | None:
+        """Calibrate the letters of ``shapes``, each shown as its shape; the profile handed out, if any."""
+        await self.send({"type": "calibration_start", "letters": list(shapes), **options})
+        messages = await self.calibrate(shapes)
+        profiles = [m for m in messages if m["type"] == "profile"]
+        return profiles[-1] if profiles else None
+
     async def settle(self) -> None:
         """Read what the server sent after the last frame's answer (a profile follows `done`)."""
         done = max(i for i, m in enumerate(self.messages) if m["type"] == "calibration" and m["state"] == "done")
@@ -95,11 +99,6 @@ class Client:
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["type"] == kind]
-
-
-async def connect_client(start_app: StartApp, **env: str) -> tuple[Any, Client]:
-    app = await start_app(**FAST, **env)
-    return app, Client(await open_client(app).__aenter__())
 
 
 async def test_a_calibration_prompts_each_letter_collects_a_take_and_hands_out_a_profile(
@@ -114,6 +113,10 @@ async def test_a_calibration_prompts_each_letter_collects_a_take_and_hands_out_a
         assert prompt == {"type": "calibration", "state": "prompt", "letter": "L", "index": 0,
                           "letters": ["L", "O"], "frames": 45}
         messages = await client.calibrate({"L": "L", "O": "O"})
+        # The letter still held at the end was shown for the calibration: it is not written...
+        assert [(await client.show("O"))["text"] for _ in range(30)][-1] == ""
+        # ...while the next letter is.
+        assert [(await client.show("L"))["text"] for _ in range(30)][-1] == "L"
     progress = [m["calibration"] for m in messages if m["type"] == "prediction" and "calibration" in m]
     letters_prompted = [m["letter"] for m in client.of_type("calibration") if m["state"] == "prompt"]
     assert letters_prompted == ["L", "O"]
@@ -138,8 +141,7 @@ async def test_a_users_own_way_of_signing_is_learned_and_the_other_letters_keep_
         client = Client(ws)
         before = {letter: await client.read(letter) for letter in "HLOIX"}
         assert before == {letter: letter for letter in "HLOIX"}
-        await client.send({"type": "calibration_start", "letters": ["P"]})
-        await client.calibrate({"P": "H"})
+        await client.teach({"P": "H"})
         profile = client.of_type("profile")[-1]["profile"]
         readings = {letter: await client.read(letter) for letter in "HLOIX"}
     assert readings == {"H": "P", "L": "L", "O": "O", "I": "I", "X": "X"}
@@ -160,10 +162,8 @@ async def test_calibrating_more_letters_keeps_the_profiles_other_letters(start_a
     async with open_client(app) as ws:
         await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L"]})
-        await client.calibrate({"L": "L"})
-        await client.send({"type": "calibration_start", "letters": ["O"]})
-        await client.calibrate({"O": "O"})
+        await client.teach({"L": "L"})
+        await client.teach({"O": "O"})
     assert [p["letters"] for p in client.of_type("profile")] == [["L"], ["L", "O"]]
 
 
@@ -175,7 +175,9 @@ async def test_skip_and_stop_end_with_what_was_taken(start_app: StartApp) -> Non
         await client.send({"type": "calibration_start", "letters": ["G", "L", "O"]})
         skipped = await client.send({"type": "calibration_skip"})
         assert (skipped["state"], skipped["letter"], skipped["index"]) == ("prompt", "L", 1)
-        for _ in range(60):
+        # A full window first, then the settling time, then the take; the prompt for O follows the take's
+        # last answer, and is read with the next frame's.
+        for _ in range(31 + 10 + 45 + 1):
             await client.show("L")
         assert client.of_type("calibration")[-1]["letter"] == "O"
         for _ in range(5):
@@ -203,8 +205,7 @@ async def test_a_profile_the_server_cannot_use_gets_its_error_and_the_session_go
     async with open_client(app) as ws:
         ready = await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["P"]})
-        await client.calibrate({"P": "H"})
+        await client.teach({"P": "H"})
         good = client.of_type("profile")[-1]["profile"]
         model = ready["model"]
         other_version = encode_profile(decode_profile(good, model["name"], model["version"], 26, 128).__class__(
@@ -261,12 +262,29 @@ async def test_a_second_start_while_calibrating_is_refused_and_the_first_goes_on
         await receive(ws)
         client = Client(ws)
         await client.send({"type": "calibration_start", "letters": ["L"]})
-        for _ in range(20):
+        for _ in range(50):
             await client.show("L")
         again = await client.send({"type": "calibration_start", "letters": ["O"]})
         assert (again["code"], again["message"]) == ("bad_calibration", "a calibration is already running")
         answer = await client.show("L")
-        assert answer["calibration"]["letter"] == "L" and answer["calibration"]["collected"] == 11
+        # Frame 32 is the first with a full window; 10 settle; frames 42 to 51 are taken.
+        assert answer["calibration"]["letter"] == "L" and answer["calibration"]["collected"] == 10
+
+
+async def test_a_hand_that_leaves_mid_take_goes_on_once_the_window_is_full_again(start_app: StartApp) -> None:
+    app = await start_app(**FAST)
+    async with open_client(app) as ws:
+        await receive(ws)
+        client = Client(ws)
+        await client.send({"type": "calibration_start", "letters": ["L"]})
+        for _ in range(51):
+            answer = await client.show("L")
+        assert answer["calibration"]["collected"] == 10
+        for _ in range(5):  # the hand leaves: its window empties
+            assert (await client.show(None))["calibration"]["collected"] == 10
+        counts = [(await client.show("L"))["calibration"]["collected"] for _ in range(33)]
+        # Nothing is taken while the window refills (32 frames of the hand again), then the take goes on.
+        assert counts[:31] == [10] * 31 and counts[31:] == [11, 12]
 
 
 async def test_profiles_load_at_most_once_a_second(start_app: StartApp) -> None:
@@ -274,8 +292,7 @@ async def test_profiles_load_at_most_once_a_second(start_app: StartApp) -> None:
     async with open_client(app) as ws:
         await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L"]})
-        await client.calibrate({"L": "L"})
+        await client.teach({"L": "L"})
         profile = client.of_type("profile")[-1]["profile"]
         answers = [await client.send({"type": "profile", "profile": profile}) for _ in range(4)]
         assert answers[0]["type"] == "profile_loaded"
@@ -294,6 +311,9 @@ async def test_a_flood_of_control_messages_is_rate_limited_and_frames_still_flow
         kinds = {(a["type"], a.get("code")) for a in answers}
         assert kinds <= {("profile_loaded", None), ("error", "rate_limited")}
         assert ("error", "rate_limited") in kinds
+        await asyncio.sleep(1.1)  # a second's allowance again
+        answer = await Client(ws).show("L")
+        assert answer["type"] == "prediction" and answer["hand"] is True
 
 
 CONTRIBUTOR = "browser-made-id_0123"
@@ -306,9 +326,7 @@ async def test_a_donors_windows_are_stored_and_deleted_on_request(start_app: Sta
         ready = await receive(ws)
         assert ready["config"]["calibration"]["donations"] is True
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L", "O"], "donate": True,
-                           "contributor": CONTRIBUTOR})
-        await client.calibrate({"L": "L", "O": "O"})
+        await client.teach({"L": "L", "O": "O"}, donate=True, contributor=CONTRIBUTOR)
         (done,) = [m for m in client.of_type("calibration") if m["state"] == "done"]
         assert done["donated"] == 2 * DONATED_WINDOWS_PER_LETTER
         store = DonationStore(database)
@@ -326,8 +344,7 @@ async def test_a_donors_windows_are_stored_and_deleted_on_request(start_app: Sta
             distance = {letter: np.abs(row.keypoints[-1] - shape(letter)).mean() for letter in (row.letter, other)}
             assert distance[row.letter] < distance[other] / 2
         # Someone else's calibration without consent stores nothing.
-        await client.send({"type": "calibration_start", "letters": ["L"]})
-        await client.calibrate({"L": "L"})
+        await client.teach({"L": "L"})
         assert store.count() == 6
         deleted = await client.send({"type": "donation_delete", "contributor": CONTRIBUTOR})
         assert deleted == {"type": "donation_deleted", "contributor": CONTRIBUTOR, "windows": 6}
@@ -351,8 +368,7 @@ async def test_a_store_that_cannot_write_loses_the_donation_never_the_session(
     async with open_client(app) as ws:
         await receive(ws)
         client = Client(ws)
-        await client.send({"type": "calibration_start", "letters": ["L"], "donate": True, "contributor": CONTRIBUTOR})
-        await client.calibrate({"L": "L"})
+        await client.teach({"L": "L"}, donate=True, contributor=CONTRIBUTOR)
         (done,) = [m for m in client.of_type("calibration") if m["state"] == "done"]
         assert done["donated"] == 0 and done["letters"] == ["L"]
         assert client.of_type("profile")[-1]["letters"] == ["L"]  # the calibration itself is not lost

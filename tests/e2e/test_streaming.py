@@ -126,14 +126,14 @@ async def test_a_fast_sender_gets_one_answer_per_frame_and_drop_notices(
 
 
 async def test_sessions_beyond_capacity_are_told_to_come_back(start_app: StartApp) -> None:
-    app = await start_app(MAX_SESSIONS="2")
+    app = await start_app(MAX_KEYPOINT_SESSIONS="2")
     async with open_client(app) as first, open_client(app) as second:
         await receive(first)
         await receive(second)
         async with open_client(app) as third:
             with pytest.raises(ConnectionClosed):
                 await receive(third)
-            assert third.close_code == 1013
+            assert (third.close_code, third.close_reason) == (1013, "at capacity, try again later")
         assert app.status.sessions == 2
     # Capacity is given back when clients leave.
     for _ in range(50):
@@ -142,6 +142,33 @@ async def test_sessions_beyond_capacity_are_told_to_come_back(start_app: StartAp
         await asyncio.sleep(0.02)
     async with open_client(app) as again:
         assert (await receive(again))["type"] == "ready"
+
+
+async def test_images_beyond_their_capacity_are_told_to_come_back_and_keypoints_go_on(
+    start_app: StartApp, hand_jpegs: list[bytes]
+) -> None:
+    app = await start_app(MAX_SESSIONS="1", MAX_KEYPOINT_SESSIONS="4")
+    async with open_client(app) as camera, open_client(app) as second_camera, open_client(app) as tracker:
+        for ws in (camera, second_camera, tracker):
+            assert (await receive(ws))["type"] == "ready"  # no graph is built before the first image
+        await camera.send(hand_jpegs[0])
+        assert (await receive(camera))["type"] == "prediction"
+        assert (app.status.sessions, app.status.image_sessions) == (3, 1)
+        # The second camera's first image finds no image seat: it is answered, then told to come back.
+        await second_camera.send(hand_jpegs[0])
+        assert await receive(second_camera) == {"type": "dropped", "ids": [1], "reason": "at_capacity"}
+        with pytest.raises(ConnectionClosed):
+            await receive(second_camera)
+        assert second_camera.close_code == 1013
+        assert "track the hand on the device" in (second_camera.close_reason or "")
+        # A client that tracks the hand itself needs no image seat.
+        points = [[0.5 + 0.01 * i, 0.5 - 0.01 * i, 0.0] for i in range(21)]
+        await tracker.send(json.dumps({"type": "keypoints", "id": 7, "landmarks": points, "captured": 12.5}))
+        answer = await receive(tracker)
+        assert (answer["type"], answer["id"], answer["hand"], answer["landmarks"], answer["captured"]) == (
+            "prediction", 7, True, [], 12.5)
+        await camera.send(hand_jpegs[1])
+        assert (await receive(camera))["type"] == "prediction"
 
 
 async def test_sessions_do_not_share_state(start_app: StartApp, hand_jpegs: list[bytes], blank_jpeg: bytes) -> None:

@@ -138,8 +138,8 @@ async def test_a_flood_of_bad_messages_is_rate_limited_and_closed_like_one_of_fr
 # ---- sessions ----------------------------------------------------------------------
 
 
-async def test_a_crowd_beyond_max_sessions_is_told_to_come_back(serve: Serve, hand_frame: bytes) -> None:
-    app = await serve(MAX_SESSIONS="2")
+async def test_a_crowd_beyond_max_keypoint_sessions_is_told_to_come_back(serve: Serve, hand_frame: bytes) -> None:
+    app = await serve(MAX_KEYPOINT_SESSIONS="2")
 
     async def first_answer(ws: ClientConnection) -> Message | tuple[int | None, str | None]:
         try:

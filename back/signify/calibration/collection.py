@@ -11,7 +11,9 @@ Frames without a hand count for nothing and lose nothing.
 
 From every take a few evenly spaced frames become the letter's examples
 (:data:`~signify.calibration.profile.MAX_EXAMPLES_PER_LETTER`): a take's
-neighbouring windows differ by one frame and add little.
+neighbouring windows differ by one frame and add little. The recognizer
+feeds only full windows: after the hand left (and the buffer emptied) a
+take goes on once the window is full again.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from ..recognition.smoothing import MOTION_LETTERS
 from .profile import MAX_EXAMPLES_PER_LETTER, Profile
 
 SETTLE_FRAMES = 10  # about a third of a second at 30 fps
-# The examples come from windows that hold the prompted letter only: frames from this far past the prompt
-# on, with the server's default 32-frame buffer. Windows that still held the previous letter cost a point
-# or two when they were used (docs/calibration.md).
-FULL_WINDOW = 32
+# The examples come from windows that hold nothing from before the prompt: from the frame whose
+# window (KEYPOINT_BUFFER_SIZE frames, 32 by default) began at the prompt. Windows that still held
+# the previous letter cost a point or two when they were used (docs/calibration.md).
+DEFAULT_WINDOW = 32
 HELD_FRAMES = 45  # 1.5 s of a held letter
 MOTION_FRAMES = 75  # 2.5 s of J or Z: two or three strokes
 DONATED_WINDOWS_PER_LETTER = 3
@@ -97,14 +99,16 @@ class CalibrationRun:
 
     def __init__(
         self, letters: Sequence[str], *, settle: int = SETTLE_FRAMES, held: int = HELD_FRAMES,
-        motion: int = MOTION_FRAMES, donate: bool = False, contributor: str | None = None,
+        motion: int = MOTION_FRAMES, window: int = DEFAULT_WINDOW, donate: bool = False,
+        contributor: str | None = None,
     ) -> None:
+        """``window``: the frames a window holds (the server's buffer), which decides the examples' frames."""
         if not letters or len(set(letters)) != len(letters):
             raise ValueError("a calibration needs distinct letters")
         self.letters = tuple(letters)
         self.donate = donate
         self.contributor = contributor
-        self._settle, self._held, self._motion = settle, held, motion
+        self._settle, self._held, self._motion, self._window = settle, held, motion, window
         self._index = 0
         self._seen = 0  # frames with a hand since the prompt
         self._take = self._new_take(self.letters[0])
@@ -167,15 +171,21 @@ class CalibrationRun:
             self._take = self._new_take(self.letters[self._index])
 
     def _new_take(self, letter: str) -> Take:
-        return Take(letter, usable_from=max(0, FULL_WINDOW - self._settle))
+        return Take(letter, usable_from=self._usable_from)
+
+    @property
+    def _usable_from(self) -> int:
+        """The first frame of a take whose window began at the prompt (the take starts after the settling)."""
+        return max(0, self._window - self._settle)
 
     def _frames(self, letter: str) -> int:
         return self._motion if letter in MOTION_LETTERS else self._held
 
     def _donated_at(self, letter: str) -> set[int]:
-        # From the take's second half on, so that a donated window holds this letter only.
+        # Spread over the take's second half, and never before its windows hold nothing from before the prompt.
         frames = self._frames(letter)
-        return set(np.linspace(frames // 2, frames - 1, DONATED_WINDOWS_PER_LETTER).round().astype(int).tolist())
+        first = min(frames - 1, max(frames // 2, self._usable_from))
+        return set(np.linspace(first, frames - 1, DONATED_WINDOWS_PER_LETTER).round().astype(int).tolist())
 
 
 def _spread(items: list[Observation], count: int) -> list[Observation]:
@@ -190,9 +200,9 @@ def donated_windows(take: Take) -> list[Observation]:
 
 
 def profile_from_takes(takes: Sequence[Take], model_name: str, model_version: str,
-                       labels: Sequence[str]) -> Profile | None:
-    """The profile of a model's examples from each take (None without any), as a calibration hands it out."""
-    examples = [(labels.index(take.letter), o) for take in takes for o in take.examples()]
+                       labels: Sequence[str], per_letter: int = MAX_EXAMPLES_PER_LETTER) -> Profile | None:
+    """The profile of ``per_letter`` examples from each take (None without any), as a calibration hands it out."""
+    examples = [(labels.index(take.letter), o) for take in takes for o in take.examples(per_letter)]
     if not examples:
         return None
     return Profile(

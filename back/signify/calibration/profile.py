@@ -30,8 +30,10 @@ from numpy.typing import NDArray
 MAGIC = b"SGNP"
 FORMAT = 1
 MAX_PROFILE_CHARS = 64 * 1024  # the blob as sent, base64
-# Examples kept per letter. Six embeddings and their log-probabilities for all
-# 26 letters come to 48 KB: under MAX_PROFILE_CHARS in base64 with room to spare.
+# Examples kept per letter at most. Six embeddings of 128 values and their
+# log-probabilities for all 26 letters come to 64,312 base64 characters, just
+# under MAX_PROFILE_CHARS; a model with longer embeddings keeps fewer
+# (examples_per_letter), so that a full profile always fits.
 MAX_EXAMPLES_PER_LETTER = 6
 # float16 keeps log-probabilities to about 0.01 down to this; lower means "never" anyway.
 LOG_PROBABILITY_FLOOR = -30.0
@@ -84,6 +86,16 @@ class Profile:
             np.concatenate([self.embeddings[keep], newer.embeddings]),
             np.concatenate([self.log_probabilities[keep], newer.log_probabilities]),
         )
+
+
+def examples_per_letter(classes: int, dims: int, name: str = "", version: str = "") -> int:
+    """How many examples of every letter a full profile of this model can hold (0: not even one)."""
+    for count in range(MAX_EXAMPLES_PER_LETTER, 0, -1):
+        body = len(MAGIC) + 3 + len(name.encode()) + len(version.encode()) + _HEADER.size
+        body += classes * count * (1 + 2 * dims + 2 * classes) + _CRC.size
+        if 4 * ((body + 2) // 3) <= MAX_PROFILE_CHARS:
+            return count
+    return 0
 
 
 def encode_profile(profile: Profile) -> str:

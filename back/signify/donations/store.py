@@ -1,8 +1,9 @@
 """The donation store: donated calibration windows in one SQLite file.
 
 One row per window: the contributor id, the letter, the model version that
-read it, when it was stored (``created``, UTC ISO-8601 to the second, like
-``2026-03-01T12:34:56+00:00``), its frame count, and the keypoints
+read it, when it was stored (``created``, the UTC day in ISO-8601, like
+``2026-03-01``; the day only, so that a row cannot be matched with a connection logged
+at the same second), its frame count, and the keypoints
 ``(frames, 21, 3)`` and placements ``(frames, 4)`` as little-endian float32
 bytes. Arrays are never pickled: a damaged or hostile file can at worst
 fail to decode.
@@ -204,7 +205,8 @@ class DonationStore:
             check_window(window)
         if not windows:
             return 0
-        created = datetime.now(UTC).isoformat(timespec="seconds")
+        # The day only: to the second, a row could be matched with the connection logged at that moment.
+        created = datetime.now(UTC).date().isoformat()
         rows = [
             (contributor, w.letter, model_version, created, len(w.keypoints), encode_frames(w.keypoints),
              encode_frames(w.placements))

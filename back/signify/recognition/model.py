@@ -170,6 +170,21 @@ class LetterModel:
             row /= row.sum()
         return LetterScores(row, self.card.labels, np.asarray(embedding[0][0], dtype=np.float32) if embedding else None)
 
+    def predict_batch(self, windows: NDArray[np.float32], motions: NDArray[np.float32]) -> list[LetterScores]:
+        """Score windows of one length in one call: hands ``(batch, time, 21, 3)``, paths ``(batch, time, 3)``."""
+        feeds = {
+            KEYPOINTS_INPUT: np.ascontiguousarray(windows, dtype=np.float32),
+            MOTION_INPUT: np.ascontiguousarray(motions, dtype=np.float32),
+        }
+        scores, *embeddings = self._session.run(self._output_names, feeds)
+        rows = np.asarray(scores, dtype=np.float32)
+        if not self.card.outputs_probabilities:
+            rows = np.exp(rows - rows.max(axis=1, keepdims=True))
+            rows /= rows.sum(axis=1, keepdims=True)
+        embedded = np.asarray(embeddings[0], dtype=np.float32) if embeddings else None
+        return [LetterScores(row, self.card.labels, embedded[i] if embedded is not None else None)
+                for i, row in enumerate(rows)]
+
     def warm_up(self, max_frames: int) -> float:
         """Run every window length once so the first client pays no start-up cost; return seconds."""
         started = time.perf_counter()

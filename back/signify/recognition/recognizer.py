@@ -25,7 +25,7 @@ from ..calibration.collection import (
     Prompt,
     profile_from_takes,
 )
-from ..calibration.profile import Profile
+from ..calibration.profile import Profile, decode_profile, encode_profile, examples_per_letter
 from .hands import HandSettings, HandTracker
 from .images import decode_image
 from .model import LetterModel, LetterScores
@@ -75,6 +75,18 @@ class CalibrationOutcome:
 
 
 @dataclass(frozen=True)
+class Staged:
+    """A frame with a hand, in the buffers, waiting for the model's scores of its window."""
+
+    landmarks: NDArray[np.float32]
+    hands: NDArray[np.float32]  # the window of normalized hands, (time, 21, 3)
+    placements: NDArray[np.float32]  # where the hand was in each of its frames, (time, 4)
+    motion: NDArray[np.float32]  # the model's motion input, (time, 3)
+    timing: dict[str, float]
+    started: float
+
+
+@dataclass(frozen=True)
 class Recognition:
     """The answer for one frame, before it is put on the wire."""
 
@@ -107,6 +119,7 @@ class Recognizer:
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
+        self._stable: str | None = None  # the smoothed letter of the last frame
         self._profile: Profile | None = None
         self._adaptation: Adaptation | None = None
         self._calibration: CalibrationRun | None = None
@@ -128,9 +141,14 @@ class Recognizer:
         aspect = rgb.shape[1] / rgb.shape[0]
         return self._classify(observation.landmarks, observation.handedness, aspect, timing)
 
-    def recognize_keypoints(self, landmarks: NDArray[np.float32], handedness: str) -> Recognition:
-        """Classify landmarks that the client tracked itself."""
-        return self._classify(landmarks, handedness, 1.0, {"decode": 0.0, "keypoints": 0.0})
+    def recognize_keypoints(
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0
+    ) -> Recognition:
+        """Classify landmarks that the client tracked itself (None: its tracker found no hand)."""
+        timing = {"decode": 0.0, "keypoints": 0.0}
+        if landmarks is None:
+            return self._no_hand(timing)
+        return self._classify(landmarks, handedness, aspect, timing)
 
     @property
     def embedding_size(self) -> int | None:
@@ -169,7 +187,11 @@ class Recognizer:
         result = run.result()
         taken = self._profile_from(result)
         if taken is not None:  # calibrating some letters again keeps the others' examples
-            self.use_profile(taken if self._profile is None else self._profile.merged(taken))
+            merged = taken if self._profile is None else self._profile.merged(taken)
+            # Adapted from the profile as the user will send it back: the same fit now as after a reload.
+            self.use_profile(self._round_trip(merged))
+        # What the user held for the calibration is not text, even if they go on holding it.
+        self._transcript.ignore_held(self._stable)
         return CalibrationOutcome(result, run.donate, run.contributor, self._profile if taken else None)
 
     def use_profile(self, profile: Profile | None) -> None:
@@ -183,6 +205,7 @@ class Recognizer:
         self._smoother.clear()
         self._transcript.clear()
         self._missing = 0
+        self._stable = None
 
     def resume(self, text: str) -> str:
         """Carry the transcript on from ``text`` (see :meth:`Transcript.resume`); return the text now held."""
@@ -203,24 +226,48 @@ class Recognizer:
             self._tracker = HandTracker(self._settings.hands)
         return self._tracker
 
-    def _classify(
+    def stage_keypoints(
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0
+    ) -> Staged | Recognition:
+        """The first half of :meth:`recognize_keypoints`: the window to score, or the answer when there is no hand.
+
+        The caller scores ``staged.hands`` and ``staged.motion`` (with other sessions' windows, in one
+        model call) and hands the scores to :meth:`conclude`.
+        """
+        timing = {"decode": 0.0, "keypoints": 0.0}
+        if landmarks is None:
+            return self._no_hand(timing)
+        return self._stage(landmarks, handedness, aspect, timing)
+
+    def conclude(self, staged: Staged, shared: LetterScores) -> Recognition:
+        """The second half: the shared model's scores for the staged window become this frame's answer."""
+        hands, placements = staged.hands, staged.placements
+        scores = self._adapted(shared)
+        letter = scores.top(1)[0][0]
+        stable = self._stable = self._smoother.push(letter)
+        prompt, outcome = self._collect(shared, hands, placements)
+        if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
+            self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
+        timing = staged.timing
+        timing["model"] = _ms(time.perf_counter() - staged.started)
+        progress = self._calibration.progress if self._calibration is not None else None
+        return Recognition(staged.landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+
+    def _stage(
         self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
-    ) -> Recognition:
+    ) -> Staged:
         started = time.perf_counter()
         self._missing = 0
         self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
         self._placements.append(hand_placement(landmarks, handedness=handedness, aspect=aspect))
         hands, placements = self._buffer.window(), self._placements.window()
-        shared = self._model.predict(hands, window_motion(placements))
-        scores = self._adapted(shared)
-        letter = scores.top(1)[0][0]
-        stable = self._smoother.push(letter)
-        prompt, outcome = self._collect(shared, hands, placements)
-        if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
-            self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
-        timing["model"] = _ms(time.perf_counter() - started)
-        progress = self._calibration.progress if self._calibration is not None else None
-        return Recognition(landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+        return Staged(landmarks, hands, placements, window_motion(placements), timing, started)
+
+    def _classify(
+        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
+    ) -> Recognition:
+        staged = self._stage(landmarks, handedness, aspect, timing)
+        return self.conclude(staged, self._model.predict(staged.hands, staged.motion))
 
     def _adapted(self, shared: LetterScores) -> LetterScores:
         if self._adaptation is None or shared.embedding is None:
@@ -234,6 +281,8 @@ class Recognizer:
         """Feed a calibration run; the next prompt when a letter was finished, the outcome when all were."""
         run = self._calibration
         if run is None or shared.embedding is None:
+            return None, None
+        if len(hands) < self._settings.buffer_size:  # the hand came back after leaving: wait for a full window
             return None, None
         log_probabilities = np.log(np.maximum(shared.probabilities, 1e-30)).astype(np.float32)
         observation = Observation(shared.embedding, log_probabilities, hands, placements)
@@ -249,15 +298,22 @@ class Recognizer:
         return self._calibration
 
     def _profile_from(self, result: CalibrationResult) -> Profile | None:
-        card = self._model.card
-        return profile_from_takes(result.takes, card.name, card.version, card.labels)
+        card, size = self._model.card, self._model.embedding_size
+        assert size is not None
+        per_letter = examples_per_letter(len(card.labels), size, card.name, card.version)
+        return profile_from_takes(result.takes, card.name, card.version, card.labels, per_letter)
+
+    def _round_trip(self, profile: Profile) -> Profile:
+        card, size = self._model.card, self._model.embedding_size
+        assert size is not None
+        return decode_profile(encode_profile(profile), card.name, card.version, len(card.labels), size)
 
     def _no_hand(self, timing: dict[str, float]) -> Recognition:
         self._missing += 1
         # Only a longer absence than a missed frame means the signer started over.
         if self._missing >= HAND_AWAY_FRAMES:
             self._forget_motion()
-        stable = self._smoother.push(None)
+        stable = self._stable = self._smoother.push(None)
         if self._calibration is None:
             self._transcript.update(stable, hand=False)
         timing["model"] = 0.0

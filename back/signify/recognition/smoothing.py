@@ -177,6 +177,13 @@ class Transcript:
         if len(self._text) > self._max_length:
             del self._text[: len(self._text) - self._max_length]
 
+    def ignore_held(self, letter: str | None) -> None:
+        """Take the letter held now as already written: it was shown for something else (a calibration).
+
+        It is written again only after the hand changes or leaves, like a double letter.
+        """
+        self._current, self._run, self._still, self._committed = letter, 0, 0, letter is not None
+
     def clear(self) -> None:
         """Forget the text and any letter in progress."""
         self._text.clear()

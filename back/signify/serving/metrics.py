@@ -24,6 +24,8 @@ class Metrics:
         self.sessions_open = Gauge("signify_sessions_open", "Open WebSocket sessions", registry=r)
         self.sessions_total = Counter("signify_sessions", "WebSocket sessions accepted", registry=r)
         self.sessions_rejected = Counter("signify_sessions_rejected", "Sessions refused", ["reason"], registry=r)
+        self.donated_windows = Counter("signify_donated_windows", "Calibration windows donated and stored",
+                                       registry=r)
         self.latency = Histogram(
             "signify_stage_latency_seconds", "Per-frame latency by stage", ["stage"],
             buckets=_LATENCY_BUCKETS_S, registry=r,

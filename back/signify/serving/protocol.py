@@ -43,6 +43,8 @@ MAX_CALIBRATION_LETTERS = 64
 # A resumed transcript: capital letters and single spaces, at most this many characters.
 MAX_RESUME_CHARS = 1000
 _TRANSCRIPT = re.compile(r"(?:[A-Z]| (?! ))*")
+MAX_FRAME_SIDE = 16384  # pixels, for a keypoints message's width and height
+_NUMBERS = (int, float)
 ERROR_CODES = frozenset({
     "bad_image", "bad_message", "too_large", "rate_limited", "bad_keypoints",
     "bad_profile", "profile_mismatch", "bad_calibration", "calibration_unavailable", "donation_failed",
@@ -70,11 +72,13 @@ class FrameMessage:
 
 @dataclass(frozen=True)
 class KeypointsMessage:
-    """Hand landmarks tracked by the client itself."""
+    """Hand landmarks tracked by the client itself; ``landmarks`` None when its tracker found no hand."""
 
     id: int
-    landmarks: NDArray[np.float32]  # (21, 3), raw MediaPipe convention
+    landmarks: NDArray[np.float32] | None  # (21, 3), raw MediaPipe convention
     handedness: str
+    aspect: float = 1.0  # the frame's width over its height; 1 when the client did not say (version 1)
+    captured: float | None = None  # the client's capture time, echoed in the answer
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,8 @@ def _parse_profile(payload: dict[str, Any]) -> ProfileMessage:
     profile = payload.get("profile")
     if not isinstance(profile, str) or not profile:
         raise ProtocolError("bad_profile", "profile must be a non-empty base64 string")
+    if len(profile) > MAX_PROFILE_CHARS:  # refused before it waits in the session's queue
+        raise ProtocolError("bad_profile", f"profile of {len(profile)} characters exceeds {MAX_PROFILE_CHARS}")
     return ProfileMessage(profile)
 
 
@@ -273,27 +279,52 @@ def _decode_image_field(payload: dict[str, Any], frame_id: int, max_image_bytes:
 
 
 def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage:
+    aspect = _aspect(payload, frame_id)
+    captured = payload.get("captured")
+    if captured is not None and not (_is_number(captured) and math.isfinite(_coordinate(captured))):
+        raise ProtocolError("bad_keypoints", "captured must be a finite number", frame_id)
+    captured = float(captured) if captured is not None else None
     raw = payload.get("landmarks")
+    if raw == []:  # the client's tracker found no hand in this frame
+        return KeypointsMessage(frame_id, None, "Right", aspect, captured)
     if not isinstance(raw, list) or len(raw) != NUM_LANDMARKS:
         raise ProtocolError("bad_keypoints", f"landmarks must be a list of {NUM_LANDMARKS} points", frame_id)
+    # Every keypoint client sends 30 of these a second: the checks are type() tests and one array, not a
+    # Python call per value (a third of the keypoint path's time went here). json gives exact ints and
+    # floats, so type() also keeps out booleans.
     points: list[list[float]] = []
     for point in raw:
-        if not isinstance(point, list) or len(point) not in (2, 3) or not all(_is_number(v) for v in point):
+        if type(point) is not list or len(point) not in (2, 3) or any(type(v) not in _NUMBERS for v in point):
             raise ProtocolError("bad_keypoints", "each landmark must be [x, y] or [x, y, z] numbers", frame_id)
-        values = [_coordinate(v) for v in point]
-        if not all(math.isfinite(v) and abs(v) <= LANDMARK_LIMIT for v in values):
-            raise ProtocolError(
-                "bad_keypoints", f"landmark values must be finite and within ±{LANDMARK_LIMIT}", frame_id
-            )
-        points.append(values if len(values) == 3 else [*values, 0.0])
+        points.append(point if len(point) == 3 else [*point, 0.0])
+    out_of_range = ProtocolError(
+        "bad_keypoints", f"landmark values must be finite and within ±{LANDMARK_LIMIT}", frame_id
+    )
+    try:
+        values = np.array(points, dtype=np.float64)
+    except OverflowError:  # a JSON integer beyond any float
+        raise out_of_range from None
+    if not (np.isfinite(values).all() and (np.abs(values) <= LANDMARK_LIMIT).all()):
+        raise out_of_range
     handedness = payload.get("handedness", "Right")
     if handedness not in ("Left", "Right"):
         raise ProtocolError("bad_keypoints", "handedness must be 'Left' or 'Right'", frame_id)
-    return KeypointsMessage(
-        id=frame_id,
-        landmarks=np.array(points, dtype=np.float32),
-        handedness=handedness,
-    )
+    return KeypointsMessage(frame_id, values.astype(np.float32), handedness, aspect, captured)
+
+
+def _aspect(payload: dict[str, Any], frame_id: int) -> float:
+    """The frame's width over its height, from the optional ``width`` and ``height`` (1 without them)."""
+    width, height = payload.get("width"), payload.get("height")
+    if width is None and height is None:
+        return 1.0
+    sizes = (width, height)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_FRAME_SIDE for v in sizes):
+        raise ProtocolError(
+            "bad_keypoints", f"width and height must be given together, as whole pixels from 1 to {MAX_FRAME_SIDE}",
+            frame_id,
+        )
+    assert isinstance(width, int) and isinstance(height, int)
+    return width / height
 
 
 def _is_number(value: object) -> bool:
@@ -401,10 +432,17 @@ def prediction_message(
     landmarks: NDArray[np.float32] | None,
     timing_ms: dict[str, float],
     calibration: Progress | None = None,
+    *,
+    hand: bool | None = None,
+    captured: float | None = None,
 ) -> dict[str, Any]:
-    """The answer for one processed frame; ``top`` is empty when no hand was found."""
-    hand = landmarks is not None
-    message = {
+    """The answer for one processed frame; ``top`` is empty when no hand was found.
+
+    ``hand`` defaults to whether ``landmarks`` are given; a keypoints frame's answer passes
+    ``hand`` and no landmarks (the client has them), and echoes its ``captured`` time.
+    """
+    hand = landmarks is not None if hand is None else hand
+    message: dict[str, Any] = {
         "type": "prediction",
         "id": frame_id,
         "hand": hand,
@@ -416,6 +454,8 @@ def prediction_message(
         "landmarks": np.round(landmarks[:, :2], 4).tolist() if landmarks is not None else [],
         "timing_ms": timing_ms,
     }
+    if captured is not None:
+        message["captured"] = captured
     if calibration is not None:
         message["calibration"] = {"letter": calibration.letter, "collected": calibration.collected,
                                   "frames": calibration.frames}

@@ -1,8 +1,14 @@
-"""Session seats: at most MAX_SESSIONS in all, and at most MAX_SESSIONS_PER_CLIENT per client address.
+"""Session seats: keypoint sessions and image sessions, each with its own cap, and a cap per client address.
 
-Pure bookkeeping, no I/O: the server takes a seat before it builds a
-session's MediaPipe graph and gives it back as soon as the session's
-socket is closed (the graph's close may come later, off the count).
+Pure bookkeeping, no I/O. Every session starts on a keypoint seat, which
+costs a buffer and a smoother (well under a megabyte): a client that tracks
+the hand itself never needs more. A session's first image moves it to an
+image seat, because images need a MediaPipe graph of its own (about 50 MB
+and 6 ms of CPU a frame): ``MAX_SESSIONS`` caps those, and
+``MAX_KEYPOINT_SESSIONS`` the others. ``MAX_SESSIONS_PER_CLIENT`` counts a
+client's sessions of both kinds. The server gives a seat back as soon as
+the session's socket is closed (the graph's close may come later, off the
+count).
 """
 
 from __future__ import annotations
@@ -16,45 +22,80 @@ class Refusal(Enum):
 
     CAPACITY = "capacity"
     PER_CLIENT = "per_client"
+    IMAGE_CAPACITY = "image_capacity"
 
     @property
     def reason(self) -> str:
         """The WebSocket close reason sent with 1013."""
         if self is Refusal.CAPACITY:
             return "at capacity, try again later"
+        if self is Refusal.IMAGE_CAPACITY:
+            return "at capacity for camera images, try again later or track the hand on the device"
         return "too many sessions from this client, try again later"
 
 
 class Seats:
-    """Counts the seats held, in all and per client."""
+    """Counts the seats held: of each kind in all, and per client."""
 
-    def __init__(self, total: int, per_client: int) -> None:
+    def __init__(self, images: int, keypoints: int, per_client: int) -> None:
         """``per_client`` 0 means no per-client limit."""
-        self._total = total
+        self._caps = {True: images, False: keypoints}
         self._per_client = per_client
-        self._held: Counter[str] = Counter()
+        self._held: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
 
     @property
     def in_use(self) -> int:
         """Seats held in all."""
-        return self._held.total()
+        return self.images_in_use + self.keypoints_in_use
+
+    @property
+    def images_in_use(self) -> int:
+        """Image seats held."""
+        return self._held[True].total()
+
+    @property
+    def keypoints_in_use(self) -> int:
+        """Keypoint seats held."""
+        return self._held[False].total()
+
+    @property
+    def images_full(self) -> bool:
+        """Whether a session's first image would find no image seat."""
+        return self.images_in_use >= self._caps[True]
+
+    @property
+    def keypoints_full(self) -> bool:
+        """Whether a new session would find no seat."""
+        return self.keypoints_in_use >= self._caps[False]
 
     def held_by(self, client: str) -> int:
-        """Seats ``client`` holds."""
-        return self._held[client]
+        """Seats ``client`` holds, of both kinds."""
+        return self._held[True][client] + self._held[False][client]
 
     def take(self, client: str) -> Refusal | None:
-        """Take a seat for ``client``; None when taken, else why not."""
-        if self.in_use >= self._total:
+        """Take a keypoint seat for a new session of ``client``; None when taken, else why not."""
+        if self.keypoints_full:
             return Refusal.CAPACITY
-        if self._per_client and self._held[client] >= self._per_client:
+        if self._per_client and self.held_by(client) >= self._per_client:
             return Refusal.PER_CLIENT
-        self._held[client] += 1
+        self._held[False][client] += 1
         return None
 
-    def release(self, client: str) -> None:
-        """Give back one of ``client``'s seats."""
-        if self._held[client] <= 1:
-            del self._held[client]
-        else:
-            self._held[client] -= 1
+    def upgrade(self, client: str) -> Refusal | None:
+        """Move one of ``client``'s keypoint seats to an image seat; None when moved, else why not."""
+        if self.images_full:
+            return Refusal.IMAGE_CAPACITY
+        _remove(self._held[False], client)
+        self._held[True][client] += 1
+        return None
+
+    def release(self, client: str, *, images: bool = False) -> None:
+        """Give back one of ``client``'s seats, of the kind it held."""
+        _remove(self._held[images], client)
+
+
+def _remove(held: Counter[str], client: str) -> None:
+    if held[client] <= 1:
+        del held[client]
+    else:
+        held[client] -= 1

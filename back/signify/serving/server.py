@@ -37,7 +37,8 @@ from ..recognition.recognizer import Recognizer, RecognizerSettings
 from .clientaddress import TrustedProxies
 from .metrics import Metrics
 from .protocol import ready_message
-from .seats import Seats
+from .scoring import WindowScorer
+from .seats import Refusal, Seats
 from .session import Session, SessionLimits
 from .status import ServiceStatus
 from .webstatic import find_static
@@ -87,9 +88,11 @@ class RecognitionServer:
         self._graphs = graphs or executor
         self._model = model
         self._donations = donations
+        self._scorer: WindowScorer | None = None
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
-        self._seats = Seats(settings.max_sessions, settings.max_sessions_per_client)
+        self._seats = Seats(settings.max_sessions, settings.max_keypoint_sessions, settings.max_sessions_per_client)
+        self._image_sessions: set[str] = set()  # the sessions whose seat is an image seat
         self._trusted = TrustedProxies(settings.trusted_proxies)
         self._finishing: set[asyncio.Task[None]] = set()  # sessions that left, closing their graph
         self._server: Server | None = None
@@ -265,11 +268,26 @@ class RecognitionServer:
         self._finishing.discard(task)
         self._status.sessions_closing = len(self._finishing)
 
+    def _image_seat(self, session_id: str) -> Refusal | None:
+        """Move a session to an image seat at its first image; None when moved, else why not."""
+        if session_id not in self._sessions:  # its socket closed meanwhile: its seat is gone
+            return Refusal.CAPACITY
+        refusal = self._seats.upgrade(self._clients[session_id])
+        if refusal is None:
+            self._image_sessions.add(session_id)
+            self._status.image_sessions = len(self._image_sessions)
+        else:
+            self._metrics.sessions_rejected.labels(reason=refusal.value).inc()
+        return refusal
+
     def _leave(self, session: Session) -> None:
         """Give the session's seat back (once)."""
         if self._sessions.pop(session.id, None) is None:
             return
-        self._seats.release(self._clients.pop(session.id))
+        images = session.id in self._image_sessions
+        self._image_sessions.discard(session.id)
+        self._status.image_sessions = len(self._image_sessions)
+        self._seats.release(self._clients.pop(session.id), images=images)
         self._status.sessions = len(self._sessions)
         self._metrics.sessions_open.set(len(self._sessions))
 
@@ -288,8 +306,11 @@ class RecognitionServer:
             calibration=model.embedding_size is not None, donations=self._donations is not None,
         )
         recognizer = Recognizer(model, self._recognizer_settings)
+        if self._scorer is None:  # the model is loaded once, before the first session
+            self._scorer = WindowScorer(model, self._executor)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
-                          graphs=self._graphs, donations=self._donations)
+                          graphs=self._graphs, donations=self._donations,
+                          image_seat=lambda: self._image_seat(session_id), scorer=self._scorer)
         self._sessions[session_id] = session
         self._clients[session_id] = client
         self._status.sessions = len(self._sessions)

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from websockets.protocol import State
 
 from ..calibration.collection import CalibrationRun, Prompt, donated_windows
 from ..calibration.profile import ProfileError, decode_profile, encode_profile
-from ..donations.store import DonatedWindow, DonationStore, StoreError
+from ..donations.store import MAX_FRAMES, DonatedWindow, DonationStore, StoreError
 from ..jsonlog import log
 from ..recognition.images import ImageError
 from ..recognition.recognizer import TOP_K, CalibrationOutcome, Recognition, Recognizer
@@ -60,6 +61,8 @@ from .protocol import (
     resumed_message,
 )
 from .ratelimit import RateLimiter
+from .scoring import WindowScorer
+from .seats import Refusal
 
 logger = logging.getLogger("signify.session")
 # Control messages waiting for the worker at most; more are answered rate_limited.
@@ -98,9 +101,13 @@ class Session:
         ready: dict[str, Any],
         graphs: Executor | None = None,
         donations: DonationStore | None = None,
+        image_seat: Callable[[], Refusal | None] = lambda: None,
+        scorer: WindowScorer | None = None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph;
-        ``donations`` stores what consenting users donate (None: donations are off)."""
+        ``donations`` stores what consenting users donate (None: donations are off); ``image_seat`` is
+        called at the first image, to move the session to an image seat (None) or say why not; ``scorer``
+        scores keypoint frames' windows together with other sessions' (None: each in the thread pool)."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
@@ -114,6 +121,9 @@ class Session:
         self._controls: deque[ControlMessage] = deque()
         self._profile_loads = RateLimiter(PROFILE_LOADS_PER_SECOND)
         self._donations = donations
+        self._image_seat = image_seat
+        self._scorer = scorer
+        self._images = False  # whether this session sends images: it then has a seat and a graph for them
         self._wake = asyncio.Event()
         self._reset_requested = False
         self._reading = True
@@ -139,9 +149,7 @@ class Session:
         """Serve the connection until the client leaves or the server closes it; then call :meth:`finish`."""
         self._worker = asyncio.create_task(self._work(), name=f"session-{self.id}-worker")
         try:
-            # Building a MediaPipe graph takes about half a second: do it before
-            # "ready", so that ready means every frame will be answered promptly.
-            await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
+            # No MediaPipe graph yet: a client that tracks the hand itself never needs one (see _start_images).
             await self._send(self._ready)
             await self._read()
         finally:
@@ -150,10 +158,13 @@ class Session:
 
     async def finish(self) -> None:
         """After :meth:`run`: let the worker end (a frame in work is counted unanswered), close the graph, log."""
-        if self._worker is not None:
-            await self._worker
-        await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
-        self._log_closed()
+        try:
+            if self._worker is not None:
+                await self._worker
+        finally:  # whatever became of the worker, the graph is released and the session logged
+            if self._images:
+                await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.close)
+            self._log_closed()
 
     async def drain(self) -> None:
         """Answer every accepted frame, then close with 1001 (server shutting down)."""
@@ -295,12 +306,38 @@ class Session:
             self._pending = None
             self._unanswered += 1
 
+    async def _start_images(self, job: _Job) -> bool:
+        """At the first image: an image seat and a MediaPipe graph; False (the frame answered) when none is free."""
+        refusal = self._image_seat()
+        if refusal is not None:
+            log(logger, logging.WARNING, "Images refused", session=self.id, reason=refusal.value)
+            self._dropped += 1
+            self._metrics.frames_dropped.inc()
+            if not await self._send(dropped_message([job.message.id], reason="at_capacity")):
+                self._unanswered += 1
+            self._closing = True
+            await self._ws.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
+            return False
+        self._images = True
+        # Building a graph takes about half a second, in the thread that builds graphs one at a time.
+        await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
+        return True
+
     async def _process(self, job: _Job) -> bool:
         """Recognize one frame and answer it; False when the session must end."""
+        if isinstance(job.message, FrameMessage) and not self._images:
+            self._in_work = job
+            try:
+                if not await self._start_images(job):
+                    return False
+            finally:
+                self._in_work = None
+            if self._abandoned:
+                return False
         loop = asyncio.get_running_loop()
         self._in_work = job
         try:
-            recognition = await loop.run_in_executor(self._executor, self._recognize, job.message)
+            recognition = await self._recognition(job.message, loop)
         except ImageError as error:
             if self._abandoned:
                 return False
@@ -321,23 +358,41 @@ class Session:
         await self._answer(job, recognition)
         return True
 
+    async def _recognition(
+        self, message: FrameMessage | KeypointsMessage, loop: asyncio.AbstractEventLoop
+    ) -> Recognition:
+        """An image in the thread pool; keypoints here, their window scored with other sessions' by the scorer."""
+        if isinstance(message, KeypointsMessage) and self._scorer is not None:
+            staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect)
+            if isinstance(staged, Recognition):  # no hand: nothing to score
+                return staged
+            return self._recognizer.conclude(staged, await self._scorer.score(staged.hands, staged.motion))
+        return await loop.run_in_executor(self._executor, self._recognize, message)
+
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
         if isinstance(message, FrameMessage):
             return self._recognizer.recognize_image(message.image)
-        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness)
+        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness, message.aspect)
 
     async def _answer(self, job: _Job, recognition: Recognition) -> None:
         top = recognition.scores.top(TOP_K) if recognition.scores is not None else []
         timing = dict(recognition.timing_ms)
         timing["total"] = round((time.perf_counter() - job.arrived) * 1000.0, 3)
-        sent = await self._send(prediction_message(
-            job.message.id, top, recognition.stable, recognition.text, recognition.landmarks, timing,
-            recognition.calibration,
-        ))
+        message = job.message
+        if isinstance(message, KeypointsMessage):  # the client has its landmarks: they are not sent back
+            answer = prediction_message(message.id, top, recognition.stable, recognition.text, None, timing,
+                                        recognition.calibration, hand=recognition.hand, captured=message.captured)
+        else:
+            answer = prediction_message(message.id, top, recognition.stable, recognition.text, recognition.landmarks,
+                                        timing, recognition.calibration)
+        sent = await self._send(answer)
         if recognition.prompt is not None:
             await self._send(prompt_message(recognition.prompt))
         if recognition.outcome is not None:
-            await self._calibrated(recognition.outcome)
+            try:
+                await self._calibrated(recognition.outcome)
+            except Exception:
+                await self._fail("Calibration failed")
         self._metrics.frames_processed.inc()
         self._metrics.observe_timing(timing)
         if not sent:
@@ -370,6 +425,15 @@ class Session:
                 await self._delete_donations(message)
         except ProtocolError as error:
             await self._reject(error.code, error.message, None)
+        except Exception:
+            await self._fail("Control message failed", type=type(message).__name__)
+
+    async def _fail(self, what: str, **fields: object) -> None:
+        """Something that should not fail did: log it with its traceback and close this session 1011."""
+        logger.exception(what, extra={"fields": {"session": self.id, **fields}})
+        self._metrics.frames_failed.labels(code="internal").inc()
+        self._closing = True
+        await self._ws.close(CloseCode.INTERNAL_ERROR, "internal error")
 
     @property
     def _card(self) -> dict[str, Any]:
@@ -389,10 +453,12 @@ class Session:
         labels: list[str] = self._card["labels"]
         letters = message.letters if message.letters is not None else tuple(labels)
         unknown = [letter for letter in letters if letter not in labels]
-        if unknown or len(set(letters)) != len(letters):
-            raise ProtocolError("bad_calibration", f"letters must be distinct labels of the model; "
-                                                   f"not labels: {unknown[:5]}" if unknown else "letters repeat")
-        run = CalibrationRun(letters, donate=message.donate, contributor=message.contributor)
+        if unknown:
+            raise ProtocolError("bad_calibration", f"letters must be labels of the model, not {unknown[:5]}")
+        if len(set(letters)) != len(letters):
+            raise ProtocolError("bad_calibration", "letters must be distinct")
+        run = CalibrationRun(letters, window=self._ready["config"]["buffer"], donate=message.donate,
+                             contributor=message.contributor)
         log(logger, logging.INFO, "Calibration started", session=self.id, letters=len(letters), donate=run.donate)
         return self._recognizer.start_calibration(run)
 
@@ -415,8 +481,10 @@ class Session:
         donated = await self._donate(outcome) if outcome.donate else 0
         result = outcome.result
         await self._send(calibration_done_message(result.letters, list(result.skipped), donated))
+        # Not how much was donated: with the session id, that would tie the store's rows to an address.
         log(logger, logging.INFO, "Calibration done", session=self.id, letters=len(result.letters),
-            skipped=len(result.skipped), donated=donated)
+            skipped=len(result.skipped))
+        self._metrics.donated_windows.inc(donated)
         if outcome.profile is not None:
             card = self._card
             await self._send(profile_message(encode_profile(outcome.profile), card["name"], card["version"],
@@ -426,8 +494,9 @@ class Session:
         store, contributor = self._donations, outcome.contributor
         if store is None or contributor is None:
             return 0
+        # The store keeps windows of at most MAX_FRAMES frames: the last ones, with a longer buffer.
         windows = [
-            DonatedWindow(take.letter, observation.keypoints, observation.placements)
+            DonatedWindow(take.letter, observation.keypoints[-MAX_FRAMES:], observation.placements[-MAX_FRAMES:])
             for take in outcome.result.takes for observation in donated_windows(take)
             if observation.keypoints is not None and observation.placements is not None
         ]
@@ -437,7 +506,7 @@ class Session:
                 self._executor, store.add, contributor, version, windows
             )
         except (StoreError, ValueError) as error:  # the donation is lost, never the session
-            log(logger, logging.WARNING, "Donation not stored", session=self.id, windows=len(windows), error=str(error))
+            log(logger, logging.WARNING, "Donation not stored", windows=len(windows), error=str(error))
             return 0
 
     async def _load_profile(self, text: str) -> None:
@@ -466,7 +535,7 @@ class Session:
         except StoreError as error:
             log(logger, logging.WARNING, "Donations not deleted", session=self.id, error=str(error))
             raise ProtocolError("donation_failed", "the donation store cannot delete right now; try again") from None
-        log(logger, logging.INFO, "Donations deleted", session=self.id, windows=windows)
+        log(logger, logging.INFO, "Donations deleted", windows=windows)
         await self._send(donation_deleted_message(message.contributor, windows))
 
     # ---- helpers ------------------------------------------------------------

@@ -20,14 +20,24 @@ class ServiceStatus:
     warmed_up: bool = False
     draining: bool = False
     sessions: int = 0
-    max_sessions: int = 0  # the seat count (MAX_SESSIONS); 0: no cap known, never full
+    image_sessions: int = 0  # of those, the sessions sending images (each with a MediaPipe graph)
+    max_sessions: int = 0  # image seats (MAX_SESSIONS); 0: no cap known
+    max_keypoint_sessions: int = 0  # keypoint seats (MAX_KEYPOINT_SESSIONS); 0: no cap known
     sessions_closing: int = 0  # sessions that left, whose MediaPipe graph waits its turn to close
     websocket_port: int | None = None
 
     @property
     def full(self) -> bool:
-        """Whether every session seat is taken: a new camera would be closed with 1013."""
-        return 0 < self.max_sessions <= self.sessions
+        """Whether every seat a new camera may need is taken: it would be closed with 1013.
+
+        A new session takes a keypoint seat, and its first image an image seat: a
+        load balancer cannot tell which a camera will send, so either kind full
+        means full (a camera that sends pictures is the common one, and the
+        costly one).
+        """
+        keypoint_sessions = self.sessions - self.image_sessions
+        return (0 < self.max_sessions <= self.image_sessions
+                or 0 < self.max_keypoint_sessions <= keypoint_sessions)
 
     @property
     def ready(self) -> bool:
@@ -61,7 +71,9 @@ class ServiceStatus:
             "ready": self.ready,
             "uptime_s": round(time.monotonic() - self.started_at, 1),
             "sessions": self.sessions,
+            "image_sessions": self.image_sessions,
             "max_sessions": self.max_sessions,
+            "max_keypoint_sessions": self.max_keypoint_sessions,
             "sessions_closing": self.sessions_closing,
         }
         if self.model is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from signify.calibration.collection import (
+    DEFAULT_WINDOW,
     DONATED_WINDOWS_PER_LETTER,
-    FULL_WINDOW,
     CalibrationRun,
     Observation,
     Prompt,
@@ -82,8 +82,14 @@ def test_examples_are_spread_over_the_frames_whose_window_holds_only_the_letter(
     examples = run.result().takes[0].examples()
     steps = [int(o.embedding[0]) for o in examples]
     assert len(steps) == MAX_EXAMPLES_PER_LETTER
-    # Frame 32 after the prompt is the first whose 32-frame window began after it.
-    assert steps[0] == FULL_WINDOW and steps[-1] == 54 and steps == sorted(steps)
+    # Frame 32 after the prompt is the first whose 32-frame window holds nothing from before it.
+    assert steps[0] == DEFAULT_WINDOW and steps[-1] == 54 and steps == sorted(steps)
+
+
+def test_a_longer_window_takes_its_examples_later() -> None:
+    run = CalibrationRun(["G"], settle=10, held=45, window=40)
+    feed(run, 55)
+    assert int(run.result().takes[0].examples()[0].embedding[0]) == 40
 
 
 def test_a_take_too_short_for_that_gives_what_it_has() -> None:
@@ -99,13 +105,14 @@ def test_without_consent_no_window_is_kept() -> None:
     assert donated_windows(take) == []
 
 
-def test_a_donor_gives_a_few_windows_from_the_second_half_of_each_take() -> None:
-    run = CalibrationRun(["G"], settle=0, held=45, donate=True, contributor="contributor-1")
-    feed(run, 45)
+def test_a_donor_gives_a_few_windows_that_hold_the_letter_only() -> None:
+    run = CalibrationRun(["G"], settle=10, held=45, donate=True, contributor="contributor-1")
+    feed(run, 55)
     donated = donated_windows(run.result().takes[0])
-    steps = [int(o.embedding[0]) for o in donated]
+    steps = [int(o.embedding[0]) for o in donated]  # frames since the prompt
     assert len(donated) == DONATED_WINDOWS_PER_LETTER
-    assert min(steps) >= 22 and max(steps) == 44
+    # Each donated window (32 frames) began at the prompt or later: nothing of the letter before G.
+    assert min(steps) - 32 + 1 >= 0 and max(steps) == 54
     assert all(o.keypoints is not None and o.keypoints[0, 0, 0] == o.embedding[0] for o in donated)
     # Only those frames' windows are held in memory.
     assert sum(o.keypoints is not None for o in run.result().takes[0].observations) == DONATED_WINDOWS_PER_LETTER

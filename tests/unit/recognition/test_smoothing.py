@@ -186,6 +186,16 @@ def test_parameters_must_be_positive() -> None:
         SlidingWindowSmoother(0)
 
 
+def test_a_letter_held_for_something_else_is_written_only_after_the_hand_changes() -> None:
+    transcript = Transcript(commit_after=3, word_gap=5)
+    transcript.ignore_held("O")
+    assert [transcript.update("O", hand=True) for _ in range(10)] == [None] * 10
+    assert transcript.text == ""
+    assert [transcript.update("L", hand=True) for _ in range(3)] == [None, None, "L"]
+    assert [transcript.update("O", hand=True) for _ in range(3)] == [None, None, "O"]
+    assert transcript.text == "LO"
+
+
 # ---- resume: a transcript carried across a reconnect ---------------------------------------------------
 
 

@@ -69,15 +69,46 @@ def test_keypoints() -> None:
     assert isinstance(message, KeypointsMessage)
     assert message.id == 18
     assert message.handedness == "Left"
+    assert message.landmarks is not None
     assert message.landmarks.shape == (21, 3)
     assert message.landmarks.dtype == np.float32
+    # Version 1: no frame size (read as square), no capture time.
+    assert (message.aspect, message.captured) == (1.0, None)
 
 
 def test_keypoints_with_two_coordinates_get_zero_depth() -> None:
     message = parse(json.dumps({"type": "keypoints", "landmarks": [p[:2] for p in POINTS]}))
-    assert isinstance(message, KeypointsMessage)
+    assert isinstance(message, KeypointsMessage) and message.landmarks is not None
     assert np.all(message.landmarks[:, 2] == 0)
     assert message.handedness == "Right"
+
+
+def test_keypoints_carry_the_frame_size_and_capture_time() -> None:
+    message = parse(json.dumps({"type": "keypoints", "id": 3, "landmarks": POINTS, "width": 1280, "height": 720,
+                                "captured": 81234.5}))
+    assert isinstance(message, KeypointsMessage)
+    assert (message.aspect, message.captured) == (1280 / 720, 81234.5)
+
+
+def test_empty_keypoints_mean_no_hand() -> None:
+    message = parse(json.dumps({"type": "keypoints", "id": 4, "landmarks": [], "width": 640, "height": 480}))
+    assert message == KeypointsMessage(4, None, "Right", 640 / 480, None)
+
+
+@pytest.mark.parametrize("extra", [
+    {"width": 640}, {"height": 480}, {"width": 0, "height": 480}, {"width": 640.5, "height": 480},
+    {"width": True, "height": 480}, {"width": 16385, "height": 480}, {"width": "640", "height": "480"},
+    {"captured": "now"}, {"captured": 1e400}, {"captured": [1]},
+])
+def test_bad_frame_sizes_and_capture_times_are_bad_keypoints(extra: dict[str, object]) -> None:
+    error = error_of(json.dumps({"type": "keypoints", "id": 5, "landmarks": POINTS, **extra}))
+    assert (error.code, error.frame_id) == ("bad_keypoints", 5)
+
+
+def test_a_keypoints_answer_echoes_the_capture_time_and_not_the_landmarks() -> None:
+    message = prediction_message(5, [("A", 0.9)], "A", "", None, {"total": 1.0}, hand=True, captured=81234.5)
+    assert (message["hand"], message["letter"], message["landmarks"], message["captured"]) == (True, "A", [], 81234.5)
+    assert "captured" not in prediction_message(5, [("A", 0.9)], "A", "", None, {"total": 1.0}, hand=True)
 
 
 def test_reset() -> None:

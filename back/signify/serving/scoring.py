@@ -1,0 +1,112 @@
+"""One model call for the windows of many sessions: keypoint sessions' frames scored together.
+
+A keypoint frame costs the server little besides the model (no image, no
+MediaPipe), so with hundreds of such sessions the model calls dominate.
+Windows waiting from all sessions go through one ``[B, T, 21, 3]`` call
+(one per window length ``T``). No window waits for company: while a
+scoring thread is free, a window is scored at once; only while every
+scoring thread is busy do windows gather, and the next free thread takes
+all of them (:class:`BatchPolicy`). Light load is answered as fast as
+before, and heavy load in as few calls as it allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..recognition.model import LetterModel, LetterScores
+
+
+class BatchPolicy:
+    """When the windows waiting are scored: pure bookkeeping, no clock and no I/O."""
+
+    def __init__(self, max_batch: int, max_in_flight: int) -> None:
+        if max_batch < 1 or max_in_flight < 1:
+            raise ValueError("max_batch and max_in_flight must be at least 1")
+        self.max_batch = max_batch
+        self.max_in_flight = max_in_flight
+        self.waiting = 0
+        self.in_flight = 0
+
+    def submitted(self) -> bool:
+        """A window arrived; True when a call should start now."""
+        self.waiting += 1
+        return self.in_flight < self.max_in_flight
+
+    def start(self) -> int:
+        """A call starts: how many of the waiting windows it takes (the oldest first)."""
+        taken = min(self.waiting, self.max_batch)
+        self.waiting -= taken
+        self.in_flight += 1
+        return taken
+
+    def finished(self) -> bool:
+        """A call ended; True when another should start for the windows that gathered meanwhile."""
+        self.in_flight -= 1
+        return self.waiting > 0
+
+
+@dataclass
+class _Waiting:
+    hands: NDArray[np.float32]
+    motion: NDArray[np.float32]
+    answer: asyncio.Future[LetterScores]
+
+
+class WindowScorer:
+    """Scores windows from any session of one event loop, batching them while the model is busy."""
+
+    def __init__(self, model: LetterModel, executor: Executor, max_batch: int = 64, max_in_flight: int = 2) -> None:
+        self._model = model
+        self._executor = executor
+        self._policy = BatchPolicy(max_batch, max_in_flight)
+        self._queue: list[_Waiting] = []
+        self.calls = 0
+        self.windows = 0
+
+    async def score(self, hands: NDArray[np.float32], motion: NDArray[np.float32]) -> LetterScores:
+        """The model's scores for one window, computed with whatever other windows are waiting."""
+        answer: asyncio.Future[LetterScores] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Waiting(hands, motion, answer))
+        if self._policy.submitted():
+            self._start()
+        return await answer
+
+    def _start(self) -> None:
+        taken = self._policy.start()
+        batch, self._queue = self._queue[:taken], self._queue[taken:]
+        task = asyncio.get_running_loop().run_in_executor(self._executor, self._score_all, batch)
+        task.add_done_callback(lambda done: self._settle(batch, done))
+
+    def _score_all(self, batch: list[_Waiting]) -> list[LetterScores]:
+        """In a worker thread: one model call per window length; the answers in ``batch``'s order."""
+        by_length: defaultdict[int, list[int]] = defaultdict(list)
+        for index, waiting in enumerate(batch):
+            by_length[len(waiting.hands)].append(index)
+        scores: list[LetterScores | None] = [None] * len(batch)
+        for indices in by_length.values():
+            hands = np.stack([batch[i].hands for i in indices])
+            motion = np.stack([batch[i].motion for i in indices])
+            for index, scored in zip(indices, self._model.predict_batch(hands, motion), strict=True):
+                scores[index] = scored
+        self.calls += len(by_length)
+        self.windows += len(batch)
+        return [s for s in scores if s is not None]
+
+    def _settle(self, batch: list[_Waiting], done: asyncio.Future[list[LetterScores]]) -> None:
+        error = done.exception()
+        for index, waiting in enumerate(batch):
+            if waiting.answer.done():  # its session gave up waiting (closed)
+                continue
+            if error is not None:
+                waiting.answer.set_exception(error)
+            else:
+                waiting.answer.set_result(done.result()[index])
+        if self._policy.finished():
+            self._start()
