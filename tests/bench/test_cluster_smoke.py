@@ -24,5 +24,5 @@ def test_cluster_bench_smoke_run_compares_haproxy_with_direct(tmp_path: Path) ->
         assert step["clients"] == 1 and step["connected"] == 1 and step["unanswered"] == 0
         assert step["predictions"] + step["dropped"] + step["errors"] == step["frames_sent"] == 45
     trips = report["round_trip_ms"]
-    assert 0 < trips["direct"]["p50"] <= trips["direct"]["p95"] and 0 < trips["haproxy"]["p50"]
+    assert 0 < trips["direct"]["p50"] <= trips["direct"]["p95"] and trips["haproxy"]["p50"] > 0
     assert report["haproxy"]["1"]["sweep"][0]["haproxy_cpu_cores"] >= 0
