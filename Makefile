@@ -30,8 +30,9 @@ $(VENV)/.runtime: back/requirements.txt back/requirements-mediapipe.txt back/pyp
 	$(PIP) install --no-deps -e back
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime back/requirements-dev.txt
-	$(PIP) install -r back/requirements-dev.txt
+# The runtime pins constrain the test tools too: onnx or moto must not move numpy or aiohttp.
+$(VENV)/.dev: $(VENV)/.runtime back/requirements-dev.txt back/requirements-s3.txt
+	$(PIP) install -r back/requirements-dev.txt -c back/requirements.txt
 	touch $@
 
 lint: dev

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 from signify.calibration.adaptation import Anchors
+from signify.models.checks import sha256_hex
 
 from .donations import DONATION_FOLDS
 from .fit import FitSettings
@@ -138,7 +139,7 @@ def write_card(
     donations: dict[str, int] | None = None,
     anchors: Anchors | None = None,
 ) -> None:
-    """Write ``<model>.json``.
+    """Write ``<model>.json`` beside the exported ``model_path``, with the file's sha256.
 
     ``anchors``: the model's generic example of every letter, which a
     user's calibration fits with (:mod:`signify.calibration.adaptation`).
@@ -158,6 +159,8 @@ def write_card(
     card = {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
+        # The server serves a release only if its file has this digest (signify.models.checks).
+        "sha256": sha256_hex(model_path.read_bytes()),
         "labels": list(LETTERS),
         "input": {
             "name": "keypoints",

@@ -1,7 +1,8 @@
 """The composition root: wires the parts together and owns the lifecycle.
 
-Start: health server first (so probes see "starting"), model loaded and
-warmed in a worker thread, then the WebSocket server, then ready.
+Start: health server first (so probes see "starting"), the release to
+serve listed, loaded, checked and warmed in a worker thread
+(signify.models), then the WebSocket server, then ready.
 Stop (SIGTERM or SIGINT): not ready, drain every session, close servers,
 shut the thread pools down.
 """
@@ -20,8 +21,12 @@ from aiohttp import web
 from .config import Settings
 from .donations.store import DonationStore
 from .jsonlog import log
+from .models.deployment import Deployment
+from .models.manager import ModelManager
+from .models.store import StoreError, open_store
 from .recognition.hands import warm_up_hands
 from .recognition.model import LetterModel, ModelError
+from .serving.admin import build_admin_app
 from .serving.health import build_health_app
 from .serving.metrics import Metrics
 from .serving.server import RecognitionServer
@@ -40,7 +45,6 @@ class Application:
         self.status = ServiceStatus(max_sessions=settings.max_sessions,
                                     max_keypoint_sessions=settings.max_keypoint_sessions)
         self.metrics = Metrics()
-        self.model: LetterModel | None = None
         self._executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="signify-worker")
         # Graphs are built and closed one at a time anyway (hands.py): in a thread of
         # their own, a reconnect storm's builds queue there instead of holding the
@@ -50,11 +54,18 @@ class Application:
         self._graphs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="signify-graphs")
         # Opens nothing yet: a store that cannot be written costs the donations, never the server's start.
         donations = DonationStore(settings.dataset_path) if settings.dataset_path is not None else None
-        self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, lambda: self.model,
+        self.models: ModelManager | None = None  # built at start: opening an s3:// store may fail
+        self.deployment: Deployment[LetterModel] = Deployment()
+        self.websocket = RecognitionServer(settings, self.status, self.metrics, self._executor, self.deployment,
                                            graphs=self._graphs, donations=donations)
         self._health_runner: web.AppRunner | None = None
         self._health_site: web.TCPSite | None = None
         self._stopped = False
+
+    @property
+    def model(self) -> LetterModel | None:
+        """The active release's model, once one serves."""
+        return self.deployment.stable
 
     @property
     def health_port(self) -> int:
@@ -75,7 +86,9 @@ class Application:
             threads=self.settings.threads, max_sessions=self.settings.max_sessions, ready=self.status.ready)
 
     async def _start_health(self) -> None:
-        self._health_runner = web.AppRunner(build_health_app(self.status, self.metrics), access_log=None)
+        admin = (build_admin_app(lambda: self.models, self.settings.admin_token)
+                 if self.settings.admin_token is not None else None)
+        self._health_runner = web.AppRunner(build_health_app(self.status, self.metrics, admin), access_log=None)
         await self._health_runner.setup()
         self._health_site = web.TCPSite(self._health_runner, self.settings.host, self.settings.health_port)
         await self._health_site.start()
@@ -92,23 +105,40 @@ class Application:
         await loop.run_in_executor(self._graphs, lambda: None)
 
     async def _load_model(self) -> None:
-        loop = asyncio.get_running_loop()
         started = time.perf_counter()
+        store = self.settings.store
         try:
-            model = await loop.run_in_executor(self._executor, LetterModel, self.settings.model_path)
-            warm_s = await loop.run_in_executor(self._executor, model.warm_up, self.settings.keypoint_buffer_size)
-        except ModelError as exc:
-            self.status.model_error = str(exc)
+            if not self.settings.model_store and not self.settings.model_path.is_file():
+                # The default store is MODEL_PATH's directory: a MODEL_PATH that is not there is a mistake.
+                raise ModelError(f"model file {self.settings.model_path} not found (MODEL_PATH)", "file")
+            self.models = ModelManager(open_store(store, self.settings.model_cache, self.settings.model_store_endpoint),
+                                       self._executor, self.settings.keypoint_buffer_size, self.deployment,
+                                       on_change=self._models_changed)
+            model = await self.models.start(self.settings.model_version)
+        except (ModelError, StoreError) as exc:
+            check = exc.check if isinstance(exc, ModelError) else "store"
+            self.status.model_error = f"refused by check {check}: {exc}"
             log(logger, logging.ERROR, "Model not loaded: the server will not predict", error=str(exc),
-                path=str(self.settings.model_path))
+                check=check, store=store, version=self.settings.model_version)
             return
-        self.model = model
-        self.status.model = model.card
-        self.metrics.model_info.info({"name": model.card.name, "version": model.card.version})
         log(logger, logging.INFO, "Loaded ONNX model", path=str(model.path), name=model.card.name,
-            version=model.card.version, input_shape=model.input_shape, output_shape=model.output_shape,
-            labels=len(model.card.labels), warm_up_ms=round(warm_s * 1000, 1),
-            load_ms=round((time.perf_counter() - started) * 1000, 1))
+            version=model.card.version, store=store, input_shape=model.input_shape, output_shape=model.output_shape,
+            labels=len(model.card.labels), load_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    def _models_changed(self) -> None:
+        """What /health, the ready message and /metrics report follows the deployment."""
+        deployment = self.deployment
+        stable, canary = deployment.stable, deployment.canary
+        self.status.model = stable.card if stable is not None else None
+        self.status.canary = canary.card if canary is not None else None
+        self.status.canary_percent = deployment.canary_percent
+        if stable is not None:
+            self.status.model_error = None
+            self.metrics.model_info.info({"name": stable.card.name, "version": stable.version})
+        previous = deployment.previous
+        self.metrics.serving({"stable": stable.version if stable is not None else None,
+                              "previous": previous.version if previous is not None else None,
+                              "canary": canary.version if canary is not None else None}, deployment.canary_percent)
 
     async def _warm_hands(self) -> None:
         # Importing MediaPipe and building its first graph takes about a second and

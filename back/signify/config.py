@@ -19,6 +19,9 @@ from .serving.clientaddress import Network, parse_networks
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "asl-lstm.onnx"
 DEFAULT_DATASET_PATH = REPO_ROOT / "data" / "donations.sqlite3"
+DEFAULT_MODEL_CACHE = REPO_ROOT / "data" / "model-cache"
+# An admin token guards model swaps: long enough that guessing it is hopeless.
+MIN_ADMIN_TOKEN_CHARS = 16
 # A worker thread hands its frame to MediaPipe's own graph threads and waits,
 # so with one worker per core a core sits idle between frames. Two per core
 # answered 8 real-video cameras at 25 fps or more on 2 cores where one per core
@@ -84,6 +87,26 @@ def _optional_text(text: str) -> str | None:
     return text if text else None
 
 
+def _model_store(text: str) -> str:
+    text = text.strip()
+    if text.startswith("s3://") and not text[len("s3://"):].split("/")[0]:
+        raise ValueError("an s3:// store must name a bucket: s3://bucket/prefix")
+    return text
+
+
+def _url(text: str) -> str | None:
+    text = text.strip()
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return text or None
+
+
+def _admin_token(text: str) -> str | None:
+    if text and len(text) < MIN_ADMIN_TOKEN_CHARS:
+        raise ValueError(f"must be at least {MIN_ADMIN_TOKEN_CHARS} characters")
+    return text or None
+
+
 def _path(text: str) -> Path:
     if not text.strip():
         raise ValueError("must not be empty")
@@ -100,9 +123,19 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "MODEL_PATH",
         str(DEFAULT_MODEL_PATH.relative_to(REPO_ROOT)),
-        "ONNX letter model (relative to the repository root); its card is the .json beside it",
+        "the shipped ONNX release (relative to the repository root), card beside it; its directory is the "
+        "default MODEL_STORE",
         _path,
     ),
+    Variable("MODEL_STORE", "", "model releases: a directory, or s3://bucket/prefix (needs boto3); "
+             "empty: the directory of MODEL_PATH", _model_store),
+    Variable("MODEL_VERSION", "", "the release to serve at start; empty: the newest that passes every check",
+             _optional_text),
+    Variable("MODEL_CACHE", str(DEFAULT_MODEL_CACHE.relative_to(REPO_ROOT)),
+             "local cache of releases downloaded from an s3:// store (relative to the repository root)", _path),
+    Variable("MODEL_STORE_ENDPOINT", "", "URL of an S3-compatible server for an s3:// store; empty: AWS", _url),
+    Variable("ADMIN_TOKEN", "", "if set (16+ characters), the model admin API on HEALTH_PORT (/admin/...) "
+             "takes it as a bearer token; empty: no admin API", _admin_token),
     Variable(
         "DATASET_PATH",
         str(DEFAULT_DATASET_PATH.relative_to(REPO_ROOT)),
@@ -166,6 +199,11 @@ class Settings:
     host: str = "0.0.0.0"
     log_level: str = "INFO"
     model_path: Path = DEFAULT_MODEL_PATH
+    model_store: str = ""
+    model_version: str | None = None
+    model_cache: Path = DEFAULT_MODEL_CACHE
+    model_store_endpoint: str | None = None
+    admin_token: str | None = None
     dataset_path: Path | None = DEFAULT_DATASET_PATH
     mediapipe_min_detection_confidence: float = 0.5
     mediapipe_min_tracking_confidence: float = 0.5
@@ -198,7 +236,7 @@ class Settings:
                 values[variable.name.lower()] = variable.parse(text)
             except ValueError as exc:
                 raise ConfigError(f"{variable.name}={text!r} is invalid: {exc}") from None
-        for name in ("model_path", "dataset_path"):
+        for name in ("model_path", "dataset_path", "model_cache"):
             if values[name] is not None and not values[name].is_absolute():
                 # Relative to the repository root (/app in the image), wherever the server is started from.
                 values[name] = REPO_ROOT / values[name]
@@ -218,6 +256,15 @@ class Settings:
     def threads(self) -> int:
         """Worker threads actually used: WORKER_THREADS, or :data:`THREADS_PER_CORE` per core."""
         return self.worker_threads or THREADS_PER_CORE * (os.cpu_count() or 1)
+
+    @property
+    def store(self) -> str:
+        """Where releases are listed: MODEL_STORE, or MODEL_PATH's directory (relative paths from the repository)."""
+        if not self.model_store:
+            return str(self.model_path.parent)
+        if self.model_store.startswith("s3://") or Path(self.model_store).is_absolute():
+            return self.model_store
+        return str(REPO_ROOT / self.model_store)
 
     @property
     def tls(self) -> bool:

@@ -127,8 +127,8 @@ def server() -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="module")
 def guarded_server() -> Iterator[ServerProcess]:
-    """A server that wants a token and has a single seat."""
-    process = ServerProcess(AUTH_TOKEN=TOKEN, MAX_SESSIONS="1")
+    """A server that wants a token and has a single seat (of either kind)."""
+    process = ServerProcess(AUTH_TOKEN=TOKEN, MAX_SESSIONS="1", MAX_KEYPOINT_SESSIONS="1")
     process.wait_listening()
     yield process
     process.kill()

@@ -170,7 +170,7 @@ async def test_a_failure_inside_one_sessions_pipeline_closes_it_1011_and_spares_
         recognizers: list[Recognizer] = []
         for victim, method, failure in (
             (image_victim, "recognize_image", RuntimeError("CalculatorGraph::Run() failed in Run: injected")),
-            (keypoint_victim, "recognize_keypoints", Fail("[ONNXRuntimeError] : 1 : FAIL : injected")),
+            (keypoint_victim, "stage_keypoints", Fail("[ONNXRuntimeError] : 1 : FAIL : injected")),
         ):
             recognizer = session_of(app, (await ready(victim))["session"])._recognizer
             setattr(recognizer, method, _raising(failure))

@@ -26,8 +26,8 @@ async def test_windows_that_arrive_together_are_scored_in_few_calls_with_the_ans
     windows = [(rng.normal(0, 0.5, (n, 21, 3)).astype(np.float32), rng.normal(0, 1, (n, 3)).astype(np.float32))
                for n in lengths]
     with ThreadPoolExecutor(1) as executor:
-        scorer = WindowScorer(model, executor, max_batch=64, max_in_flight=1)
-        answers = await asyncio.gather(*(scorer.score(hands, motion) for hands, motion in windows))
+        scorer = WindowScorer(executor, max_batch=64, max_in_flight=1)
+        answers = await asyncio.gather(*(scorer.score(model, hands, motion) for hands, motion in windows))
     assert scorer.windows == len(windows)
     assert scorer.calls <= 4  # the first alone; the rest, which gathered meanwhile, one call per length
     for (hands, motion), answer in zip(windows, answers, strict=True):

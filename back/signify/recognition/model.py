@@ -31,7 +31,15 @@ EMBEDDING_OUTPUT = "embedding"
 
 
 class ModelError(RuntimeError):
-    """The model file or its card is missing, unreadable or inconsistent."""
+    """The model file or its card is missing, unreadable or inconsistent.
+
+    ``check`` names the check that refused it (``card``, ``file``, ``sha256``, ``load``, ``signature``,
+    ``labels``, ``warm_up``: :mod:`signify.models.checks`), so that an operator knows what to fix.
+    """
+
+    def __init__(self, message: str, check: str = "model") -> None:
+        super().__init__(message)
+        self.check = check
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class ModelCard:
     labels: tuple[str, ...]
     outputs_probabilities: bool
     anchors: Anchors | None = None  # the generic example of every letter that calibration fits with
+    sha256: str | None = None  # of the ONNX file, hex: a release is served only if its file has it
 
     @classmethod
     def read(cls, path: Path) -> ModelCard:
@@ -51,22 +60,26 @@ class ModelCard:
             card: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             labels = tuple(str(label) for label in card["labels"])
             kind = card.get("output", {}).get("kind", "probabilities")
-            anchors = _anchors(card.get("calibration_anchors"), len(labels))
-            return cls(str(card["name"]), str(card["version"]), labels, kind == "probabilities", anchors)
+            anchors = _anchors(card.get("calibration_anchors"))
+            sha256 = card.get("sha256")
+            return cls(str(card["name"]), str(card["version"]), labels, kind == "probabilities", anchors,
+                       str(sha256).lower() if sha256 is not None else None)
         except FileNotFoundError:
-            raise ModelError(f"model card {path} not found (it must lie beside the model)") from None
+            raise ModelError(f"model card {path} not found (it must lie beside the model)", "card") from None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ModelError(f"model card {path} is invalid: {exc}") from None
+            raise ModelError(f"model card {path} is invalid: {exc}", "card") from None
 
 
-def _anchors(entry: Any, classes: int) -> Anchors | None:
-    """The card's ``calibration_anchors``: one embedding and its log-probabilities per label."""
+def _anchors(entry: Any) -> Anchors | None:
+    """The card's ``calibration_anchors``: one embedding and its log-probabilities per label (checked against
+    the model by :class:`LetterModel`)."""
     if entry is None:
         return None
     embeddings = np.asarray(entry["embeddings"], dtype=np.float32)
     log_probabilities = np.asarray(entry["log_probabilities"], dtype=np.float32)
-    if embeddings.ndim != 2 or len(embeddings) != classes or log_probabilities.shape != (classes, classes):
-        raise ValueError(f"calibration_anchors must hold {classes} embeddings and {classes}x{classes} log-probs")
+    classes = len(embeddings)
+    if embeddings.ndim != 2 or log_probabilities.shape != (classes, classes):
+        raise ValueError("calibration_anchors must hold one embedding and one row of log-probs per label")
     if not (np.isfinite(embeddings).all() and np.isfinite(log_probabilities).all()):
         raise ValueError("calibration_anchors hold values that are not finite")
     return Anchors(embeddings, log_probabilities)
@@ -89,27 +102,40 @@ class LetterScores:
 class LetterModel:
     """An onnxruntime session over windows of normalized hands ``(time, 21, 3)`` and their motion ``(time, 3)``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, data: bytes | None = None, card: ModelCard | None = None) -> None:
+        """Load ``path`` (or ``data``, the bytes read from it, so that what was verified is what runs) with
+        ``card`` (by default the ``.json`` beside it)."""
         import onnxruntime as ort
 
-        if not path.is_file():
-            raise ModelError(f"model file {path} not found")
+        if data is None and not path.is_file():
+            raise ModelError(f"model file {path} not found", "file")
         self.path = path
-        self.card = ModelCard.read(path.with_suffix(".json"))
+        self.card = card if card is not None else ModelCard.read(path.with_suffix(".json"))
         options = ort.SessionOptions()
         # A tiny LSTM is fastest single-threaded; parallelism comes from sessions.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            source = data if data is not None else str(path)
+            self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own non-standard exception types
-            raise ModelError(f"model file {path} cannot be loaded: {exc}") from None
+            raise ModelError(f"model file {path} cannot be loaded: {exc}", "load") from None
         self._inputs = {node.name: node for node in self._session.get_inputs()}
         outputs = {node.name: node for node in self._session.get_outputs()}
         self._output = outputs.get(PROBABILITIES_OUTPUT, self._session.get_outputs()[0])
         self._embedding = outputs.get(EMBEDDING_OUTPUT)
         self._output_names = [self._output.name] + ([self._embedding.name] if self._embedding is not None else [])
         self._check_shapes()
+
+    @property
+    def version(self) -> str:
+        """The card's version: what sessions, metrics and profiles know this model by."""
+        return self.card.version
+
+    @property
+    def output_names(self) -> list[str]:
+        """The names of every output of the graph."""
+        return [node.name for node in self._session.get_outputs()]
 
     @property
     def input_shape(self) -> list[Any]:
@@ -134,23 +160,25 @@ class LetterModel:
     def _check_shapes(self) -> None:
         if set(self._inputs) != {KEYPOINTS_INPUT, MOTION_INPUT}:
             expected = f"{KEYPOINTS_INPUT!r} and {MOTION_INPUT!r}"
-            raise ModelError(f"model inputs must be {expected}, got {sorted(self._inputs)}")
+            raise ModelError(f"model inputs must be {expected}, got {sorted(self._inputs)}", "signature")
         shape = self.input_shape
         if len(shape) != 4 or shape[2:] != [NUM_LANDMARKS, 3]:
-            raise ModelError(f"model input must be [batch, time, {NUM_LANDMARKS}, 3], got {shape}")
+            raise ModelError(f"model input must be [batch, time, {NUM_LANDMARKS}, 3], got {shape}", "signature")
         if len(self.motion_shape) != 3 or self.motion_shape[2] != MOTION_SIZE:
-            raise ModelError(f"model motion input must be [batch, time, {MOTION_SIZE}], got {self.motion_shape}")
+            raise ModelError(f"model motion input must be [batch, time, {MOTION_SIZE}], got {self.motion_shape}",
+                             "signature")
         classes = self.output_shape[-1]
         if classes != len(self.card.labels):
-            raise ModelError(f"model has {classes} outputs but its card lists {len(self.card.labels)} labels")
+            raise ModelError(f"model has {classes} outputs but its card lists {len(self.card.labels)} labels",
+                             "signature")
         if self._embedding is not None:
             shape = list(self._embedding.shape)
             if len(shape) != 2 or not isinstance(shape[1], int) or shape[1] < 1:
-                raise ModelError(f"model embedding output must be [batch, size], got {shape}")
+                raise ModelError(f"model embedding output must be [batch, size], got {shape}", "signature")
             anchors = self.card.anchors
-            if anchors is not None and anchors.embeddings.shape[1] != shape[1]:
-                raise ModelError(f"the card's calibration anchors have {anchors.embeddings.shape[1]} values, "
-                                 f"the model's embedding {shape[1]}")
+            if anchors is not None and anchors.embeddings.shape != (classes, shape[1]):
+                raise ModelError(f"the card's calibration anchors are {list(anchors.embeddings.shape)}, "
+                                 f"the model needs {classes} of its embedding's {shape[1]} values", "card")
 
     def predict(self, window: NDArray[np.float32], motion: NDArray[np.float32] | None = None) -> LetterScores:
         """Score one window: normalized hands ``(time, 21, 3)`` and the wrist's path ``(time, 3)``.

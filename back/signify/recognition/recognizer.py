@@ -75,6 +75,14 @@ class CalibrationOutcome:
 
 
 @dataclass(frozen=True)
+class ModelChange:
+    """What a switch to another model cost the stream: its calibration is bound to the model it was made for."""
+
+    profile_dropped: bool  # an adaptation was in use and is gone
+    calibration_cancelled: bool  # a calibration was collecting and is abandoned (no outcome follows)
+
+
+@dataclass(frozen=True)
 class Staged:
     """A frame with a hand, in the buffers, waiting for the model's scores of its window."""
 
@@ -149,6 +157,20 @@ class Recognizer:
         if landmarks is None:
             return self._no_hand(timing)
         return self._classify(landmarks, handedness, aspect, timing)
+
+    @property
+    def model(self) -> LetterModel:
+        """The model this stream's frames are scored with."""
+        return self._model
+
+    def use_model(self, model: LetterModel) -> ModelChange:
+        """Score the next frames with ``model`` (call between frames). The buffers, the smoother and the
+        transcript carry on (the features are the model's contract); the profile and a running calibration,
+        fitted to the old model's embedding, are dropped."""
+        change = ModelChange(self._profile is not None, self._calibration is not None)
+        self._model = model
+        self._profile = self._adaptation = self._calibration = None
+        return change
 
     @property
     def embedding_size(self) -> int | None:

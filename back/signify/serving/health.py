@@ -9,8 +9,9 @@ from .status import ServiceStatus
 from .webstatic import find_static
 
 
-def build_health_app(status: ServiceStatus, metrics: Metrics) -> web.Application:
-    """An aiohttp application answering /health, /live, /ready, /metrics and the demo."""
+def build_health_app(status: ServiceStatus, metrics: Metrics, admin: web.Application | None = None) -> web.Application:
+    """An aiohttp application answering /health, /live, /ready, /metrics and the demo; ``admin`` (the model admin
+    API, signify.serving.admin) under /admin/ when given."""
 
     async def health(_: web.Request) -> web.Response:
         return web.json_response(status.health())
@@ -42,5 +43,7 @@ def build_health_app(status: ServiceStatus, metrics: Metrics) -> web.Application
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", prometheus)
     app.router.add_get("/config.json", client_config)
+    if admin is not None:
+        app.add_subapp("/admin/", admin)
     app.router.add_get("/{path:.*}", demo)
     return app

@@ -31,12 +31,49 @@ class Metrics:
             buckets=_LATENCY_BUCKETS_S, registry=r,
         )
         self.model_info = Info("signify_model", "The loaded letter model", registry=r)
+        # By model version, so that a canary is judged against the active release on the same dashboard.
+        self.model_frames = Counter("signify_model_frames", "Frames answered with a prediction, by model version",
+                                    ["version"], registry=r)
+        self.model_hand_frames = Counter("signify_model_hand_frames", "Answered frames with a hand, by model version",
+                                         ["version"], registry=r)
+        self.model_confidence = Counter("signify_model_confidence", "Sum of the top letter's probability over frames "
+                                        "with a hand (divide by hand frames: the mean)", ["version"], registry=r)
+        self.model_stable_frames = Counter("signify_model_stable_frames", "Answered frames with a stable letter, "
+                                           "by model version", ["version"], registry=r)
+        self.model_commits = Counter("signify_model_commits", "Letters written to transcripts, by model version",
+                                     ["version"], registry=r)
+        self.model_latency = Histogram("signify_model_latency_seconds", "Frame arrival to answer, by model version",
+                                       ["version"], buckets=_LATENCY_BUCKETS_S, registry=r)
+        self.model_active = Gauge("signify_model_active", "1 for each model version in service, by role "
+                                  "(stable, previous, canary)", ["version", "role"], registry=r)
+        self.canary_percent = Gauge("signify_canary_percent", "Share of new sessions given the canary", registry=r)
 
     def observe_timing(self, timing_ms: dict[str, float]) -> None:
         """Record one frame's per-stage timings (milliseconds)."""
         for stage in STAGES:
             if stage in timing_ms:
                 self.latency.labels(stage=stage).observe(timing_ms[stage] / 1000.0)
+
+    def observe_answer(self, version: str, confidence: float | None, stable: bool, committed: bool,
+                       total_ms: float) -> None:
+        """Record one answered frame for its model ``version``; ``confidence`` None when no hand was found."""
+        self.model_frames.labels(version=version).inc()
+        if confidence is not None:
+            self.model_hand_frames.labels(version=version).inc()
+            self.model_confidence.labels(version=version).inc(confidence)
+        if stable:
+            self.model_stable_frames.labels(version=version).inc()
+        if committed:
+            self.model_commits.labels(version=version).inc()
+        self.model_latency.labels(version=version).observe(total_ms / 1000.0)
+
+    def serving(self, roles: dict[str, str | None], canary_percent: float) -> None:
+        """The versions in service now, by role (``stable``, ``previous``, ``canary``)."""
+        self.model_active.clear()
+        for role, version in roles.items():
+            if version is not None:
+                self.model_active.labels(version=version, role=role).set(1)
+        self.canary_percent.set(canary_percent)
 
     def render(self) -> bytes:
         """The metrics in Prometheus text format."""

@@ -381,6 +381,15 @@ def ready_message(
     }
 
 
+def model_message(
+    name: str, version: str, labels: list[str], calibration: bool, profile_dropped: bool, calibration_cancelled: bool
+) -> dict[str, Any]:
+    """The session's model changed: the answers after this notice come from ``version``."""
+    return {"type": "model", "model": {"name": name, "version": version, "labels": labels},
+            "calibration": {"available": calibration},
+            "profile_dropped": profile_dropped, "calibration_cancelled": calibration_cancelled}
+
+
 def prompt_message(prompt: Prompt) -> dict[str, Any]:
     """Ask the user for the next letter of a calibration."""
     return {"type": "calibration", "state": "prompt", "letter": prompt.letter, "index": prompt.index,

@@ -8,6 +8,10 @@ scoring thread is free, a window is scored at once; only while every
 scoring thread is busy do windows gather, and the next free thread takes
 all of them (:class:`BatchPolicy`). Light load is answered as fast as
 before, and heavy load in as few calls as it allows.
+
+Each window names the model that scores it: while a new release takes
+over (signify.models), sessions on the old and the new model share the
+scorer, and only windows of the same model go into one call.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class BatchPolicy:
 
 @dataclass
 class _Waiting:
+    model: LetterModel
     hands: NDArray[np.float32]
     motion: NDArray[np.float32]
     answer: asyncio.Future[LetterScores]
@@ -62,18 +67,17 @@ class _Waiting:
 class WindowScorer:
     """Scores windows from any session of one event loop, batching them while the model is busy."""
 
-    def __init__(self, model: LetterModel, executor: Executor, max_batch: int = 64, max_in_flight: int = 2) -> None:
-        self._model = model
+    def __init__(self, executor: Executor, max_batch: int = 64, max_in_flight: int = 2) -> None:
         self._executor = executor
         self._policy = BatchPolicy(max_batch, max_in_flight)
         self._queue: list[_Waiting] = []
         self.calls = 0
         self.windows = 0
 
-    async def score(self, hands: NDArray[np.float32], motion: NDArray[np.float32]) -> LetterScores:
-        """The model's scores for one window, computed with whatever other windows are waiting."""
+    async def score(self, model: LetterModel, hands: NDArray[np.float32], motion: NDArray[np.float32]) -> LetterScores:
+        """``model``'s scores for one window, computed with whatever other windows of that model are waiting."""
         answer: asyncio.Future[LetterScores] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Waiting(hands, motion, answer))
+        self._queue.append(_Waiting(model, hands, motion, answer))
         if self._policy.submitted():
             self._start()
         return await answer
@@ -85,15 +89,16 @@ class WindowScorer:
         task.add_done_callback(lambda done: self._settle(batch, done))
 
     def _score_all(self, batch: list[_Waiting]) -> list[LetterScores]:
-        """In a worker thread: one model call per window length; the answers in ``batch``'s order."""
-        by_length: defaultdict[int, list[int]] = defaultdict(list)
+        """In a worker thread: one call per model and window length; the answers in ``batch``'s order."""
+        by_length: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
         for index, waiting in enumerate(batch):
-            by_length[len(waiting.hands)].append(index)
+            by_length[id(waiting.model), len(waiting.hands)].append(index)
         scores: list[LetterScores | None] = [None] * len(batch)
         for indices in by_length.values():
             hands = np.stack([batch[i].hands for i in indices])
             motion = np.stack([batch[i].motion for i in indices])
-            for index, scored in zip(indices, self._model.predict_batch(hands, motion), strict=True):
+            model = batch[indices[0]].model
+            for index, scored in zip(indices, model.predict_batch(hands, motion), strict=True):
                 scores[index] = scored
         self.calls += len(by_length)
         self.windows += len(batch)

@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from http import HTTPStatus
 from typing import Any
@@ -31,6 +31,7 @@ from ..config import Settings
 from ..donations.store import DonationStore
 from ..jsonlog import log
 from ..memory import trim_heap
+from ..models.deployment import Deployment, Track
 from ..recognition.hands import HandSettings
 from ..recognition.model import LetterModel
 from ..recognition.recognizer import Recognizer, RecognizerSettings
@@ -75,18 +76,19 @@ class RecognitionServer:
         status: ServiceStatus,
         metrics: Metrics,
         executor: Executor,
-        model: Callable[[], LetterModel | None],
+        models: Deployment[LetterModel],
         graphs: Executor | None = None,
         donations: DonationStore | None = None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes MediaPipe graphs;
-        ``donations`` keeps what consenting users donate (None: donations are off)."""
+        ``donations`` keeps what consenting users donate (None: donations are off); ``models`` says which
+        model a new session gets (the active release, or a canary) and follows at every frame."""
         self._settings = settings
         self._status = status
         self._metrics = metrics
         self._executor = executor
         self._graphs = graphs or executor
-        self._model = model
+        self._models = models
         self._donations = donations
         self._scorer: WindowScorer | None = None
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
@@ -219,7 +221,8 @@ class RecognitionServer:
     # ---- WebSocket sessions -------------------------------------------------------
 
     async def _handle(self, websocket: ServerConnection) -> None:
-        model = self._model()
+        track = self._models.assign()
+        model = self._models.model(track)
         if model is None:
             await websocket.close(CloseCode.INTERNAL_ERROR, "model not loaded")
             return
@@ -242,7 +245,7 @@ class RecognitionServer:
                 sessions=self._seats.in_use, client_sessions=self._seats.held_by(client))
             await websocket.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
             return
-        session = self._open_session(websocket, model, client)
+        session = self._open_session(websocket, model, client, track)
         try:
             await session.run()
         finally:
@@ -297,7 +300,7 @@ class RecognitionServer:
         forwarded = websocket.request.headers.get_all("X-Forwarded-For") if websocket.request else []
         return self._trusted.client(peer, forwarded)
 
-    def _open_session(self, websocket: ServerConnection, model: LetterModel, client: str) -> Session:
+    def _open_session(self, websocket: ServerConnection, model: LetterModel, client: str, track: Track) -> Session:
         session_id = secrets.token_hex(4)
         card = model.card
         ready = ready_message(
@@ -306,17 +309,19 @@ class RecognitionServer:
             calibration=model.embedding_size is not None, donations=self._donations is not None,
         )
         recognizer = Recognizer(model, self._recognizer_settings)
-        if self._scorer is None:  # the model is loaded once, before the first session
-            self._scorer = WindowScorer(model, self._executor)
+        if self._scorer is None:  # one for every session and model: it batches windows of the same model only
+            self._scorer = WindowScorer(self._executor)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
                           graphs=self._graphs, donations=self._donations,
-                          image_seat=lambda: self._image_seat(session_id), scorer=self._scorer)
+                          image_seat=lambda: self._image_seat(session_id), scorer=self._scorer,
+                          model=lambda: self._models.model(track))
         self._sessions[session_id] = session
         self._clients[session_id] = client
         self._status.sessions = len(self._sessions)
         self._metrics.sessions_open.set(len(self._sessions))
         self._metrics.sessions_total.inc()
         log(logger, logging.INFO, "Client connected", session=session_id, remote=_remote(websocket), client=client,
+            model=card.version, track=track.value,
             origin=websocket.request.headers.get("Origin") if websocket.request else None,
             sessions=len(self._sessions))
         return session

@@ -10,6 +10,10 @@ waiting, whatever the client sends, and live video sees the newest frame.
 Control messages (calibration, profiles, donations) wait in a short queue
 of their own and are carried out by the worker between frames, in order,
 so they never race a recognition: see :class:`Session._control`.
+
+The model is read from the deployment (signify.models) by the worker
+between frames too: a new release reaches the session at its next frame,
+announced by a ``model`` notice before the first answer it scored.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ..calibration.profile import ProfileError, decode_profile, encode_profile
 from ..donations.store import MAX_FRAMES, DonatedWindow, DonationStore, StoreError
 from ..jsonlog import log
 from ..recognition.images import ImageError
+from ..recognition.model import LetterModel
 from ..recognition.recognizer import TOP_K, CalibrationOutcome, Recognition, Recognizer
 from .metrics import Metrics
 from .protocol import (
@@ -53,6 +58,7 @@ from .protocol import (
     dropped_message,
     dumps,
     error_message,
+    model_message,
     parse_message,
     prediction_message,
     profile_loaded_message,
@@ -103,11 +109,13 @@ class Session:
         donations: DonationStore | None = None,
         image_seat: Callable[[], Refusal | None] = lambda: None,
         scorer: WindowScorer | None = None,
+        model: Callable[[], LetterModel | None] | None = None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph;
         ``donations`` stores what consenting users donate (None: donations are off); ``image_seat`` is
         called at the first image, to move the session to an image seat (None) or say why not; ``scorer``
-        scores keypoint frames' windows together with other sessions' (None: each in the thread pool)."""
+        scores keypoint frames' windows together with other sessions' (None: each in the thread pool); ``model``
+        says which model the next frame is scored with (None: the recognizer's, always)."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
@@ -123,6 +131,8 @@ class Session:
         self._donations = donations
         self._image_seat = image_seat
         self._scorer = scorer
+        self._model_source = model
+        self._text = ""  # the transcript of the last answer, to count the letters each model commits
         self._images = False  # whether this session sends images: it then has a seat and a graph for them
         self._wake = asyncio.Event()
         self._reset_requested = False
@@ -291,6 +301,8 @@ class Session:
             if self._reset_requested:
                 self._reset_requested = False
                 self._recognizer.reset()  # safe on the loop: no recognition is in flight here
+            if self._reading and not self._abandoned and (self._controls or self._pending is not None):
+                await self._follow_model()
             while self._controls and self._reading and not self._abandoned:
                 await self._control(self._controls.popleft())
             job, self._pending = self._pending, None
@@ -366,7 +378,8 @@ class Session:
             staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect)
             if isinstance(staged, Recognition):  # no hand: nothing to score
                 return staged
-            return self._recognizer.conclude(staged, await self._scorer.score(staged.hands, staged.motion))
+            scores = await self._scorer.score(self._recognizer.model, staged.hands, staged.motion)
+            return self._recognizer.conclude(staged, scores)
         return await loop.run_in_executor(self._executor, self._recognize, message)
 
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
@@ -395,6 +408,10 @@ class Session:
                 await self._fail("Calibration failed")
         self._metrics.frames_processed.inc()
         self._metrics.observe_timing(timing)
+        text, self._text = self._text, recognition.text
+        committed = len(recognition.text) > len(text) and not recognition.text.endswith(" ")
+        self._metrics.observe_answer(self._recognizer.model.version, top[0][1] if top else None,
+                                     recognition.stable is not None, committed, timing["total"])
         if not sent:
             self._unanswered += 1
             return
@@ -402,6 +419,27 @@ class Session:
         self._latency_total_ms += timing["total"]
         log(logger, logging.DEBUG, "Frame answered", session=self.id, id=job.message.id, hand=recognition.hand,
             letter=top[0][0] if top else None, latency_ms=timing["total"])
+
+    async def _follow_model(self) -> None:
+        """Between frames: move to the deployment's model for this session, if it changed, and say so first.
+
+        The profile and a running calibration belong to the old model's version and are dropped; the notice
+        tells the client, which then keeps no profile of another version."""
+        model = self._model_source() if self._model_source is not None else None
+        if model is None or model is self._recognizer.model:
+            return
+        old = self._recognizer.model.version
+        change = self._recognizer.use_model(model)
+        card = model.card
+        available = model.embedding_size is not None
+        self._ready = {**self._ready, "model": {"name": card.name, "version": card.version,
+                                                "labels": list(card.labels)},
+                       "config": {**self._ready["config"],
+                                  "calibration": {**self._ready["config"]["calibration"], "available": available}}}
+        log(logger, logging.INFO, "Session model changed", session=self.id, old=old, new=card.version,
+            profile_dropped=change.profile_dropped, calibration_cancelled=change.calibration_cancelled)
+        await self._send(model_message(card.name, card.version, list(card.labels), available,
+                                       change.profile_dropped, change.calibration_cancelled))
 
     # ---- control messages ---------------------------------------------------
 

@@ -25,6 +25,8 @@ class ServiceStatus:
     max_keypoint_sessions: int = 0  # keypoint seats (MAX_KEYPOINT_SESSIONS); 0: no cap known
     sessions_closing: int = 0  # sessions that left, whose MediaPipe graph waits its turn to close
     websocket_port: int | None = None
+    canary: ModelCard | None = None  # a release serving a share of new sessions (signify.models)
+    canary_percent: float = 0.0
 
     @property
     def full(self) -> bool:
@@ -78,6 +80,9 @@ class ServiceStatus:
         }
         if self.model is not None:
             body["model"] = {"name": self.model.name, "version": self.model.version}
+        if self.canary is not None:
+            body["canary"] = {"name": self.canary.name, "version": self.canary.version,
+                              "percent": self.canary_percent}
         if self.model_error is not None:
             body["status"] = "error"
             body["error"] = self.model_error
