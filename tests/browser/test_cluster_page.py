@@ -2,16 +2,17 @@
 
 Chromium's fake camera spells HOL over and over (testkit's drawn hands, a
 word gap after each). The page is opened through HAProxy (deploy/haproxy.cfg),
-which serves it from the replica and passes the WebSocket through. While a
-word is being spelled a deploy replaces the replica: a fresh one starts in
-another slot, then the old one gets SIGTERM, answers what it accepted and
-closes the page's socket with 1001. The page reconnects through HAProxy to
+which serves it from a replica and passes the WebSocket through. As a word
+begins, the page's replica gets SIGTERM (a deploy's fresh replica is up
+already), answers what it accepted and closes the page's socket with 1001. The page reconnects through HAProxy to
 the fresh replica, hands it the transcript with ``resume``, and the words
 come out whole.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,10 +72,10 @@ def spelling_browser(spelling_file: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
-    """One replica behind HAProxy, and room for the one that replaces it."""
+    """Two replicas behind HAProxy: the page's, and the fresh one that a deploy starts before it stops the old."""
     one = Cluster(MAX_SESSIONS="2")
     try:
-        one.start(1)
+        one.start(2)
         yield one
     finally:
         one.stop()
@@ -89,16 +90,17 @@ def test_a_replica_replaced_mid_word_costs_the_page_no_letter(cluster: Cluster, 
     # A whole word first, then into the next one: its first letter written, the rest not yet.
     started = until(page, f"s.state === 'open' && / {WORD[0]}$/.test(s.transcript)")
     assert started["endpoint"].endswith(f"ws://127.0.0.1:{cluster.ports.lb}/ws")  # HAProxy, not a replica
-    (old,) = cluster.replicas
-    cluster.add_replica()
-    assert cluster.terminate(old) == 0  # SIGTERM: drain, then 1001
+    (old,) = [slot for slot, sessions in cluster.sessions().items() if sessions]  # the page's replica
+    assert cluster.terminate(old) == 0  # SIGTERM: drain, then 1001, a moment after the H was written
     back = until(page, "s.state === 'open' && s.resumed.length === 1")
     assert back["closeCodes"][0] == 1001
     sent = sockets.sent_of("resume")
     assert len(sent) == 1 and sent[0]["text"].startswith(started["transcript"]), (sent, started["transcript"])
     assert sockets.received_of("resumed") == [{"type": "resumed", "text": sent[0]["text"]}]
-    # The word goes on where it stopped, on the new replica, and the next one follows whole.
-    before = started["transcript"][:-1]
-    done = until(page, f"s.state === 'open' && s.transcript.startsWith('{before}{WORD} {WORD[:2]}')")
+    # The word goes on where it stopped, on the new replica, and the next one follows. (The drawn hand
+    # coming into the picture is now and then read as a letter twice, replica or not: H*.)
+    before = started["transcript"]
+    carried_on = f"^{re.escape(before)}{WORD[0]}*{WORD[1:]} {WORD[0]}"
+    done = until(page, f"s.state === 'open' && new RegExp({json.dumps(carried_on)}).test(s.transcript)")
     assert done["closeCodes"] == [1001] and not errors, (done["closeCodes"], errors)
     page.close()

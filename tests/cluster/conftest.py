@@ -83,13 +83,6 @@ class Cluster:
         if self.haproxy is not None:
             self.haproxy.stop()
 
-    def describe(self) -> str:
-        """What HAProxy sees, for failure messages."""
-        try:
-            return str(self.haproxy.servers()) if self.haproxy else "no haproxy"
-        except OSError as error:
-            return f"stats unavailable: {error}"
-
 
 MakeCluster = Callable[..., Cluster]
 

@@ -157,3 +157,9 @@ async def test_haproxy_passes_the_camera_address_on_and_the_server_counts_seats_
     (replica,) = cluster.replicas.values()
     clients = [entry["client"] for entry in replica.log() if entry.get("message") == "Client connected"]
     assert clients == ["127.0.0.2", "127.0.0.3"]
+    # HAProxy's own log: one JSON line per connection, once it ended, naming the camera and the replica.
+    haproxy = cluster.haproxy
+    assert haproxy is not None
+    await until(lambda: len(haproxy.connections()) >= 3, 5, "HAProxy logged the three connections")
+    logged = {(str(entry["client"]).split(":")[0], entry["server"]) for entry in haproxy.connections()}
+    assert logged == {("127.0.0.2", "replica1"), ("127.0.0.3", "replica1")}
