@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test setup dev lint unit train bench clean
+.PHONY: run test setup dev lint unit train bench cluster clean
 
 ## Set up a virtual environment with the server's runtime dependencies and start the server.
 run: setup
@@ -50,6 +50,12 @@ train: setup
 
 bench: dev
 	$(PY) -m bench
+
+## N replicas (REPLICAS, default 3) on loopback behind HAProxy (apt-get install haproxy): ws://localhost:8765/ws.
+## Ctrl-C stops all; kill -HUP <pid> rolls the replicas one by one, as a deploy does.
+REPLICAS ?= 3
+cluster: setup
+	PYTHONPATH=back:. $(PY) -m deploy.cluster --replicas $(REPLICAS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,9 @@
 
 ``python -m bench --attack``: one well-behaved camera streaming while hostile
 clients attack, then SIGTERM under attack (see :func:`attacked`).
+
+``python -m bench --cluster N``: capacity through HAProxy with 1..N replicas
+against one replica served directly, and what HAProxy adds (bench/cluster.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from signify.config import Settings
 
 from .attack import attack_process
 from .calibration import calibration_costs
+from .cluster import cluster_bench
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
 from .keypoints import (
     KEYPOINT_MAX_P95_MS,
@@ -45,6 +49,7 @@ ATTACK_DRAIN_TIMEOUT_S = 2.0
 GOOD_SOURCE = "127.0.0.2"  # the well-behaved client's address: the attackers share 127.0.0.1
 SIGTERM_AFTER_S = 2.0  # into the second attack, when SIGTERM is sent
 IMAGE_CLIENTS = "1,2,4,6,8,10,12"
+CLUSTER_CLIENTS = "2,4,6,8,10,12,14"  # image cameras, for --cluster
 KEYPOINT_CLIENTS = "25,50,100,200,300,400"
 
 
@@ -70,10 +75,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="DRAIN_TIMEOUT of the server under attack")
     parser.add_argument("--calibration", action="store_true",
                         help="only what calibration costs: adapting a frame, fitting a profile, its size")
+    parser.add_argument("--cluster", type=int, default=0, metavar="N",
+                        help="capacity through HAProxy with 1..N replicas against one replica direct")
     parser.add_argument("--mode", choices=("images", "keypoints"), default="images",
                         help="keypoints: clients that track the hand themselves, in their own processes, swept "
                              "to capacity (--clients defaults to 25,50,100,200,300,400), then image mode again")
     args = parser.parse_args(argv)
+    if args.cluster:
+        return cluster_main(args)
     if args.attack:
         return attack_main(args)
     if args.mode == "keypoints":
@@ -95,6 +104,21 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(headline(result), indent=2))
     print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    return 0
+
+
+def cluster_main(args: argparse.Namespace) -> int:
+    """Replicas behind HAProxy against one replica direct; print the headline, write cluster.json."""
+    args.seconds = args.seconds or 8.0
+    args.clients = args.clients or CLUSTER_CLIENTS
+    if args.smoke:
+        args.clients, args.seconds = "1", 1.5
+    result = {"machine": machine(), **cluster_bench(args, drawn_frames())}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "cluster.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({key: result[key] for key in ("machine", "capacity_clients", "capacity_vs_direct",
+                                                   "round_trip_ms", "haproxy_cpu")}, indent=2))
+    print(f"wrote {args.out / 'cluster.json'}")
     return 0
 
 

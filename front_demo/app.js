@@ -28,10 +28,15 @@ let resetAfterId = null;
 // connection stays on screen in front of it, until Clear.
 let carriedText = "";
 let wasOpen = false;
+// A server that speaks protocol 2 takes the transcript back (resume, ../PROTOCOL.md) and continues
+// it itself, whichever replica the reconnect landed on; until it says "resumed", the text is joined here.
+let resumePending = false;
+const MAX_RESUME_CHARS = 1000;
 
 // Counters for the console and the browser test.
 const stats = {
   predictions: 0, handPredictions: 0, dropped: 0, errors: 0, lastText: "", textAfterReset: null, closeCodes: [],
+  resumed: [],
 };
 window.signify = stats;
 const calibration = new CalibrationPanel((message) => connection?.send(JSON.stringify(message)) ?? false, stats);
@@ -48,6 +53,7 @@ pump.onSettled = (roundTripMs) => {
 
 function onReady(message) {
   resetAfterId = null;
+  resumeTranscript(message.protocol);
   view.showModel(message.model);
   calibration.onReady(message); // before any frame: the kept profile adapts the session from its first answer
   if (cameraOn) pump.start(message.config.max_fps);
@@ -63,8 +69,18 @@ function onMessage(message) {
       stats.dropped += message.ids.length;
       pump.settle(Math.max(...message.ids));
       break;
+    case "resumed":
+      // The server holds the transcript again: its answers' text is the whole of it.
+      resumePending = false;
+      carriedText = "";
+      stats.resumed.push(message.text);
+      break;
     case "error":
       stats.errors += 1;
+      if (resumePending && message.code === "bad_message" && message.id === null) {
+        resumePending = false; // not taken back: the text stays joined on this page
+        break;
+      }
       console.warn("Signify server error", message);
       // Calibration errors answer a calibration or profile message, not a frame: the frame in flight still is.
       if (calibration.onError(message)) break;
@@ -89,6 +105,14 @@ function onPrediction(p) {
   figures.answers.push(now);
   figures.serverMs = figures.serverMs === null ? { ...p.timing_ms } : Object.fromEntries(
     Object.entries(p.timing_ms).map(([key, value]) => [key, smooth(figures.serverMs[key] ?? value, value)]));
+}
+
+// Sent before any frame of the new session, so that its first answer already continues the text.
+function resumeTranscript(protocol) {
+  resumePending = false;
+  const text = carriedText.replace(/ +/g, " ").trimStart().slice(-MAX_RESUME_CHARS);
+  if (!text || !(protocol >= 2) || !/^[A-Z ]+$/.test(text)) return;
+  resumePending = connection?.send(JSON.stringify({ type: "resume", text })) ?? false;
 }
 
 function joinText(before, after) {

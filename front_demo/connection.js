@@ -3,6 +3,10 @@
 
 const FIRST_RETRY_MS = 500;
 const LAST_RETRY_MS = 15000;
+// After 1001 (a deploy or a restart: the load balancer has another replica ready) and a
+// lost connection, the first retry comes sooner, so that signing goes on within a second.
+const QUICK_RETRY_MS = 150;
+const QUICK_CODES = new Set([1001, 1006, 1011]);
 // A black-holed address can leave a socket "connecting" for minutes.
 const CONNECT_TIMEOUT_MS = 10000;
 
@@ -82,9 +86,10 @@ export class SignifyConnection {
 
   scheduleRetry(reason, code) {
     // 0.5 s, 1 s, 2 s … up to 15 s, with jitter so that many pages do not return together.
-    const delay = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
+    const delay = retryDelayMs(this.attempt, code, Math.random());
     this.attempt += 1;
-    this.handlers.onState("retrying", `${reason} Retrying in ${Math.ceil(delay / 1000)} s…`, code);
+    const retrying = code === 1013 ? "Busy, retrying" : "Retrying";
+    this.handlers.onState("retrying", `${reason} ${retrying} in ${Math.ceil(delay / 1000)} s…`, code);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -112,10 +117,20 @@ export class SignifyConnection {
   }
 
   send(data) {
-    if (!this.isOpen) return false;
+    if (!this.isOpen) return false; // nothing is queued while disconnected: a camera frame is sent live or never
     this.socket.send(data);
     return true;
   }
+}
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0 first) after a close with `code`:
+ * exponential from 0.5 s (0.15 s for the first retry after 1001, 1006 or 1011) up to 15 s,
+ * jittered by ±25% with `random` in [0, 1) so that the pages a deploy closed do not all return at once.
+ */
+export function retryDelayMs(attempt, code, random) {
+  const first = attempt === 0 && QUICK_CODES.has(code) ? QUICK_RETRY_MS : FIRST_RETRY_MS * 2 ** attempt;
+  return Math.min(LAST_RETRY_MS, first) * (0.75 + random * 0.5);
 }
 
 function closeMessage(event, ready) {
@@ -124,7 +139,8 @@ function closeMessage(event, ready) {
     return "The server refused this page: its access token is missing or wrong (open the page with ?\u2060token=…).";
   }
   if (event.code === 1008 && event.reason) return `The server refused this page: ${event.reason}.`;
-  return CLOSE_MESSAGES[event.code] ?? (ready ? "The connection was lost." : "Cannot reach the server.");
+  // Behind a load balancer whose replicas are all full, the handshake itself is refused (HTTP 503): 1006.
+  return CLOSE_MESSAGES[event.code] ?? (ready ? "The connection was lost." : "Cannot reach the server, or it is busy.");
 }
 
 /**

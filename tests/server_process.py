@@ -51,6 +51,7 @@ class ServerProcess:
             [str(python), "main.py"], cwd=cwd, env=environment,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
+        self.host = environment["HOST"]  # a loopback address: 127.0.0.1, or a cluster slot's 127.0.1.N
         self.port = 0
         self.health_port = 0
         self._stderr: list[str] = []
@@ -61,7 +62,7 @@ class ServerProcess:
     @property
     def url(self) -> str:
         """The WebSocket endpoint (known once listening)."""
-        return f"ws://127.0.0.1:{self.port}/ws"
+        return f"ws://{self.host}:{self.port}/ws"
 
     @property
     def pid(self) -> int:
@@ -87,7 +88,7 @@ class ServerProcess:
 
     def health(self) -> dict[str, Any]:
         """The health port's /health body."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/health", timeout=5) as response:
+        with urllib.request.urlopen(f"http://{self.host}:{self.health_port}/health", timeout=5) as response:
             body: dict[str, Any] = json.loads(response.read())
         return body
 

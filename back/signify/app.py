@@ -42,7 +42,8 @@ class Application:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.status = ServiceStatus()
+        self.status = ServiceStatus(max_sessions=settings.max_sessions,
+                                    max_keypoint_sessions=settings.max_keypoint_sessions)
         self.metrics = Metrics()
         self._executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="signify-worker")
         # Graphs are built and closed one at a time anyway (hands.py): in a thread of

@@ -369,7 +369,7 @@ def test_a_full_server_is_explained_then_the_page_reconnects_with_its_token(
     with seat_taken(f"ws://127.0.0.1:{guarded_server.port}/ws?token={TOKEN}"):
         page = open_page(f"http://127.0.0.1:{guarded_server.port}/?token={TOKEN}")
         full = wait_for(page, "s.state === 'retrying' && s.closeCode === '1013'")
-    assert "at capacity" in full["notice"]
+    assert "at capacity" in full["notice"] and "Busy, retrying in" in full["notice"]
     assert "token=…" in full["endpoint"] and TOKEN not in full["endpoint"]
     # The backoff brings the page back by itself once the seat is free.
     shown = wait_for(page, "s.state === 'open' && s.hands >= 3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -91,3 +92,23 @@ async def test_metrics_count_frames_sessions_and_stage_latency(
     for stage in ("decode", "keypoints", "model", "total"):
         assert value(rf'signify_stage_latency_seconds_count\{{stage="{stage}"\}}') == 6
     assert re.search(r'^signify_model_info\{name="asl-lstm",version="[^"]+"\} 1.0$', text, re.MULTILINE)
+
+
+async def test_ready_turns_503_while_every_seat_is_taken_and_200_when_one_frees(start_app: StartApp) -> None:
+    app = await start_app(MAX_SESSIONS="1", MAX_KEYPOINT_SESSIONS="1")
+    probes = [health_url(app, "/ready"), f"http://127.0.0.1:{app.websocket.port}/ready"]
+    async with open_client(app) as ws:
+        assert (await receive(ws))["type"] == "ready"
+        for url in probes:
+            status, text = await fetch(url)
+            assert status == 503 and json.loads(text)["status"] == "full"
+        assert (await fetch(health_url(app, "/health")))[0] == 200
+        await ws.send(b"\xff\xd8 still served")  # the open socket is never touched by it
+        assert (await receive(ws))["type"] == "error"
+    for _ in range(100):
+        if app.status.sessions == 0:
+            break
+        await asyncio.sleep(0.02)
+    for url in probes:
+        status, text = await fetch(url)
+        assert status == 200 and json.loads(text)["status"] == "ok"

@@ -229,6 +229,10 @@ class Recognizer:
         self._missing = 0
         self._stable = None
 
+    def resume(self, text: str) -> str:
+        """Carry the transcript on from ``text`` (see :meth:`Transcript.resume`); return the text now held."""
+        return self._transcript.resume(text)
+
     def close(self) -> None:
         """Release the MediaPipe graph of this stream."""
         if self._tracker is not None:

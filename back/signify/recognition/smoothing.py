@@ -69,6 +69,10 @@ class Transcript:
       or a change of hand in between, like held doubles;
     - the shape a motion ends in is its tail, not a letter: it needs three
       times the hold to count as a letter of its own.
+
+    A transcript may be resumed (:meth:`resume`) with text kept elsewhere,
+    after a reconnect: what follows continues that text as if nothing had
+    happened in between.
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class Transcript:
         self._paused = False  # whether the hand paused since that motion, so that it may count again
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
+        self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
 
     @property
     def _half_hold(self) -> int:
@@ -112,6 +117,7 @@ class Transcript:
         self._since_movement = 0 if self._moving >= self._half_hold else self._since_movement + 1
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
+        self._carry_over(stable)
         if stable != self._current:
             self._current, self._run, self._still, self._committed = stable, 0, 0, False
         if stable is None or self._committed:
@@ -121,6 +127,18 @@ class Transcript:
         if stable in self._motion_letters:
             return self._update_motion(stable)
         return self._update_held(stable)
+
+    def _carry_over(self, stable: str | None) -> None:
+        """Join the letter a resumed text ends in to the run that continues it, if the hand goes on holding it."""
+        if self._carried is None:
+            return
+        if self._absent >= HAND_AWAY_FRAMES or (stable is not None and stable != self._carried):
+            self._carried = None  # the hand left or changed: the next same letter is a double
+        elif stable == self._carried:
+            # The hand held it across the reconnect (the frames before it, while a new
+            # window filled, had no stable letter): its run goes on, already committed.
+            self._carried = None
+            self._current, self._run, self._still, self._committed = stable, 0, 0, True
 
     def _update_motion(self, letter: str) -> str | None:
         if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
@@ -171,3 +189,26 @@ class Transcript:
         self._text.clear()
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
+        self._carried = None
+
+    def resume(self, text: str) -> str:
+        """Carry on from ``text`` (capital letters and spaces, kept by the client); return the text now held.
+
+        The letters in progress are forgotten, and the next committed letters
+        continue ``text`` (its last ``max_length`` characters). The letter it
+        ends in counts as committed for the hand's current run, as if this
+        transcript had written it: a hand that holds it across the reconnect
+        writes it once, and a double needs the hand to change or leave in
+        between, as within one stream. A motion letter at the end needs a
+        pause or a change of hand before another, as within one stream too.
+        """
+        if any(not ("A" <= character <= "Z" or character == " ") for character in text):
+            raise ValueError("a transcript holds capital letters A-Z and spaces only")
+        self.clear()
+        self._text = list(text[-self._max_length :]) if text else []
+        last = self._text[-1] if self._text else " "
+        if last != " ":
+            self._carried = last
+            if last in self._motion_letters:
+                self._last_motion = last
+        return self.text

@@ -40,6 +40,9 @@ MAX_TEXT_CHARS = 16 * 1024
 _BLOB_STRING = re.compile(r'"(image|profile)"\s*:\s*"([^"\\]*)"')
 _BLOB_FIELDS = {"image": "frame", "profile": "profile"}  # the long string each message type may carry
 MAX_CALIBRATION_LETTERS = 64
+# A resumed transcript: capital letters and single spaces, at most this many characters.
+MAX_RESUME_CHARS = 1000
+_TRANSCRIPT = re.compile(r"(?:[A-Z]| (?! ))*")
 MAX_FRAME_SIDE = 16384  # pixels, for a keypoints message's width and height
 _NUMBERS = (int, float)
 ERROR_CODES = frozenset({
@@ -121,8 +124,18 @@ class DonationDelete:
     contributor: str
 
 
+@dataclass(frozen=True)
+class ResumeMessage:
+    """After a reconnect: carry on with the transcript the client kept (checked: A-Z and single spaces)."""
+
+    text: str
+
+
 FrameLike = FrameMessage | KeypointsMessage
-ControlMessage = CalibrationStart | CalibrationSkip | CalibrationStop | ProfileMessage | ProfileClear | DonationDelete
+ControlMessage = (
+    CalibrationStart | CalibrationSkip | CalibrationStop | ProfileMessage | ProfileClear | DonationDelete
+    | ResumeMessage
+)
 ClientMessage = FrameMessage | KeypointsMessage | ResetMessage | ControlMessage
 
 
@@ -180,6 +193,14 @@ def _parse_donation_delete(payload: dict[str, Any]) -> DonationDelete:
     return DonationDelete(contributor)
 
 
+def _parse_resume(payload: dict[str, Any]) -> ResumeMessage:
+    text = payload.get("text")
+    if not isinstance(text, str) or len(text) > MAX_RESUME_CHARS or not _TRANSCRIPT.fullmatch(text):
+        raise ProtocolError("bad_message", f"resume needs a text of capital letters A-Z and single spaces, "
+                                           f"at most {MAX_RESUME_CHARS} characters")
+    return ResumeMessage(text)
+
+
 _CONTROL: dict[str, Callable[[dict[str, Any]], ControlMessage]] = {
     "calibration_start": _parse_calibration_start,
     "calibration_skip": lambda _: CalibrationSkip(),
@@ -187,6 +208,7 @@ _CONTROL: dict[str, Callable[[dict[str, Any]], ControlMessage]] = {
     "profile": _parse_profile,
     "profile_clear": lambda _: ProfileClear(),
     "donation_delete": _parse_donation_delete,
+    "resume": _parse_resume,
 }
 
 
@@ -393,6 +415,11 @@ def profile_loaded_message(model_name: str, model_version: str, letters: list[st
 def donation_deleted_message(contributor: str, windows: int) -> dict[str, Any]:
     """Every window donated under ``contributor`` is gone."""
     return {"type": "donation_deleted", "contributor": contributor, "windows": windows}
+
+
+def resumed_message(text: str) -> dict[str, Any]:
+    """The session's transcript carries on from ``text``."""
+    return {"type": "resumed", "text": text}
 
 
 def dropped_message(ids: list[int], reason: str = "superseded") -> dict[str, Any]:

@@ -52,6 +52,7 @@ from .protocol import (
     ProfileMessage,
     ProtocolError,
     ResetMessage,
+    ResumeMessage,
     calibration_done_message,
     donation_deleted_message,
     dropped_message,
@@ -63,6 +64,7 @@ from .protocol import (
     profile_loaded_message,
     profile_message,
     prompt_message,
+    resumed_message,
 )
 from .ratelimit import RateLimiter
 from .scoring import WindowScorer
@@ -450,6 +452,9 @@ class Session:
                 await self._end_letter(message)
             elif isinstance(message, ProfileMessage):
                 await self._load_profile(message.profile)
+            elif isinstance(message, ResumeMessage):
+                # Between frames, like every control message: the next prediction's text continues it.
+                await self._send(resumed_message(self._recognizer.resume(message.text)))
             elif isinstance(message, ProfileClear):
                 self._recognizer.use_profile(None)
                 card = self._card

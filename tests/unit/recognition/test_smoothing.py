@@ -194,3 +194,72 @@ def test_a_letter_held_for_something_else_is_written_only_after_the_hand_changes
     assert [transcript.update("L", hand=True) for _ in range(3)] == [None, None, "L"]
     assert [transcript.update("O", hand=True) for _ in range(3)] == [None, None, "O"]
     assert transcript.text == "LO"
+
+
+# ---- resume: a transcript carried across a reconnect ---------------------------------------------------
+
+
+def test_resume_continues_the_text_with_the_next_committed_letters() -> None:
+    transcript = Transcript(commit_after=2, word_gap=4)
+    assert transcript.resume("HELLO WOR") == "HELLO WOR"
+    assert run(transcript, "--LL") == "HELLO WORL"
+    assert run(transcript, "....BB") == "HELLO WORL B"
+
+
+def test_resume_forgets_the_letter_in_progress() -> None:
+    transcript = Transcript(commit_after=3, word_gap=4)
+    run(transcript, "AA")
+    transcript.resume("HI")
+    assert run(transcript, "A") == "HI"  # the two frames of A before the resume do not count
+    assert run(transcript, "AA") == "HIA"
+
+
+def test_a_letter_held_across_the_resume_is_written_once() -> None:
+    transcript = Transcript(commit_after=2, word_gap=4)
+    transcript.resume("HEL")
+    # A new window fills (a hand, no stable letter), then the same L, held on.
+    assert run(transcript, "----LLLLLLLL") == "HEL"
+
+
+def test_a_double_across_the_resume_behaves_like_any_double() -> None:
+    within = Transcript(commit_after=2, word_gap=6)
+    run(within, "HH..EE..LL")
+    assert within.text == "HEL"
+    across = Transcript(commit_after=2, word_gap=6)
+    across.resume("HEL")
+    # Leaving (or changing hands) in between makes the double, in both.
+    for transcript in (within, across):
+        assert run(transcript, "LL") == "HEL"
+        assert run(transcript, "...LL") == "HELL"
+    changed = Transcript(commit_after=2, word_gap=6)
+    changed.resume("HEL")
+    assert run(changed, "--LLOOLL") == "HELOL"
+
+
+def test_a_motion_letter_at_the_end_of_a_resumed_text_needs_a_pause_before_another() -> None:
+    transcript = Transcript(commit_after=2, word_gap=8)
+    transcript.resume("RAJ")
+    assert run(transcript, "--jjjj") == "RAJ"
+    assert run(transcript, "...jjj") == "RAJJ"  # after a change of hand
+
+
+def test_resume_keeps_the_last_max_length_characters() -> None:
+    transcript = Transcript(commit_after=2, word_gap=4, max_length=5)
+    assert transcript.resume("HELLO WORLD") == "WORLD"
+
+
+def test_resume_refuses_anything_but_capital_letters_and_spaces() -> None:
+    transcript = Transcript(commit_after=2, word_gap=4)
+    transcript.resume("OK")
+    with pytest.raises(ValueError):
+        transcript.resume("hello")
+    assert transcript.text == "OK"
+
+
+def test_resume_with_nothing_is_a_fresh_start_and_reset_forgets_a_resume() -> None:
+    transcript = Transcript(commit_after=2, word_gap=4)
+    assert transcript.resume("") == ""
+    assert run(transcript, "AA") == "A"
+    transcript.resume("A")
+    transcript.clear()
+    assert run(transcript, "AA") == "A"

@@ -1,0 +1,1 @@
+"""Running Signify as several replicas behind HAProxy (see deploy/cluster.py and deploy/haproxy.cfg)."""
