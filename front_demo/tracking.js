@@ -62,6 +62,31 @@ function round(value) {
   return Math.round(value * DECIMALS) / DECIMALS;
 }
 
+/** MediaPipe's HandLandmarker, loaded from the Signify server: rejects if the runtime or the model cannot load. */
+export async function createHandLandmarker() {
+  const { FilesetResolver, HandLandmarker } = await import(VISION_BUNDLE);
+  const fileset = await FilesetResolver.forVisionTasks(WASM_DIR);
+  // Fetched here rather than by tasks-vision, so that a missing bundle fails fast and plainly.
+  const response = await fetch(MODEL);
+  if (!response.ok) throw new Error(`${MODEL}: HTTP ${response.status}`);
+  const model = new Uint8Array(await response.arrayBuffer());
+  return HandLandmarker.createFromOptions(fileset, {
+    baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
+    ...TRACKER_OPTIONS,
+  });
+}
+
+/** The `keypoints` message for one HandLandmarker result on a width x height frame captured at `captured`. */
+export function keypointsMessage(result, width, height, captured) {
+  const hand = result.landmarks?.[0];
+  const message = { type: "keypoints", landmarks: [], width, height, captured };
+  if (hand) {
+    message.landmarks = hand.map((point) => [round(point.x), round(point.y), round(point.z)]);
+    message.handedness = pythonHandedness((result.handedness ?? result.handednesses)?.[0]?.[0]?.categoryName);
+  }
+  return message;
+}
+
 export class Tracking {
   /**
    * @param {HTMLVideoElement} video the camera
@@ -109,7 +134,7 @@ export class Tracking {
       const timeout = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not loaded in ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       });
-      this.landmarker = await Promise.race([this.createLandmarker(), timeout]);
+      this.landmarker = await Promise.race([createHandLandmarker(), timeout]);
       this.mode = "device";
       this.reason = "";
       if (this.running) this.requestFrame();
@@ -120,19 +145,6 @@ export class Tracking {
       clearTimeout(timer);
     }
     this.render();
-  }
-
-  async createLandmarker() {
-    const { FilesetResolver, HandLandmarker } = await import(VISION_BUNDLE);
-    const fileset = await FilesetResolver.forVisionTasks(WASM_DIR);
-    // Fetched here rather than by tasks-vision, so that a missing bundle fails fast and plainly.
-    const response = await fetch(MODEL);
-    if (!response.ok) throw new Error(`${MODEL}: HTTP ${response.status}`);
-    const model = new Uint8Array(await response.arrayBuffer());
-    return HandLandmarker.createFromOptions(fileset, {
-      baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
-      ...TRACKER_OPTIONS,
-    });
   }
 
   fallBack(reason) {
@@ -200,14 +212,10 @@ export class Tracking {
       this.fallBack("failed");
       return;
     }
-    const hand = result.landmarks?.[0];
-    const landmarks = hand ? hand.map((point) => [round(point.x), round(point.y), round(point.z)]) : [];
-    const message = { type: "keypoints", landmarks, width, height, captured };
-    if (hand) {
-      const label = (result.handedness ?? result.handednesses)?.[0]?.[0]?.categoryName;
-      message.handedness = pythonHandedness(label);
+    const message = keypointsMessage(result, width, height, captured);
+    if (message.landmarks.length) {
       this.stats.trackerHands += 1;
-      this.overlay.draw(landmarks);
+      this.overlay.draw(message.landmarks);
     } else {
       this.overlay.clear();
     }
