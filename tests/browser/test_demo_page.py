@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bench.process import free_port
-from testkit.hand_drawing import blank_frame, moving_hand_frames
+from testkit.hand_drawing import blank_frame
 from testkit.motion_clips import Framing, drifting_clip, j_clip, z_clip
 from testkit.video import write_y4m
 from tests.server_process import ServerProcess
@@ -50,6 +50,7 @@ WAIT_MS = 30_000  # generous: CI machines have two cores, and MediaPipe warms up
 MOTION_HAND_LENGTH = 260.0
 # The letter the calibration tests hold to the camera, and calibrate.
 HELD_LETTER = "L"
+CAMERA_LETTER = "H"  # what the other tests' camera shows
 PROFILE_PREFIX = "signify.profile:"  # front_demo/storage.js: one kept profile per server
 
 # Everything the tests look at, read in one go so that it is one consistent moment.
@@ -91,9 +92,13 @@ PAGE_STATE = """() => {
 
 @pytest.fixture(scope="module")
 def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two seconds of the drawn hand drifting, which Chromium's fake camera loops."""
+    """Two seconds of a drawn letter drifting, which Chromium's fake camera loops.
+
+    A letter's hand from motion_clips, not hand_drawing's plain open hand: the page tracks on the
+    device with MediaPipe's full models, which never find that one (the server's lite ones do).
+    """
     path = tmp_path_factory.mktemp("camera") / "hand.y4m"
-    write_y4m(path, moving_hand_frames(60))
+    write_y4m(path, drifting_clip(CAMERA_LETTER, Framing(size=MOTION_HAND_LENGTH, seed=1), frames=60))
     return path
 
 

@@ -164,7 +164,7 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
 
     assert wire.binary_sent == 0 and shown["binaryFramesSent"] == 0, "a picture left the browser"
     keypoints = wire.sent_of("keypoints")
-    assert len(keypoints) == shown["keypointsSent"] >= 20
+    assert len(keypoints) >= shown["keypointsSent"] >= 20  # the wire may be a frame ahead of the snapshot
     with_hand = [k for k in keypoints if k["landmarks"]]
     without_hand = [k for k in keypoints if not k["landmarks"]]
     assert with_hand and without_hand, "both the held letter and the empty picture are sent"
@@ -184,7 +184,7 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
     echoed = [p["captured"] for p in predictions]
     assert set(echoed) <= {k["captured"] for k in keypoints} and echoed == sorted(echoed), \
         "answers echo their frames' capture times, in order"
-    assert len(echoed) >= len(keypoints) - 1  # one frame at most still in flight
+    assert len(echoed) >= len(keypoints) - 2  # one frame in flight, and one the snapshot had not seen
     assert {p["letter"] for p in predictions if p["hand"]} >= {LETTER}
     assert any(not p["hand"] for p in predictions)
     assert shown["errors"] == 0
@@ -210,7 +210,7 @@ def test_tracking_on_the_server_when_asked_sends_frames_and_loads_no_tracker(
     shown = wait_for(page, "s.hands >= 10 && s.transcript.length > 0")
 
     assert shown["tracking"] == "server" and shown["trackingReason"] == "asked"
-    assert wire.binary_sent == shown["binaryFramesSent"] >= 10
+    assert wire.binary_sent >= shown["binaryFramesSent"] >= 10
     assert wire.sent_of("keypoints") == [] and shown["keypointsSent"] == 0
     assert LETTER in shown["transcript"]
     assert shown["skeletons"] > 0 and shown["skeletonPixels"] > 0  # the server's landmarks, drawn
@@ -238,7 +238,7 @@ def test_a_tracker_that_cannot_load_falls_back_to_the_server_and_says_so(
 
     assert shown["trackingReason"] == "unavailable"
     assert wire.sent_of("keypoints") == [] and shown["keypointsSent"] == 0
-    assert wire.binary_sent == shown["binaryFramesSent"] >= 5
+    assert wire.binary_sent >= shown["binaryFramesSent"] >= 5
     assert shown["errors"] == 0
     seen = tracking_shown(page)
     assert seen["body"] == "server" and seen["text"] == "tracking on the server"
