@@ -130,16 +130,18 @@ export class Tracking {
 
   async load() {
     let timer;
+    const loading = createHandLandmarker();
     try {
       const timeout = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not loaded in ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       });
-      this.landmarker = await Promise.race([createHandLandmarker(), timeout]);
+      this.landmarker = await Promise.race([loading, timeout]);
       this.mode = "device";
       this.reason = "";
       if (this.running) this.requestFrame();
     } catch (error) {
       console.warn("Signify: the hand tracker could not load; tracking on the server instead.", error);
+      loading.then((late) => late.close(), () => {}); // one that loads after the timeout is not kept
       this.fallBack("unavailable");
     } finally {
       clearTimeout(timer);
@@ -168,6 +170,11 @@ export class Tracking {
   stop() {
     this.running = false;
     this.latest = null;
+    if (this.frameHandle !== null) {
+      if (this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(this.frameHandle);
+      else cancelAnimationFrame(this.frameHandle);
+      this.frameHandle = null;
+    }
     this.wake();
   }
 
