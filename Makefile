@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
+# The demo's on-device hand tracker: tasks-vision from npm (front_demo/package-lock.json)
+# and the model bundle built from the installed MediaPipe wheel. Both are served by the server.
+WEB := front_demo
+TASKS_VISION := $(WEB)/node_modules/.package-lock.json
+HAND_TASK := $(WEB)/dist/hand_landmarker.task
 
 .PHONY: run test setup dev lint unit train bench cluster clean
 
@@ -13,12 +18,12 @@ run: setup
 	cd back && ../$(PY) main.py
 
 ## Install everything the tests need, lint, type-check and run the whole test suite.
-test: dev
+test: dev setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-setup: $(VENV)/.runtime
+setup: $(VENV)/.runtime $(TASKS_VISION) $(HAND_TASK)
 
 dev: $(VENV)/.dev
 
@@ -34,6 +39,15 @@ $(VENV)/.runtime: back/requirements.txt back/requirements-mediapipe.txt back/pyp
 $(VENV)/.dev: $(VENV)/.runtime back/requirements-dev.txt back/requirements-s3.txt
 	$(PIP) install -r back/requirements-dev.txt -c back/requirements.txt
 	touch $@
+
+# npm ci installs exactly the lock file, and writes this file last.
+$(TASKS_VISION): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(HAND_TASK): back/build_hand_landmarker.py $(VENV)/.runtime
+	$(PY) back/build_hand_landmarker.py $@
 
 lint: dev
 	$(PY) -m ruff check .
@@ -58,4 +72,4 @@ cluster: setup
 	PYTHONPATH=back:. $(PY) -m deploy.cluster --replicas $(REPLICAS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

@@ -1,11 +1,13 @@
-// The demo page: camera -> server -> letters. Composes the camera, the connection,
-// the frame pump, the view and the calibration panel; the protocol is ../PROTOCOL.md, version 2.
+// The demo page: camera -> server -> letters. Composes the camera, the hand tracking
+// (on this device, or on the server: tracking.js), the connection, the frame pump, the view
+// and the calibration panel; the protocol is ../PROTOCOL.md, version 2.
 
 import { CalibrationPanel } from "./calibration.js";
 import { FrameGrabber, cameraErrorMessage, startCamera } from "./camera.js";
 import { SignifyConnection, resolveServerUrl } from "./connection.js";
 import { SkeletonOverlay } from "./overlay.js";
 import { FramePump } from "./pump.js";
+import { Tracking, requestedTracking } from "./tracking.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -17,7 +19,6 @@ const video = $("video");
 const overlay = new SkeletonOverlay($("overlay"), video);
 const view = new View(overlay);
 const grabber = new FrameGrabber(video);
-const pump = new FramePump(() => grabber.grab(), (frame) => connection?.send(frame) ?? false);
 let connection = null;
 let cameraOn = false;
 
@@ -39,6 +40,10 @@ const stats = {
   resumed: [],
 };
 window.signify = stats;
+const tracking = new Tracking(video, grabber, overlay, view, stats, requestedTracking(window.location));
+// Keypoints from this device's tracker, or JPEG frames for the server's: tracking.js decides.
+const pump = new FramePump(
+  () => tracking.grab(), (frame) => tracking.count(frame, connection?.send(frame) ?? false));
 const calibration = new CalibrationPanel((message) => connection?.send(JSON.stringify(message)) ?? false, stats);
 
 const figures = { roundTripMs: null, serverMs: null, answers: [] };
@@ -56,7 +61,10 @@ function onReady(message) {
   resumeTranscript(message.protocol);
   view.showModel(message.model);
   calibration.onReady(message); // before any frame: the kept profile adapts the session from its first answer
-  if (cameraOn) pump.start(message.config.max_fps);
+  // Once it is known where the hand is tracked: the server never builds a tracker for a page that has its own.
+  tracking.settled.then(() => {
+    if (cameraOn && connection?.isOpen) pump.start(message.config.max_fps);
+  });
 }
 
 function onMessage(message) {
@@ -100,6 +108,7 @@ function onPrediction(p) {
   if (p.hand) stats.handPredictions += 1;
   stats.lastText = text;
   view.showPrediction(p, text);
+  tracking.onPrediction(p);
   calibration.onPrediction(p);
   const now = performance.now();
   figures.answers.push(now);
@@ -164,6 +173,7 @@ function showFigures() {
     fps: live ? answersPerSecond(figures.answers) : null,
     server: live ? figures.serverMs : null,
   });
+  tracking.showFigures(live);
 }
 
 function fitStageToVideo() {
@@ -184,6 +194,7 @@ async function turnCameraOn() {
     return;
   }
   cameraOn = true;
+  tracking.start();
   view.setCamera("on");
   fitStageToVideo();
   if (connection === null) {
@@ -196,6 +207,7 @@ async function turnCameraOn() {
 function onCameraLost() {
   cameraOn = false;
   pump.stop();
+  tracking.stop();
   // Free the server's seat for someone else while this page has nothing to send.
   connection?.stop();
   view.setConnection("idle");

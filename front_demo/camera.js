@@ -1,7 +1,7 @@
 // The camera, and small JPEG frames of it for the server.
 
-const LONG_SIDE = 320; // enough for MediaPipe Hands, and a tenth of the bytes of a full frame
-const JPEG_QUALITY = 0.75;
+export const LONG_SIDE = 320; // enough for MediaPipe Hands, and a tenth of the bytes of a full frame
+export const JPEG_QUALITY = 0.75;
 
 /** Start the front camera in `video`; `onEnded` runs if it stops later (unplugged, revoked). */
 export async function startCamera(video, onEnded) {

@@ -65,8 +65,13 @@ export class FramePump {
   schedule() {
     clearTimeout(this.timer);
     if (!this.running || this.inFlight) return;
-    const wait = Math.max(0, this.lastSentAt + this.intervalMs - performance.now());
-    this.timer = setTimeout(() => this.sendNext(), wait);
+    const wait = this.lastSentAt + this.intervalMs - performance.now();
+    if (wait <= 0) {
+      // Due already: no timer, whose task could wait behind a whole frame of on-device tracking.
+      this.sendNext();
+    } else {
+      this.timer = setTimeout(() => this.sendNext(), wait);
+    }
   }
 
   async sendNext() {

@@ -2,6 +2,8 @@
 // The state is also written as data attributes, for people in the console
 // and for the browser test: body[data-state], body[data-camera], body[data-close-code],
 // #readout[data-predictions][data-hands], #letter[data-hand], #overlay[data-skeletons].
+// While the page tracks the hand itself (tracking.js), it draws the skeleton and the
+// answers' landmarks are not drawn (the server echoes none for keypoints).
 // The calibration panel writes its own (body[data-calibration], #calibration[data-*]): see calibration.js.
 
 const $ = (id) => document.getElementById(id);
@@ -16,6 +18,7 @@ const STATUS_TEXT = {
 export class View {
   constructor(overlay) {
     this.overlay = overlay;
+    this.drawsAnswers = true; // false while tracking.js draws the skeleton at camera rate
     this.predictions = 0;
     this.hands = 0;
   }
@@ -66,10 +69,10 @@ export class View {
       this.hands += 1;
       $("readout").dataset.hands = String(this.hands);
       this.showLetter(p.letter, p.confidence);
-      this.overlay.draw(p.landmarks);
+      if (this.drawsAnswers) this.overlay.draw(p.landmarks);
     } else {
       this.showLetter(null, null);
-      this.overlay.clear();
+      if (this.drawsAnswers) this.overlay.clear();
     }
     this.setBadge(p.hand ? "true" : "false", p.hand ? "Hand found" : "No hand");
     this.showStable(p.stable);

@@ -46,14 +46,67 @@ def read_dockerfile(path: Path = REPO / "back" / "Dockerfile") -> list[Instructi
     return instructions
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One build stage: its base image, its name (``FROM base AS name``) and its instructions after the FROM."""
+
+    base: str
+    name: str | None
+    instructions: list[Instruction]
+
+
+def stages(instructions: list[Instruction]) -> list[Stage]:
+    """The build stages, in order; the last one is the image."""
+    found: list[Stage] = []
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            words = instruction.arguments.split()
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
+            found.append(Stage(words[0], name, []))
+        elif found:
+            found[-1].instructions.append(instruction)
+    return found
+
+
+def final_stage(instructions: list[Instruction]) -> list[Instruction]:
+    """The image's own stage: its FROM, then its instructions."""
+    start = max(n for n, i in enumerate(instructions) if i.keyword == "FROM")
+    return instructions[start:]
+
+
+def _copy_parts(instruction: Instruction) -> tuple[str | None, list[str], str]:
+    """A COPY's ``--from`` stage (None: the build context), its sources and its destination."""
+    words = shlex.split(instruction.arguments)
+    stage = next((w.split("=", 1)[1] for w in words if w.startswith("--from=")), None)
+    *sources, destination = [w for w in words if not w.startswith("--")]
+    return stage, sources, destination
+
+
 def copy_sources(instructions: list[Instruction]) -> list[tuple[str, str]]:
-    """(source, destination) of every COPY, relative to the build context."""
+    """(source, destination) of every COPY from the build context (not from another stage)."""
     pairs = []
     for instruction in instructions:
         if instruction.keyword == "COPY":
-            *sources, destination = shlex.split(instruction.arguments)
-            pairs += [(source, destination) for source in sources if not source.startswith("--")]
+            stage, sources, destination = _copy_parts(instruction)
+            if stage is None:
+                pairs += [(source, destination) for source in sources]
     return pairs
+
+
+def stage_copies(instructions: list[Instruction]) -> list[tuple[str, str, str]]:
+    """(stage, source, destination) of every ``COPY --from=stage``: paths inside that stage and this one."""
+    triples = []
+    for instruction in instructions:
+        if instruction.keyword == "COPY":
+            stage, sources, destination = _copy_parts(instruction)
+            if stage is not None:
+                triples += [(stage, source, destination) for source in sources]
+    return triples
+
+
+def run_commands(instructions: list[Instruction]) -> list[list[str]]:
+    """Every command of the RUN instructions, in order, as argument lists."""
+    return [shlex.split(part) for i in instructions if i.keyword == "RUN" for part in i.arguments.split("&&")]
 
 
 def pip_commands(instructions: list[Instruction]) -> list[list[str]]:

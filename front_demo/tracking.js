@@ -1,0 +1,304 @@
+// Where the hand is found: on this device, or on the server.
+//
+// On this device (the default), MediaPipe's HandLandmarker from @mediapipe/tasks-vision
+// (VIDEO mode, CPU delegate) finds the hand in every camera frame at the camera's full
+// resolution; the skeleton is drawn here at camera rate, and the server is sent the 21
+// landmarks as `keypoints` messages (../PROTOCOL.md, version 2), never the picture.
+// The runtime, its wasm and the model bundle are served by the Signify server itself
+// (npm's copy, and a bundle built from the server's own MediaPipe wheel): no CDN.
+//
+// On the server: the page sends small JPEG frames (camera.js), as before. That is what
+// happens with ?tracking=server, when the runtime or the model cannot load, or when the
+// tracker fails later.
+//
+// The state is written for people in the console and for the browser test:
+// body[data-tracking] ("loading", "device" or "server"), #tracking[data-reason], and in
+// window.signify: tracking, trackingReason, trackerResults, keypointsSent, binaryFramesSent,
+// captureToAnswerMs.
+
+const $ = (id) => document.getElementById(id);
+const VENDOR = new URL("./vendor/", import.meta.url);
+const VISION_BUNDLE = new URL("tasks-vision/vision_bundle.mjs", VENDOR).href;
+const WASM_DIR = new URL("tasks-vision/wasm", VENDOR).href;
+const MODEL = new URL("hand_landmarker.task", VENDOR).href;
+// About 21 MB to fetch and compile; a page that cannot in this long tracks on the server.
+const LOAD_TIMEOUT_MS = 30000;
+// How long the frame pump waits for the tracker's next result before it looks again.
+const RESULT_WAIT_MS = 1000;
+// Landmarks are sent with 5 decimals: a fiftieth of a pixel on a 1920 pixel frame.
+const DECIMALS = 1e5;
+const SMOOTHING = 0.2;
+// The server's MediaPipe settings (back/signify/recognition/hands.py): one hand, 0.5 thresholds.
+const TRACKER_OPTIONS = {
+  runningMode: "VIDEO",
+  numHands: 1,
+  minHandDetectionConfidence: 0.5,
+  minHandPresenceConfidence: 0.5,
+  minTrackingConfidence: 0.5,
+};
+const MODE_TEXT = {
+  loading: "Loading the hand tracker…",
+  device: "tracking on this device",
+  server: "tracking on the server",
+};
+const PRIVACY_TEXT = {
+  loading: "Frames go only to the Signify server this page connects to.",
+  device: "Only hand keypoints leave this browser, and only to the Signify server this page connects to.",
+  server: "Frames go only to the Signify server this page connects to.",
+};
+
+/** "server" when the page was opened with ?tracking=server, else "device". */
+export function requestedTracking(location) {
+  return new URLSearchParams(location.search).get("tracking") === "server" ? "server" : "device";
+}
+
+// tasks-vision names the hand as seen in the picture; MediaPipe's Python solution, which the
+// protocol follows, names the other one.
+function pythonHandedness(label) {
+  return label === "Left" ? "Right" : "Left";
+}
+
+function round(value) {
+  return Math.round(value * DECIMALS) / DECIMALS;
+}
+
+/** MediaPipe's HandLandmarker, loaded from the Signify server: rejects if the runtime or the model cannot load. */
+export async function createHandLandmarker() {
+  const { FilesetResolver, HandLandmarker } = await import(VISION_BUNDLE);
+  const fileset = await FilesetResolver.forVisionTasks(WASM_DIR);
+  // Fetched here rather than by tasks-vision, so that a missing bundle fails fast and plainly.
+  const response = await fetch(MODEL);
+  if (!response.ok) throw new Error(`${MODEL}: HTTP ${response.status}`);
+  const model = new Uint8Array(await response.arrayBuffer());
+  return HandLandmarker.createFromOptions(fileset, {
+    baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
+    ...TRACKER_OPTIONS,
+  });
+}
+
+/** The `keypoints` message for one HandLandmarker result on a width x height frame captured at `captured`. */
+export function keypointsMessage(result, width, height, captured) {
+  const hand = result.landmarks?.[0];
+  const message = { type: "keypoints", landmarks: [], width, height, captured };
+  if (hand) {
+    message.landmarks = hand.map((point) => [round(point.x), round(point.y), round(point.z)]);
+    message.handedness = pythonHandedness((result.handedness ?? result.handednesses)?.[0]?.[0]?.categoryName);
+  }
+  return message;
+}
+
+export class Tracking {
+  /**
+   * @param {HTMLVideoElement} video the camera
+   * @param {{grab: () => Promise<ArrayBuffer|null>}} grabber JPEG frames, for tracking on the server
+   * @param {{draw: Function, clear: Function}} overlay the skeleton canvas
+   * @param {{drawsAnswers: boolean}} view drawing the server's landmarks stops while this page tracks
+   * @param {object} stats window.signify
+   * @param {"device"|"server"} wanted
+   */
+  constructor(video, grabber, overlay, view, stats, wanted) {
+    this.video = video;
+    this.grabber = grabber;
+    this.overlay = overlay;
+    this.view = view;
+    this.stats = stats;
+    this.mode = wanted === "server" ? "server" : "loading";
+    this.reason = wanted === "server" ? "asked" : "";
+    this.landmarker = null;
+    this.canvas = document.createElement("canvas");
+    this.context = this.canvas.getContext("2d", { willReadFrequently: true });
+    this.running = false;
+    this.frameHandle = null;
+    this.lastTimestamp = 0;
+    this.latest = null; // the newest result not sent yet: a keypoints message
+    this.waiters = [];
+    this.captureToAnswerMs = null;
+    this.trackerMs = null; // what finding the hand in one frame takes here, smoothed
+    Object.assign(stats, {
+      tracking: this.mode, trackingReason: this.reason, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
+      binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null,
+    });
+    // Settles once the mode is known: the pump starts then, so that a page that will track
+    // on this device never makes the server build a hand tracker for it.
+    this.settled = wanted === "server" ? Promise.resolve() : this.load();
+    this.render();
+  }
+
+  get onDevice() {
+    return this.mode === "device";
+  }
+
+  async load() {
+    let timer;
+    const loading = createHandLandmarker();
+    try {
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not loaded in ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
+      });
+      this.landmarker = await Promise.race([loading, timeout]);
+      this.mode = "device";
+      this.reason = "";
+      if (this.running) this.requestFrame();
+    } catch (error) {
+      console.warn("Signify: the hand tracker could not load; tracking on the server instead.", error);
+      loading.then((late) => late.close(), () => {}); // one that loads after the timeout is not kept
+      this.fallBack("unavailable");
+    } finally {
+      clearTimeout(timer);
+    }
+    this.render();
+  }
+
+  fallBack(reason) {
+    this.mode = "server";
+    this.reason = reason;
+    this.latest = null;
+    this.landmarker?.close();
+    this.landmarker = null;
+    this.wake();
+    this.overlay.clear();
+    this.render();
+  }
+
+  /** The camera runs: track every new frame while on this device. */
+  start() {
+    this.running = true;
+    if (this.onDevice) this.requestFrame();
+  }
+
+  /** The camera stopped. */
+  stop() {
+    this.running = false;
+    this.latest = null;
+    if (this.frameHandle !== null) {
+      if (this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(this.frameHandle);
+      else cancelAnimationFrame(this.frameHandle);
+      this.frameHandle = null;
+    }
+    this.wake();
+  }
+
+  requestFrame() {
+    if (this.frameHandle !== null || !this.running || !this.onDevice) return;
+    const onFrame = () => {
+      this.frameHandle = null;
+      if (!this.running || !this.onDevice) return;
+      this.trackFrame();
+      this.requestFrame();
+    };
+    // Once per frame the camera delivers; browsers without it poll at display rate.
+    if (this.video.requestVideoFrameCallback) {
+      this.frameHandle = this.video.requestVideoFrameCallback(onFrame);
+    } else {
+      this.frameHandle = requestAnimationFrame(onFrame);
+    }
+  }
+
+  /** Find the hand in the video's current frame, draw it, and keep it as the next message to send. */
+  trackFrame() {
+    const { videoWidth: width, videoHeight: height } = this.video;
+    if (!width || !height || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    // A snapshot, so that the landmarks belong to exactly this frame and this capture time.
+    this.context.drawImage(this.video, 0, 0, width, height);
+    const captured = performance.now();
+    // VIDEO mode wants strictly increasing timestamps, in milliseconds.
+    const timestamp = Math.max(captured, this.lastTimestamp + 0.001);
+    this.lastTimestamp = timestamp;
+    let result;
+    try {
+      result = this.landmarker.detectForVideo(this.canvas, timestamp);
+      const ms = performance.now() - captured;
+      this.trackerMs = this.trackerMs === null ? ms : this.trackerMs + SMOOTHING * (ms - this.trackerMs);
+      this.stats.trackerMs = this.trackerMs;
+    } catch (error) {
+      console.warn("Signify: the hand tracker failed; tracking on the server instead.", error);
+      this.fallBack("failed");
+      return;
+    }
+    const message = keypointsMessage(result, width, height, captured);
+    if (message.landmarks.length) {
+      this.stats.trackerHands += 1;
+      this.overlay.draw(message.landmarks);
+    } else {
+      this.overlay.clear();
+    }
+    this.stats.trackerResults += 1;
+    this.latest = message;
+    this.wake();
+  }
+
+  wake() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /**
+   * The next frame for the pump: on this device a keypoints message (the newest result not
+   * sent yet, or the next one), on the server a JPEG frame; null when there is none yet.
+   */
+  async grab() {
+    if (this.mode === "server") return this.grabber.grab();
+    if (!this.onDevice || !this.running) return null;
+    if (this.latest === null) {
+      let timer;
+      await new Promise((resolve) => {
+        this.waiters.push(resolve);
+        timer = setTimeout(resolve, RESULT_WAIT_MS);
+      });
+      clearTimeout(timer);
+      if (this.mode === "server") return this.grabber.grab(); // the tracker failed meanwhile
+      if (this.latest === null) return null;
+    }
+    const message = this.latest;
+    this.latest = null;
+    return JSON.stringify(message);
+  }
+
+  /** The pump sent `frame` (or tried to: `sent` false when the socket was not open). */
+  count(frame, sent) {
+    if (sent) {
+      if (typeof frame === "string") this.stats.keypointsSent += 1;
+      else this.stats.binaryFramesSent += 1;
+    }
+    return sent;
+  }
+
+  /** A prediction: with the capture time the server echoed, the time from capture to this answer. */
+  onPrediction(prediction) {
+    if (typeof prediction.captured !== "number") return;
+    const ms = performance.now() - prediction.captured;
+    this.captureToAnswerMs = this.captureToAnswerMs === null ? ms
+      : this.captureToAnswerMs + SMOOTHING * (ms - this.captureToAnswerMs);
+    this.stats.captureToAnswerMs = this.captureToAnswerMs;
+  }
+
+  /** The figures, every half second: the capture-to-answer latency while tracking on this device. */
+  showFigures(live) {
+    const shown = live && this.onDevice && this.captureToAnswerMs !== null;
+    $("capture-latency").textContent = shown ? `${Math.round(this.captureToAnswerMs)} ms` : "–";
+  }
+
+  render() {
+    this.stats.tracking = this.mode;
+    this.stats.trackingReason = this.reason;
+    this.view.drawsAnswers = !this.onDevice;
+    document.body.dataset.tracking = this.mode;
+    const element = $("tracking");
+    element.dataset.reason = this.reason;
+    element.textContent = MODE_TEXT[this.mode];
+    element.title = {
+      asked: "Asked for with ?tracking=server.",
+      unavailable: "This browser could not load the hand tracker: the server finds the hand in the frames it is sent.",
+      failed: "The hand tracker failed in this browser: the server finds the hand in the frames it is sent.",
+    }[this.reason] ?? "";
+    $("privacy").textContent = PRIVACY_TEXT[this.mode];
+    const notice = $("tracking-notice");
+    notice.hidden = this.mode !== "server" || this.reason === "asked";
+    notice.textContent = notice.hidden ? "" : `${element.title} Frames are sent instead of keypoints.`;
+  }
+}
