@@ -16,7 +16,7 @@ from signify.donations.store import StoreError
 
 from .calibration import anchors_of, calibration_evaluation
 from .card import write_card
-from .donations import Donations, contributor_splits, load_donations
+from .donations import Donations, donation_scores, optional_path, read_donations
 from .evaluate import plot_confusion, score_sequences, score_shots, score_windows
 from .export import check_parity, export_for_evaluation, export_onnx
 from .fit import FitSettings, fit
@@ -62,21 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     return run_training(args.data, args.out, args.cache, FitSettings(epochs=args.epochs, seed=args.seed),
                         evaluate=not args.skip_evaluation, command=" ".join(["python -m training", *sys.argv[1:]]),
                         donations=donations)
-
-
-def optional_path(text: str) -> Path | None:
-    """A command-line path, or None for an empty one (``Path('')`` would be the current directory)."""
-    return Path(text) if text else None
-
-
-def read_donations(path: Path | None) -> Donations | None:
-    """The donated windows at ``path``, or None when there is no path, no file or no window in it."""
-    if path is None or not path.exists():
-        return None
-    donations = load_donations(path)
-    print(f"donations: {len(donations)} windows from {donations.contributor_count} contributors in {path}"
-          + (f"; {donations.skipped} of letters the model has not" if donations.skipped else ""), file=sys.stderr)
-    return donations if len(donations) else None
 
 
 def run_training(
@@ -175,7 +160,7 @@ def held_out_evaluation(
     }
     if donations is not None and donations.contributor_count >= 2:
         splits["donations_held_out_contributors"] = donation_scores(asl_ai, rows, photos, reshoots, settings,
-                                                                    donations)
+                                                                    donations, fit=fit, score=score_windows)
     out.parent.mkdir(parents=True, exist_ok=True)
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
@@ -184,35 +169,6 @@ def held_out_evaluation(
             # Each signer calibrated as the server calibrates a user, by the model that never saw them.
             "calibration_unseen_signers": calibration_evaluation(unseen_rows, rows, unseen_signer, asl_ai,
                                                                  photos[SERVED_COMPLEXITY])}
-
-
-def donation_scores(
-    asl_ai: Sequences,
-    rows: Poses,
-    photos: dict[int, Poses],
-    reshoots: dict[int, Poses],
-    settings: FitSettings,
-    donations: Donations,
-) -> Scores:
-    """Donated windows scored by models that never saw their contributors.
-
-    Contributors are hashed into folds (:func:`training.donations.contributor_splits`);
-    each fold's model is trained on every other source and the other folds'
-    donations, and scores the fold's windows as they are, one answer per
-    donated window (:func:`training.evaluate.score_windows`), grouped by
-    contributor.
-    """
-    scores = Scores()
-    splits = contributor_splits(donations)
-    everyone = np.unique(donations.contributors)
-    for number, (trained_on, held) in enumerate(splits, start=1):
-        recorded = [asl_ai, trained_on.sequences] if len(trained_on) else [asl_ai]
-        network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings,
-                      f"donation fold {number}/{len(splits)}")
-        # Contributors numbered across the whole store, so that no two folds' groups collide.
-        groups = np.searchsorted(everyone, held.contributors).astype(np.int64)
-        scores.add(*score_windows(network, held.sequences, groups))
-    return scores
 
 
 def _without_per_letter(figures: dict[str, Any]) -> dict[str, Any]:

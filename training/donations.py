@@ -10,14 +10,21 @@ recording of its letter, with its placements, in a :class:`Sequences`.
 from __future__ import annotations
 
 import hashlib
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 from signify.donations.store import DonationStore
 
-from .sources import LETTER_INDEX, Sequences
+from .scores import Scores
+from .sources import LETTER_INDEX, Poses, Sequences
+
+if TYPE_CHECKING:  # PyTorch is imported where training runs, not where these helpers are tested
+    from .fit import FitSettings
 
 # Contributors are hashed into this many folds for the held-out figures: three, like the photos.
 DONATION_FOLDS = 3
@@ -95,3 +102,54 @@ def load_donations(path: Path) -> Donations:
         contributors.append(donation.contributor)
     return Donations(Sequences(segments, np.array(labels, dtype=np.int64), placements),
                      np.array(contributors, dtype=np.str_), skipped)
+
+
+def optional_path(text: str) -> Path | None:
+    """A command-line path, or None for an empty one (``Path('')`` would be the current directory)."""
+    return Path(text) if text else None
+
+
+def read_donations(path: Path | None) -> Donations | None:
+    """The donated windows at ``path``, or None when there is no path, no file or no window in it."""
+    if path is None or not path.exists():
+        return None
+    donations = load_donations(path)
+    print(f"donations: {len(donations)} windows from {donations.contributor_count} contributors in {path}"
+          + (f"; {donations.skipped} of letters the model has not" if donations.skipped else ""), file=sys.stderr)
+    return donations if len(donations) else None
+
+
+Fit = Callable[[list[Sequences], list[Poses], "FitSettings", str], Any]
+Score = Callable[[Any, Sequences, NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]]
+
+
+def donation_scores(
+    asl_ai: Sequences,
+    rows: Poses,
+    photos: dict[int, Poses],
+    reshoots: dict[int, Poses],
+    settings: FitSettings,
+    donations: Donations,
+    *,
+    fit: Fit,
+    score: Score,
+) -> Scores:
+    """Donated windows scored by models that never saw their contributors.
+
+    Contributors are hashed into folds (:func:`contributor_splits`); each
+    fold's model (``fit``: :func:`training.fit.fit`) is trained on every
+    other source and the other folds' donations, and scores the fold's
+    windows as they are, one answer per donated window (``score``:
+    :func:`training.evaluate.score_windows`), grouped by contributor.
+    """
+    scores = Scores()
+    splits = contributor_splits(donations)
+    everyone = np.unique(donations.contributors)
+    for number, (trained_on, held) in enumerate(splits, start=1):
+        recorded = [asl_ai, trained_on.sequences] if len(trained_on) else [asl_ai]
+        network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings,
+                      f"donation fold {number}/{len(splits)}")
+        # Contributors numbered across the whole store, so that no two folds' groups collide.
+        groups = np.searchsorted(everyone, held.contributors).astype(np.int64)
+        scores.add(*score(network, held.sequences, groups))
+    return scores
