@@ -6,7 +6,7 @@ from aiohttp import web
 
 from .metrics import Metrics
 from .status import ServiceStatus
-from .webstatic import find_static
+from .webstatic import cache_control, find_static
 
 
 def build_health_app(status: ServiceStatus, metrics: Metrics, admin: web.Application | None = None) -> web.Application:
@@ -35,7 +35,8 @@ def build_health_app(status: ServiceStatus, metrics: Metrics, admin: web.Applica
         if found is None:
             raise web.HTTPNotFound(text="Not found\n")
         file, content_type = found
-        return web.Response(body=file.read_bytes(), headers={"Content-Type": content_type})
+        return web.Response(body=file.read_bytes(),
+                            headers={"Content-Type": content_type, "Cache-Control": cache_control(request.path)})
 
     app = web.Application()
     app.router.add_get("/health", health)

@@ -42,7 +42,7 @@ from .scoring import WindowScorer
 from .seats import Refusal, Seats
 from .session import Session, SessionLimits
 from .status import ServiceStatus
-from .webstatic import find_static
+from .webstatic import cache_control, find_static
 
 logger = logging.getLogger("signify.server")
 # websockets logs request lines at DEBUG, and a request line may carry ?token=:
@@ -216,6 +216,7 @@ class RecognitionServer:
         response.body = file.read_bytes()
         _set_header(response.headers, "Content-Type", content_type)
         _set_header(response.headers, "Content-Length", str(len(response.body)))
+        response.headers["Cache-Control"] = cache_control(path)
         return response
 
     # ---- WebSocket sessions -------------------------------------------------------

@@ -70,3 +70,14 @@ def find_static(url_path: str, root: Path = DEMO_DIR) -> tuple[Path, str] | None
         return None
     content_type = CONTENT_TYPES.get(candidate.suffix)
     return (candidate, content_type) if content_type else None
+
+
+def cache_control(url_path: str) -> str:
+    """How long a browser may keep a static file: the tracker's assets (about 21 MB) a day, the page none.
+
+    The assets change only with a server release (npm's lock file and the wheel pin them), so a
+    returning page does not download them again; the page's own files are revalidated every time,
+    so that a deploy shows at once.
+    """
+    relative = url_path.split("?", 1)[0].lstrip("/")
+    return "public, max-age=86400" if relative in VENDOR_FILES else "no-cache"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from signify.serving.webstatic import CONTENT_TYPES, VENDOR_FILES, find_static
+from signify.serving.webstatic import CONTENT_TYPES, VENDOR_FILES, cache_control, find_static
 
 
 @pytest.fixture
@@ -67,3 +67,11 @@ def test_a_vendor_file_not_installed_is_not_found(root: Path) -> None:
 def test_every_vendor_file_has_a_type() -> None:
     assert all(Path(target).suffix in CONTENT_TYPES for target in VENDOR_FILES.values())
     assert all(path.startswith("vendor/") for path in VENDOR_FILES)
+
+
+def test_the_trackers_assets_are_kept_a_day_and_the_page_revalidated() -> None:
+    for vendor in VENDOR_FILES:
+        assert cache_control("/" + vendor) == "public, max-age=86400"
+    assert cache_control("/vendor/tasks-vision/vision_bundle.mjs?v=1") == "public, max-age=86400"
+    for page in ("/", "/index.html", "/app.js", "/style.css", "/vendor/not-a-vendor-file.js"):
+        assert cache_control(page) == "no-cache"
