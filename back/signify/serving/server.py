@@ -90,7 +90,8 @@ class RecognitionServer:
         self._graphs = graphs or executor
         self._models = models
         self._donations = donations
-        self._scorer: WindowScorer | None = None
+        # One for every session and model: it batches windows of the same model only.
+        self._scorer = WindowScorer(self._executor)
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
         self._seats = Seats(settings.max_sessions, settings.max_keypoint_sessions, settings.max_sessions_per_client)
@@ -310,8 +311,6 @@ class RecognitionServer:
             calibration=model.embedding_size is not None, donations=self._donations is not None,
         )
         recognizer = Recognizer(model, self._recognizer_settings)
-        if self._scorer is None:  # one for every session and model: it batches windows of the same model only
-            self._scorer = WindowScorer(self._executor)
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
                           graphs=self._graphs, donations=self._donations,
                           image_seat=lambda: self._image_seat(session_id), scorer=self._scorer,

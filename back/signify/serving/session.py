@@ -37,7 +37,7 @@ from ..calibration.profile import ProfileError, decode_profile, encode_profile
 from ..donations.store import MAX_FRAMES, DonatedWindow, DonationStore, StoreError
 from ..jsonlog import log
 from ..recognition.images import ImageError
-from ..recognition.model import LetterModel
+from ..recognition.model import LetterModel, ModelCard
 from ..recognition.recognizer import TOP_K, CalibrationOutcome, Recognition, Recognizer
 from .metrics import Metrics
 from .protocol import (
@@ -432,10 +432,6 @@ class Session:
         change = self._recognizer.use_model(model)
         card = model.card
         available = model.embedding_size is not None
-        self._ready = {**self._ready, "model": {"name": card.name, "version": card.version,
-                                                "labels": list(card.labels)},
-                       "config": {**self._ready["config"],
-                                  "calibration": {**self._ready["config"]["calibration"], "available": available}}}
         log(logger, logging.INFO, "Session model changed", session=self.id, old=old, new=card.version,
             profile_dropped=change.profile_dropped, calibration_cancelled=change.calibration_cancelled)
         await self._send(model_message(card.name, card.version, list(card.labels), available,
@@ -458,7 +454,7 @@ class Session:
             elif isinstance(message, ProfileClear):
                 self._recognizer.use_profile(None)
                 card = self._card
-                await self._send(profile_loaded_message(card["name"], card["version"], []))
+                await self._send(profile_loaded_message(card.name, card.version, []))
             else:
                 await self._delete_donations(message)
         except ProtocolError as error:
@@ -474,12 +470,12 @@ class Session:
         await self._ws.close(CloseCode.INTERNAL_ERROR, "internal error")
 
     @property
-    def _card(self) -> dict[str, Any]:
-        model: dict[str, Any] = self._ready["model"]
-        return model
+    def _card(self) -> ModelCard:
+        """The card of the model this session's frames go to now (it changes with a swap)."""
+        return self._recognizer.model.card
 
     def _require_calibration(self, donate: bool = False) -> None:
-        if not self._ready["config"]["calibration"]["available"]:
+        if self._recognizer.embedding_size is None:
             raise ProtocolError("calibration_unavailable", "this server's model cannot be calibrated")
         if donate and self._donations is None:
             raise ProtocolError("calibration_unavailable", "this server stores no donations")
@@ -488,8 +484,8 @@ class Session:
         self._require_calibration(message.donate)
         if self._recognizer.calibration is not None:
             raise ProtocolError("bad_calibration", "a calibration is already running")
-        labels: list[str] = self._card["labels"]
-        letters = message.letters if message.letters is not None else tuple(labels)
+        labels = self._card.labels
+        letters = message.letters if message.letters is not None else labels
         unknown = [letter for letter in letters if letter not in labels]
         if unknown:
             raise ProtocolError("bad_calibration", f"letters must be labels of the model, not {unknown[:5]}")
@@ -525,8 +521,8 @@ class Session:
         self._metrics.donated_windows.inc(donated)
         if outcome.profile is not None:
             card = self._card
-            await self._send(profile_message(encode_profile(outcome.profile), card["name"], card["version"],
-                                             outcome.profile.letters(tuple(card["labels"]))))
+            await self._send(profile_message(encode_profile(outcome.profile), card.name, card.version,
+                                             outcome.profile.letters(card.labels)))
 
     async def _donate(self, outcome: CalibrationOutcome) -> int:
         store, contributor = self._donations, outcome.contributor
@@ -538,7 +534,7 @@ class Session:
             for take in outcome.result.takes for observation in donated_windows(take)
             if observation.keypoints is not None and observation.placements is not None
         ]
-        version = self._card["version"]
+        version = self._card.version
         try:
             return await asyncio.get_running_loop().run_in_executor(
                 self._executor, store.add, contributor, version, windows
@@ -553,15 +549,15 @@ class Session:
         size = self._recognizer.embedding_size
         assert size is not None
         try:
-            profile = decode_profile(text, card["name"], card["version"], len(card["labels"]), size)
+            profile = decode_profile(text, card.name, card.version, len(card.labels), size)
         except ProfileError as error:
             raise ProtocolError(error.code, error.message) from None
         if not self._profile_loads.allow():  # only the fit is costly: refusing a bad profile is not
             raise ProtocolError("rate_limited", f"at most {PROFILE_LOADS_PER_SECOND:g} profile a second")
         await asyncio.get_running_loop().run_in_executor(self._executor, self._recognizer.use_profile, profile)
-        letters = profile.letters(tuple(card["labels"]))
+        letters = profile.letters(card.labels)
         log(logger, logging.INFO, "Profile loaded", session=self.id, letters=len(letters))
-        await self._send(profile_loaded_message(card["name"], card["version"], letters))
+        await self._send(profile_loaded_message(card.name, card.version, letters))
 
     async def _delete_donations(self, message: DonationDelete) -> None:
         if self._donations is None:
