@@ -41,7 +41,7 @@ from .keypoints import (
 )
 from .load import ClientRecord, run_load
 from .process import REPO, ServerUnderTest, start_naive, start_signify
-from .report import capacity, latencies_ms, plot, summarize
+from .report import capacity, latencies_ms, past_capacity, plot, summarize
 
 SAMPLE_INTERVAL_S = 0.25
 T = TypeVar("T")
@@ -156,7 +156,6 @@ def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dic
 def sweep(start: Any, frames: list[bytes], clients: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """One fresh server per client count; stops after two steps in a row miss the capacity rule."""
     steps: list[dict[str, Any]] = []
-    misses = 0
     for n in clients:
         step = asyncio.run(_measured(start(n), frames, n, args))
         step.pop("records")
@@ -164,8 +163,7 @@ def sweep(start: Any, frames: list[bytes], clients: list[int], args: argparse.Na
         print(f"  {n:>2} clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
               f"min {step['answered_fps_per_client_min']} fps/client, rss idle {step['rss_mb_idle']} MB, "
               f"load {step['rss_mb_load']} MB, idle after {step['rss_mb_idle_after']} MB", file=sys.stderr)
-        misses = 0 if step["within_capacity_rule"] else misses + 1
-        if misses == 2:
+        if past_capacity(steps):
             break
     return {"sweep": steps, "capacity_clients": capacity(steps),
             "cold_start_s": steps[0]["cold_start_s"] if steps else None,
@@ -259,7 +257,6 @@ def keypoints_main(args: argparse.Namespace) -> int:
                               "keypoint_messages": len(messages),
                               "note": "load generator processes share the server's 2 cores"}
     steps: list[dict[str, Any]] = []
-    misses = 0
     for n in clients:
         server = start_signify(max_sessions=2, max_fps=int(args.fps * 2),
                                extra_env={"MAX_KEYPOINT_SESSIONS": str(n + 10)})
@@ -268,8 +265,7 @@ def keypoints_main(args: argparse.Namespace) -> int:
         print(f"  {n:>3} keypoint clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
               f"min {step['answered_fps_per_client_min']} fps/client, cpu {step['cpu_cores_used']} cores, "
               f"{step['rss_mb_per_session']} MB/session", file=sys.stderr)
-        misses = 0 if step["within_capacity_rule"] else misses + 1
-        if misses == 2:
+        if past_capacity(steps):
             break
     result["keypoints"] = {"sweep": steps, "capacity_clients": capacity(steps),
                            "rule": f">= {KEYPOINT_MIN_FPS} fps per client, p95 < {KEYPOINT_MAX_P95_MS} ms"}

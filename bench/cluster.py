@@ -23,7 +23,7 @@ from deploy.cluster import HAProxy, Ports, Replica, slot_host
 
 from .load import run_load
 from .process import free_port
-from .report import capacity, summarize
+from .report import capacity, past_capacity, summarize
 
 PROBE_MESSAGES = 200  # round trips per latency probe
 PROBE_ROUNDS = 4  # probes each way, taken in turns
@@ -59,7 +59,6 @@ async def _sweep(url: str, frames: list[bytes], clients: list[int], args: argpar
                  haproxy: HAProxy | None) -> dict[str, Any]:
     """Load steps of growing client counts against ``url``; stop after two steps in a row miss the rule."""
     steps: list[dict[str, Any]] = []
-    misses = 0
     for n in clients:
         cpu_before, wall_before = (haproxy.cpu_seconds() if haproxy else 0.0), time.perf_counter()
         records = await run_load(url, frames, n, args.fps, args.seconds)
@@ -73,8 +72,7 @@ async def _sweep(url: str, frames: list[bytes], clients: list[int], args: argpar
         print(f"    {n:>2} clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
               f"min {step['answered_fps_per_client_min']} fps/client"
               + (f", haproxy {step['haproxy_cpu_cores']} cores" if haproxy else ""), flush=True)
-        misses = 0 if step["within_capacity_rule"] else misses + 1
-        if misses == 2:
+        if past_capacity(steps):
             break
         await asyncio.sleep(SETTLE_S)
     return {"sweep": steps, "capacity_clients": capacity(steps)}

@@ -61,6 +61,12 @@ def _percentiles(values: NDArray[np.float64]) -> dict[str, float]:
         "mean": round(float(values.mean()), 2), "max": round(float(values.max()), 2)}
 
 
+def past_capacity(steps: list[dict[str, Any]], misses: int = 2) -> bool:
+    """Whether a sweep may stop: its last ``misses`` steps in a row missed the capacity rule."""
+    last = steps[-misses:]
+    return len(last) == misses and not any(step["within_capacity_rule"] for step in last)
+
+
 def capacity(steps: list[dict[str, Any]]) -> int:
     """The largest client count whose step met the capacity rule (0 if none did)."""
     return max((s["clients"] for s in steps if s["within_capacity_rule"]), default=0)
