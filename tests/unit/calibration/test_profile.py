@@ -15,6 +15,7 @@ from signify.calibration.profile import (
     ProfileError,
     decode_profile,
     encode_profile,
+    examples_per_letter,
 )
 
 CLASSES, DIMS = 26, 128
@@ -120,3 +121,15 @@ def test_merging_replaces_the_newer_profiles_letters_and_keeps_the_others() -> N
     np.testing.assert_array_equal(merged.embeddings[merged.labels == 1], older.embeddings[older.labels == 1])
     with pytest.raises(ValueError, match="different models"):
         older.merged(Profile("asl-lstm", "9", newer.labels, newer.embeddings, newer.log_probabilities))
+
+
+def test_a_model_with_longer_embeddings_keeps_fewer_examples_and_its_full_profile_still_fits() -> None:
+    assert examples_per_letter(CLASSES, DIMS, *MODEL) == MAX_EXAMPLES_PER_LETTER
+    fewer = examples_per_letter(CLASSES, 256, *MODEL)
+    assert 0 < fewer < MAX_EXAMPLES_PER_LETTER
+    rng = np.random.default_rng(1)
+    rows = CLASSES * fewer
+    full = Profile(*MODEL, np.repeat(np.arange(CLASSES), fewer), rng.normal(0, 1, (rows, 256)).astype(np.float32),
+                   -np.abs(rng.normal(0, 3, (rows, CLASSES))).astype(np.float32))
+    assert len(encode_profile(full)) <= MAX_PROFILE_CHARS
+    assert examples_per_letter(CLASSES, 10_000, *MODEL) == 0
