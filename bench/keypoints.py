@@ -23,7 +23,8 @@ import cv2
 import numpy as np
 
 from .frames import POSE_VIDEOS
-from .load import ClientRecord, run_load
+from .light_client import run_light_load
+from .load import ClientRecord
 
 CACHE = Path.home() / ".cache" / "signify"
 VIDEO_FRAMES = 300
@@ -97,7 +98,7 @@ def run_clients(url: str, messages: list[str], clients: int, fps: float, seconds
 
 
 def _client_process(url: str, messages: list[str], clients: int, fps: float, seconds: float) -> list[ClientRecord]:
-    return asyncio.run(run_load(url, list(messages), clients, fps, seconds))
+    return asyncio.run(run_light_load(url, messages, clients, fps, seconds))
 
 
 def batching_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64), seconds: float = 1.0) -> dict[str, Any]:
@@ -122,8 +123,8 @@ def batching_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64), seco
 
 
 def client_processes(clients: int) -> int:
-    """One load process per 50 clients, at least one, at most four."""
-    return max(1, min(4, -(-clients // 50)))
+    """One load process per 200 clients (bench.light_client's cost), at least one, at most two."""
+    return max(1, min(2, -(-clients // 200)))
 
 
 if __name__ == "__main__":  # record the messages ahead of a run: python -m bench.keypoints

@@ -9,7 +9,6 @@ import pytest
 from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import Recognizer, RecognizerSettings
 from signify.recognition.smoothing import HAND_AWAY_FRAMES
-from signify.recognition.trajectory import window_motion
 
 from tests.conftest import loopback_settings
 
@@ -48,12 +47,12 @@ def test_the_motion_history_is_dropped_once_the_hand_is_gone(
 ) -> None:
     for frame in hand_jpegs[:10]:
         recognizer.recognize_image(frame)
-    assert len(recognizer._buffer) > 0
+    assert recognizer.frames > 0
     for _ in range(HAND_AWAY_FRAMES - 1):
         recognizer.recognize_image(blank_jpeg)
-    assert len(recognizer._buffer) > 0  # a missed frame or two is not the end of a sign
+    assert recognizer.frames > 0  # a missed frame or two is not the end of a sign
     recognizer.recognize_image(blank_jpeg)
-    assert len(recognizer._buffer) == 0
+    assert recognizer.frames == 0
 
 
 def test_keypoints_and_images_agree(recognizer: Recognizer, model: LetterModel, hand_jpegs: list[bytes]) -> None:
@@ -66,7 +65,7 @@ def test_keypoints_and_images_agree(recognizer: Recognizer, model: LetterModel, 
     square[:, 2] *= 4 / 3
     from_keypoints = other.recognize_keypoints(square, "Right")
     assert from_keypoints.scores is not None
-    same_frame_alone = model.predict(recognizer._buffer.window()[-1:])
+    same_frame_alone = model.predict(recognizer.window().hands[0, -1:])
     assert np.allclose(from_keypoints.scores.probabilities, same_frame_alone.probabilities, atol=1e-4)
 
 
@@ -75,7 +74,7 @@ def test_reset_forgets_everything(recognizer: Recognizer, hand_jpegs: list[bytes
         last = recognizer.recognize_image(frame)
     assert last.text
     recognizer.reset()
-    assert len(recognizer._buffer) == 0
+    assert recognizer.frames == 0
     after = recognizer.recognize_image(hand_jpegs[30])
     assert after.text == ""
     assert after.stable is None
@@ -92,9 +91,9 @@ def test_the_model_is_told_where_the_hand_went(model: LetterModel, hand_jpegs: l
         moved = first.landmarks.copy()
         moved[:, 0] += 0.02 * step
         travelling.recognize_keypoints(moved, "Right")
-    assert np.allclose(still._buffer.window(), travelling._buffer.window(), atol=1e-5)
-    assert np.allclose(window_motion(still._placements.window()), 0.0, atol=1e-5)
-    path = window_motion(travelling._placements.window())
+    assert np.allclose(still.window().hands, travelling.window().hands, atol=1e-5)
+    assert np.allclose(still.window().motion, 0.0, atol=1e-5)
+    path = travelling.window().motion[0]
     assert path[0, 0] < -1.0 and path[-1, 0] == 0.0  # palm sizes from where the hand is now
     travelling.reset()
-    assert len(travelling._placements) == 0
+    assert travelling.frames == 0

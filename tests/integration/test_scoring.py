@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from signify.recognition.model import LetterModel
+from signify.recognition.normalization import normalize_hand
+from signify.recognition.trajectory import hand_placement, hand_speed, window_motion
 from signify.serving.scoring import WindowScorer
 
 from tests.conftest import loopback_settings
@@ -23,15 +25,21 @@ async def test_windows_that_arrive_together_are_scored_in_few_calls_with_the_ans
 ) -> None:
     rng = np.random.default_rng(3)
     lengths = [32] * 40 + [7] * 5  # full windows, and a few of sessions whose hand just came
-    windows = [(rng.normal(0, 0.5, (n, 21, 3)).astype(np.float32), rng.normal(0, 1, (n, 3)).astype(np.float32))
+    windows = [(rng.uniform(0.2, 0.8, (n, 21, 3)).astype(np.float32), rng.choice([-1.0, 1.0], n).astype(np.float32))
                for n in lengths]
     with ThreadPoolExecutor(1) as executor:
         scorer = WindowScorer(executor, max_batch=64, max_in_flight=1)
-        answers = await asyncio.gather(*(scorer.score(model, hands, motion) for hands, motion in windows))
+        answers = await asyncio.gather(*(scorer.score(model, points, signs) for points, signs in windows))
     assert scorer.windows == len(windows)
     assert scorer.calls <= 4  # the first alone; the rest, which gathered meanwhile, one call per length
-    for (hands, motion), answer in zip(windows, answers, strict=True):
-        alone = model.predict(hands, motion)
-        np.testing.assert_allclose(answer.probabilities, alone.probabilities, atol=1e-5)
-        assert answer.embedding is not None and alone.embedding is not None
-        np.testing.assert_allclose(answer.embedding, alone.embedding, atol=1e-4)
+    for (points, signs), answer in zip(windows, answers, strict=True):
+        # The reference is frame by frame, with the functions training uses.
+        labels = ["Left" if sign < 0 else "Right" for sign in signs]
+        hands = np.stack([normalize_hand(p, handedness=label) for p, label in zip(points, labels, strict=True)])
+        places = np.stack([hand_placement(p, handedness=label) for p, label in zip(points, labels, strict=True)])
+        alone = model.predict(hands, window_motion(places))
+        np.testing.assert_allclose(answer.scores.probabilities, alone.probabilities, atol=1e-5)
+        assert answer.scores.embedding is not None and alone.embedding is not None
+        np.testing.assert_allclose(answer.scores.embedding, alone.embedding, atol=1e-4)
+        np.testing.assert_allclose(answer.hands, hands, atol=1e-6)
+        assert answer.speed == pytest.approx(hand_speed(hands, places), abs=1e-6)

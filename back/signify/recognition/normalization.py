@@ -42,14 +42,21 @@ def normalize_hand(
     distance equal to one. A degenerate hand (all points on the wrist)
     comes back as zeros rather than as infinities.
     """
-    points = in_image_heights(landmarks, aspect)
+    return normalized(in_image_heights(landmarks, aspect), mirror_sign(handedness))
+
+
+def normalized(points: NDArray[np.float32], signs: float | NDArray[np.float32]) -> NDArray[np.float32]:
+    """:func:`normalize_hand` of hands already in image heights (:func:`in_image_heights`), in place.
+
+    ``signs`` is each hand's :func:`mirror_sign` (one for all, or one per
+    hand, shaped like ``points.shape[:-2]``): a batch of windows from many
+    clients, each hand with its own label, is normalized in one pass.
+    """
     size = palm_size(points)
     points -= points[..., WRIST : WRIST + 1, :]
     safe_size = np.where(size > MIN_PALM_SIZE, size, np.inf)
     points /= safe_size[..., None, None]
-
-    if is_mirrored(handedness):
-        points[..., 0] *= -1.0
+    points[..., 0] *= np.asarray(signs, dtype=np.float32)[..., None]
     return points
 
 
@@ -76,3 +83,8 @@ def palm_size(points: NDArray[np.float32]) -> NDArray[np.float32]:
 def is_mirrored(handedness: str | None) -> bool:
     """Whether a hand with this MediaPipe label is mirrored onto the canonical side."""
     return handedness is not None and handedness.strip().lower() == "left"
+
+
+def mirror_sign(handedness: str | None) -> float:
+    """-1 for a hand that normalization mirrors onto the canonical side (see :func:`is_mirrored`), else 1."""
+    return -1.0 if is_mirrored(handedness) else 1.0

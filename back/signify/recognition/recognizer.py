@@ -26,13 +26,13 @@ from ..calibration.collection import (
     profile_from_takes,
 )
 from ..calibration.profile import Profile, decode_profile, encode_profile, examples_per_letter
+from .features import ScoredWindow, WindowFeatures, score_windows, window_features
 from .hands import HandSettings, HandTracker
 from .images import decode_image
 from .model import LetterModel, LetterScores
-from .normalization import normalize_hand
+from .normalization import in_image_heights, mirror_sign
 from .ring_buffer import KeypointBuffer
 from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
-from .trajectory import PLACEMENT_SIZE, hand_placement, hand_speed, window_motion
 
 # Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
 # moving (signify.recognition.trajectory.hand_speed). Measured on testkit's drawn clips
@@ -87,9 +87,8 @@ class Staged:
     """A frame with a hand, in the buffers, waiting for the model's scores of its window."""
 
     landmarks: NDArray[np.float32]
-    hands: NDArray[np.float32]  # the window of normalized hands, (time, 21, 3)
-    placements: NDArray[np.float32]  # where the hand was in each of its frames, (time, 4)
-    motion: NDArray[np.float32]  # the model's motion input, (time, 3)
+    points: NDArray[np.float32]  # the window's hands as tracked, in image heights, (time, 21, 3)
+    signs: NDArray[np.float32]  # each hand's mirror sign, (time,)
     timing: dict[str, float]
     started: float
 
@@ -122,8 +121,9 @@ class Recognizer:
         self._model = model
         self._settings = settings
         self._tracker: HandTracker | None = None
-        self._buffer = KeypointBuffer(settings.buffer_size)
-        self._placements = KeypointBuffer(settings.buffer_size, (PLACEMENT_SIZE,))
+        # The hands as tracked: what the model reads is computed from them per window (signify.recognition.features).
+        self._points = KeypointBuffer(settings.buffer_size)
+        self._signs = KeypointBuffer(settings.buffer_size, ())
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
@@ -239,9 +239,18 @@ class Recognizer:
             self._tracker.close()
 
     def _forget_motion(self) -> None:
-        """Empty the shape and placement buffers, which always hold the same frames."""
-        self._buffer.clear()
-        self._placements.clear()
+        """Empty the hand and sign buffers, which always hold the same frames."""
+        self._points.clear()
+        self._signs.clear()
+
+    @property
+    def frames(self) -> int:
+        """How many frames of the current hand the window holds (0 after it went away)."""
+        return len(self._points)
+
+    def window(self) -> WindowFeatures:
+        """The window as the model reads it now: a batch of one (``time`` is 0 when no hand is held)."""
+        return window_features(self._points.window()[None], self._signs.window()[None])
 
     def _hand_tracker(self) -> HandTracker:
         if self._tracker is None:
@@ -253,23 +262,23 @@ class Recognizer:
     ) -> Staged | Recognition:
         """The first half of :meth:`recognize_keypoints`: the window to score, or the answer when there is no hand.
 
-        The caller scores ``staged.hands`` and ``staged.motion`` (with other sessions' windows, in one
-        model call) and hands the scores to :meth:`conclude`.
+        The caller scores ``staged.points`` and ``staged.signs`` (with other sessions' windows, in one
+        model call: :func:`~signify.recognition.features.score_windows`) and hands the result to :meth:`conclude`.
         """
         timing = {"decode": 0.0, "keypoints": 0.0}
         if landmarks is None:
             return self._no_hand(timing)
         return self._stage(landmarks, handedness, aspect, timing)
 
-    def conclude(self, staged: Staged, shared: LetterScores) -> Recognition:
+    def conclude(self, staged: Staged, scored: ScoredWindow) -> Recognition:
         """The second half: the shared model's scores for the staged window become this frame's answer."""
-        hands, placements = staged.hands, staged.placements
+        shared, hands, placements = scored.scores, scored.hands, scored.placements
         scores = self._adapted(shared)
         letter = scores.top(1)[0][0]
         stable = self._stable = self._smoother.push(letter)
         prompt, outcome = self._collect(shared, hands, placements)
         if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
-            self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
+            self._transcript.update(stable, hand=True, moving=scored.speed > MOVING_SPEED)
         timing = staged.timing
         timing["model"] = _ms(time.perf_counter() - staged.started)
         progress = self._calibration.progress if self._calibration is not None else None
@@ -279,17 +288,17 @@ class Recognizer:
         self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
     ) -> Staged:
         started = time.perf_counter()
+        points = in_image_heights(landmarks, aspect)
         self._missing = 0
-        self._buffer.append(normalize_hand(landmarks, handedness=handedness, aspect=aspect))
-        self._placements.append(hand_placement(landmarks, handedness=handedness, aspect=aspect))
-        hands, placements = self._buffer.window(), self._placements.window()
-        return Staged(landmarks, hands, placements, window_motion(placements), timing, started)
+        self._points.append(points)
+        self._signs.append(mirror_sign(handedness))
+        return Staged(landmarks, self._points.window(), self._signs.window(), timing, started)
 
     def _classify(
         self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
     ) -> Recognition:
         staged = self._stage(landmarks, handedness, aspect, timing)
-        return self.conclude(staged, self._model.predict(staged.hands, staged.motion))
+        return self.conclude(staged, score_windows(self._model, staged.points[None], staged.signs[None])[0])
 
     def _adapted(self, shared: LetterScores) -> LetterScores:
         if self._adaptation is None or shared.embedding is None:

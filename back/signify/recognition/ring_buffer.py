@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .normalization import NUM_LANDMARKS
 
@@ -30,7 +30,7 @@ class KeypointBuffer:
     def __len__(self) -> int:
         return self._count
 
-    def append(self, frame: NDArray[np.float32]) -> None:
+    def append(self, frame: ArrayLike) -> None:
         """Add one frame, overwriting the oldest once the buffer is full."""
         self._frames[self._next] = frame
         self._next = (self._next + 1) % self.capacity

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .normalization import MIN_PALM_SIZE, WRIST, in_image_heights, is_mirrored, palm_size
+from .normalization import MIN_PALM_SIZE, WRIST, in_image_heights, mirror_sign, palm_size
 
 PLACEMENT_SIZE = 4  # wrist x and y (image-height units, as the camera saw them), palm size, mirror sign
 MOTION_SIZE = 3  # wrist x and y from the window's last frame in palm sizes, and the log of the palm's size change
@@ -48,12 +48,17 @@ def hand_placement(
     multiplied by ``aspect`` (width / height). The sign is -1 for a hand
     labelled 'Left', which normalization mirrors onto a right hand, else 1.
     """
-    points = in_image_heights(landmarks, aspect)
-    wrist = points[..., WRIST, :2]
+    return placed(in_image_heights(landmarks, aspect), mirror_sign(handedness))
+
+
+def placed(points: NDArray[np.float32], signs: float | NDArray[np.float32]) -> NDArray[np.float32]:
+    """:func:`hand_placement` of hands already in image heights, with their mirror signs (one, or one per hand)."""
     palm = palm_size(points)
-    sign = np.full(palm.shape, -1.0 if is_mirrored(handedness) else 1.0, dtype=np.float32)
-    placement: NDArray[np.float32] = np.concatenate([wrist, palm[..., None], sign[..., None]], axis=-1)
-    return placement.astype(np.float32)
+    placement = np.empty((*palm.shape, PLACEMENT_SIZE), dtype=np.float32)
+    placement[..., :2] = points[..., WRIST, :2]
+    placement[..., 2] = palm
+    placement[..., 3] = signs
+    return placement
 
 
 def window_motion(placements: ArrayLike) -> NDArray[np.float32]:
@@ -89,16 +94,24 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN)
     frame and the one ``span`` frames before it, divided by the frames
     between and the palm size.
     """
+    return float(hand_speeds(shapes, placements, span))
+
+
+def hand_speeds(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN) -> NDArray[np.float32]:
+    """:func:`hand_speed` of windows of one length at once: ``(..., time, 21, 3)``, ``(..., time, 4)`` -> ``(...)``."""
     hands = np.asarray(shapes, dtype=np.float32)
     places = np.asarray(placements, dtype=np.float32)
-    if len(hands) != len(places):
-        raise ValueError(f"{len(hands)} shapes but {len(places)} placements")
-    if len(hands) < 2:
-        return 0.0
-    frames = min(span, len(hands) - 1)
-    ends = np.stack([hands[-1 - frames], hands[-1]])[..., :2].copy()
-    where = np.stack([places[-1 - frames], places[-1]])
-    ends[..., 0] *= where[:, 3, None]  # each hand as the camera saw it, whatever its label
-    joints = where[:, None, :2] + ends * where[:, 2, None, None]
-    palm = max(float(np.median(places[-1 - frames :, 2])), MIN_PALM_SIZE)
-    return float(np.median(np.linalg.norm(joints[1] - joints[0], axis=-1)) / (frames * palm))
+    if hands.shape[:-2] != places.shape[:-1]:
+        raise ValueError(f"shapes {hands.shape} do not match placements {places.shape}")
+    time = hands.shape[-3]
+    if time < 2:
+        return np.zeros(hands.shape[:-3], dtype=np.float32)
+    frames = min(span, time - 1)
+    ends = hands[..., [-1 - frames, -1], :, :2].copy()  # (..., 2, 21, 2)
+    where = places[..., [-1 - frames, -1], :]  # (..., 2, 4)
+    ends[..., 0] *= where[..., 3, None]  # each hand as the camera saw it, whatever its label
+    joints = where[..., None, :2] + ends * where[..., 2, None, None]
+    palm = np.maximum(np.median(places[..., -1 - frames :, 2], axis=-1), MIN_PALM_SIZE)
+    moved = np.median(np.linalg.norm(joints[..., 1, :, :] - joints[..., 0, :, :], axis=-1), axis=-1)
+    speeds: NDArray[np.float32] = (moved / (frames * palm)).astype(np.float32)
+    return speeds

@@ -3,7 +3,8 @@
 A keypoint frame costs the server little besides the model (no image, no
 MediaPipe), so with hundreds of such sessions the model calls dominate.
 Windows waiting from all sessions go through one ``[B, T, 21, 3]`` call
-(one per window length ``T``). No window waits for company: while a
+(one per window length ``T``), and so does the numpy that turns tracked
+hands into what the model reads (:mod:`signify.recognition.features`). No window waits for company: while a
 scoring thread is free, a window is scored at once; only while every
 scoring thread is busy do windows gather, and the next free thread takes
 all of them (:class:`BatchPolicy`). Light load is answered as fast as
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..recognition.model import LetterModel, LetterScores
+from ..recognition.features import ScoredWindow, score_windows
+from ..recognition.model import LetterModel
 
 
 class BatchPolicy:
@@ -59,9 +61,9 @@ class BatchPolicy:
 @dataclass
 class _Waiting:
     model: LetterModel
-    hands: NDArray[np.float32]
-    motion: NDArray[np.float32]
-    answer: asyncio.Future[LetterScores]
+    points: NDArray[np.float32]
+    signs: NDArray[np.float32]
+    answer: asyncio.Future[ScoredWindow]
 
 
 class WindowScorer:
@@ -74,10 +76,12 @@ class WindowScorer:
         self.calls = 0
         self.windows = 0
 
-    async def score(self, model: LetterModel, hands: NDArray[np.float32], motion: NDArray[np.float32]) -> LetterScores:
-        """``model``'s scores for one window, computed with whatever other windows of that model are waiting."""
-        answer: asyncio.Future[LetterScores] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Waiting(model, hands, motion, answer))
+    async def score(self, model: LetterModel, points: NDArray[np.float32], signs: NDArray[np.float32]) -> ScoredWindow:
+        """``model``'s scores for one window of tracked hands ``(time, 21, 3)`` and their mirror signs ``(time,)``
+        (:func:`~signify.recognition.features.score_windows`), computed with whatever other windows of that
+        model are waiting."""
+        answer: asyncio.Future[ScoredWindow] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Waiting(model, points, signs, answer))
         if self._policy.submitted():
             self._start()
         return await answer
@@ -88,23 +92,23 @@ class WindowScorer:
         task = asyncio.get_running_loop().run_in_executor(self._executor, self._score_all, batch)
         task.add_done_callback(lambda done: self._settle(batch, done))
 
-    def _score_all(self, batch: list[_Waiting]) -> list[LetterScores]:
+    def _score_all(self, batch: list[_Waiting]) -> list[ScoredWindow]:
         """In a worker thread: one call per model and window length; the answers in ``batch``'s order."""
         by_length: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
         for index, waiting in enumerate(batch):
-            by_length[id(waiting.model), len(waiting.hands)].append(index)
-        scores: list[LetterScores | None] = [None] * len(batch)
+            by_length[id(waiting.model), len(waiting.points)].append(index)
+        scores: list[ScoredWindow | None] = [None] * len(batch)
         for indices in by_length.values():
-            hands = np.stack([batch[i].hands for i in indices])
-            motion = np.stack([batch[i].motion for i in indices])
+            points = np.stack([batch[i].points for i in indices])
+            signs = np.stack([batch[i].signs for i in indices])
             model = batch[indices[0]].model
-            for index, scored in zip(indices, model.predict_batch(hands, motion), strict=True):
+            for index, scored in zip(indices, score_windows(model, points, signs), strict=True):
                 scores[index] = scored
         self.calls += len(by_length)
         self.windows += len(batch)
         return [s for s in scores if s is not None]
 
-    def _settle(self, batch: list[_Waiting], done: asyncio.Future[list[LetterScores]]) -> None:
+    def _settle(self, batch: list[_Waiting], done: asyncio.Future[list[ScoredWindow]]) -> None:
         error = done.exception()
         for index, waiting in enumerate(batch):
             if waiting.answer.done():  # its session gave up waiting (closed)

@@ -78,9 +78,11 @@ class RecognitionServer:
         executor: Executor,
         models: Deployment[LetterModel],
         graphs: Executor | None = None,
+        scoring: Executor | None = None,
         donations: DonationStore | None = None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes MediaPipe graphs;
+        ``scoring`` (by default ``executor``) scores keypoint sessions' windows, one batch at a time;
         ``donations`` keeps what consenting users donate (None: donations are off); ``models`` says which
         model a new session gets (the active release, or a canary) and follows at every frame."""
         self._settings = settings
@@ -91,7 +93,7 @@ class RecognitionServer:
         self._models = models
         self._donations = donations
         # One for every session and model: it batches windows of the same model only.
-        self._scorer = WindowScorer(self._executor)
+        self._scorer = WindowScorer(scoring or executor, max_in_flight=1)
         self._sessions: dict[str, Session] = {}  # sessions whose socket is open, each holding a seat
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
         self._seats = Seats(settings.max_sessions, settings.max_keypoint_sessions, settings.max_sessions_per_client)

@@ -378,8 +378,8 @@ class Session:
             staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect)
             if isinstance(staged, Recognition):  # no hand: nothing to score
                 return staged
-            scores = await self._scorer.score(self._recognizer.model, staged.hands, staged.motion)
-            return self._recognizer.conclude(staged, scores)
+            scored = await self._scorer.score(self._recognizer.model, staged.points, staged.signs)
+            return self._recognizer.conclude(staged, scored)
         return await loop.run_in_executor(self._executor, self._recognize, message)
 
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
