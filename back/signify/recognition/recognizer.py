@@ -32,7 +32,7 @@ from .model import LetterModel, LetterScores
 from .normalization import normalize_hand
 from .ring_buffer import KeypointBuffer
 from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
-from .trajectory import PLACEMENT_SIZE, hand_placement, hand_speed, window_motion
+from .trajectory import PLACEMENT_SIZE, SETTLE_FRAMES, hand_placement, hand_speed, window_motion
 
 # Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
 # moving (signify.recognition.trajectory.hand_speed). Measured on testkit's drawn clips
@@ -269,11 +269,17 @@ class Recognizer:
         stable = self._stable = self._smoother.push(letter)
         prompt, outcome = self._collect(shared, hands, placements)
         if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
-            self._transcript.update(stable, hand=True, moving=hand_speed(hands, placements) > MOVING_SPEED)
+            self._transcript.update(stable, hand=True, moving=self._moving(hands, placements))
         timing = staged.timing
         timing["model"] = _ms(time.perf_counter() - staged.started)
         progress = self._calibration.progress if self._calibration is not None else None
         return Recognition(staged.landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+
+    @staticmethod
+    def _moving(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> bool:
+        """Whether the hand moves: the window's first frames are a track locking on when the window starts
+        where the track did (the buffers are emptied when the hand leaves), and never motion."""
+        return hand_speed(hands, placements, settle=SETTLE_FRAMES) > MOVING_SPEED
 
     def _stage(
         self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
