@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from signify.recognition.model import LetterModel
 from signify.recognition.normalization import normalize_hand
-from signify.recognition.trajectory import hand_placement, hand_speed, window_motion
+from signify.recognition.trajectory import SETTLE_FRAMES, hand_placement, hand_speed, window_motion
 from signify.serving.scoring import WindowScorer
 
 from tests.conftest import loopback_settings
@@ -42,4 +42,4 @@ async def test_windows_that_arrive_together_are_scored_in_few_calls_with_the_ans
         assert answer.scores.embedding is not None and alone.embedding is not None
         np.testing.assert_allclose(answer.scores.embedding, alone.embedding, atol=1e-4)
         np.testing.assert_allclose(answer.hands, hands, atol=1e-6)
-        assert answer.speed == pytest.approx(hand_speed(hands, places), abs=1e-6)
+        assert answer.speed == pytest.approx(hand_speed(hands, places, settle=SETTLE_FRAMES), abs=1e-6)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from .model import LetterModel, LetterScores
 from .normalization import normalized
-from .trajectory import hand_speeds, placed, window_motion
+from .trajectory import SETTLE_FRAMES, hand_speeds, placed, window_motion
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,9 @@ class WindowFeatures:
     hands: NDArray[np.float32]  # normalized hands, (batch, time, 21, 3)
     placements: NDArray[np.float32]  # where each hand was, (batch, time, 4)
     motion: NDArray[np.float32]  # the model's motion input, (batch, time, 3)
-    speeds: NDArray[np.float32]  # palm sizes per frame lately, (batch,)
+    # Palm sizes per frame lately, (batch,): a window's first frames, where its track may be settling, are not
+    # measured from (trajectory.SETTLE_FRAMES: a session's window starts where the hand was found).
+    speeds: NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ def window_features(points: NDArray[np.float32], signs: NDArray[np.float32]) -> 
     (:func:`~signify.recognition.normalization.in_image_heights`) and their mirror signs ``(batch, time)``."""
     placements = placed(points, signs)
     hands = normalized(points.astype(np.float32, copy=True), signs)
-    return WindowFeatures(hands, placements, window_motion(placements), hand_speeds(hands, placements))
+    return WindowFeatures(hands, placements, window_motion(placements),
+                          hand_speeds(hands, placements, settle=SETTLE_FRAMES))
 
 
 def score_windows(model: LetterModel, points: NDArray[np.float32], signs: NDArray[np.float32]) -> list[ScoredWindow]:

@@ -37,6 +37,15 @@ MOTION_LIMIT = 8.0
 # and rarely moves most joints at once, a motion does both, so a hand held
 # still does not look like it moves.
 SPEED_SPAN = 6
+# A track's first frames are not measured from. MediaPipe's first landmarks of a hand it
+# has just found come from the palm detector's box, the next ones from tracking, and the
+# two disagree: measured on real hands 50-100 px tall in 640x480 (bench/webcam_motion.py),
+# the median speed over a span that holds a track's first frame was 0.07-0.14 palm sizes
+# a frame for a hand held still, above MOVING_SPEED in half to 84% of those frames, and
+# it fell to a still hand's 0.02 once that frame had left the span. Counted as motion, that
+# lock-on "moved" for six frames in a row: a movement, after which the model's Z or J,
+# read from the same jump, was written for a hand that never moved.
+SETTLE_FRAMES = 2
 
 
 def hand_placement(
@@ -84,7 +93,7 @@ def window_motion(placements: ArrayLike) -> NDArray[np.float32]:
     return np.clip(motion, -MOTION_LIMIT, MOTION_LIMIT).astype(np.float32)
 
 
-def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN) -> float:
+def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN, settle: int = 0) -> float:
     """How fast the hand moved lately, in palm sizes per frame: 0 for fewer than two frames.
 
     ``shapes`` are normalized hands ``(time, 21, 3)`` and ``placements``
@@ -93,16 +102,28 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN)
     travels (Z); the speed is the median joint's distance between the last
     frame and the one ``span`` frames before it, divided by the frames
     between and the palm size.
+
+    ``settle`` frames at the window's start are a track settling, not
+    motion (:data:`SETTLE_FRAMES`; a window shorter than the buffer starts
+    where its track started): they are never measured from, and the hand
+    counts as still (0) until ``span`` frames have followed them. In a
+    window longer than ``settle + span`` they change nothing.
     """
-    return float(hand_speeds(shapes, placements, span))
+    return float(hand_speeds(shapes, placements, span, settle))
 
 
-def hand_speeds(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN) -> NDArray[np.float32]:
+def hand_speeds(
+    shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN, settle: int = 0
+) -> NDArray[np.float32]:
     """:func:`hand_speed` of windows of one length at once: ``(..., time, 21, 3)``, ``(..., time, 4)`` -> ``(...)``."""
     hands = np.asarray(shapes, dtype=np.float32)
     places = np.asarray(placements, dtype=np.float32)
     if hands.shape[:-2] != places.shape[:-1]:
         raise ValueError(f"shapes {hands.shape} do not match placements {places.shape}")
+    if settle > 0:
+        if hands.shape[-3] < settle + span + 1:
+            return np.zeros(hands.shape[:-3], dtype=np.float32)
+        hands, places = hands[..., settle:, :, :], places[..., settle:, :]
     time = hands.shape[-3]
     if time < 2:
         return np.zeros(hands.shape[:-3], dtype=np.float32)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from signify.recognition.features import window_features
 from signify.recognition.normalization import in_image_heights, normalize_hand
-from signify.recognition.trajectory import hand_placement, hand_speed, window_motion
+from signify.recognition.trajectory import SETTLE_FRAMES, hand_placement, hand_speed, window_motion
 
 
 def test_a_batch_of_windows_reads_as_each_window_frame_by_frame() -> None:
@@ -26,7 +26,7 @@ def test_a_batch_of_windows_reads_as_each_window_frame_by_frame() -> None:
         np.testing.assert_allclose(features.hands[b], hands, atol=1e-6)
         np.testing.assert_allclose(features.placements[b], places, atol=1e-6)
         np.testing.assert_allclose(features.motion[b], window_motion(places), atol=1e-5)
-        assert features.speeds[b] == pytest.approx(hand_speed(hands, places), abs=1e-6)
+        assert features.speeds[b] == pytest.approx(hand_speed(hands, places, settle=SETTLE_FRAMES), abs=1e-6)
     assert features.speeds.min() > 0.0
 
 

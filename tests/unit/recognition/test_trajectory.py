@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from signify.recognition.normalization import normalize_hand
-from signify.recognition.trajectory import MOTION_LIMIT, hand_placement, hand_speed, window_motion
+from signify.recognition.trajectory import (
+    MOTION_LIMIT,
+    SETTLE_FRAMES,
+    SPEED_SPAN,
+    hand_placement,
+    hand_speed,
+    window_motion,
+)
 
 
 @pytest.fixture
@@ -130,3 +137,28 @@ def test_jitter_that_does_not_add_up_is_slower_than_a_drift(hand: np.ndarray) ->
         return hand_speed(normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames]))
 
     assert speed(jittered) < speed(drifting)
+
+
+def test_a_track_settling_is_not_motion(hand: np.ndarray) -> None:
+    # MediaPipe's first landmarks of a hand it has just found (the palm detector's) sit apart from the
+    # tracked ones that follow: the jump is no movement, however far, and later motion still counts.
+    palm = hand_placement(hand)[2]
+    first = moved(hand, 0.6 * palm, -0.5 * palm)
+    held = [first] + [hand] * 10
+    shapes, places = normalize_hand(np.stack(held)), np.stack([hand_placement(f) for f in held])
+    assert hand_speed(shapes[:7], places[:7]) > 0.05  # unsettled, the jump looks like motion
+    for frames in range(1, len(held) + 1):
+        assert hand_speed(shapes[:frames], places[:frames], settle=SETTLE_FRAMES) == 0.0
+    moving = held + [moved(hand, 0.1 * palm * i, 0) for i in range(1, 8)]
+    shapes, places = normalize_hand(np.stack(moving)), np.stack([hand_placement(f) for f in moving])
+    assert hand_speed(shapes, places, settle=SETTLE_FRAMES) == pytest.approx(0.1, rel=1e-3)
+
+
+def test_settling_changes_nothing_once_the_track_is_longer_than_it_and_a_span(hand: np.ndarray) -> None:
+    palm = hand_placement(hand)[2]
+    frames = [moved(hand, 0.04 * palm * i, 0.02 * palm * i) for i in range(12)]
+    shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
+    assert hand_speed(shapes, places, settle=SETTLE_FRAMES) == pytest.approx(hand_speed(shapes, places))
+    # Too short to measure a whole span after the settling frames: still.
+    assert hand_speed(shapes[: SETTLE_FRAMES + SPEED_SPAN], places[: SETTLE_FRAMES + SPEED_SPAN],
+                      settle=SETTLE_FRAMES) == 0.0

@@ -1,0 +1,490 @@
+"""Motion letters at webcam framing, from real hands: ``python -m bench.webcam_motion --data ../shared/data``.
+
+Issue 15's bar: a J clip and a Z clip of a person the model never saw, at
+webcam framing (the hand 50-100 px tall in 640x480), write their letter and
+never the letter they start from; HELLO still spells HELLO. testkit's drawn
+hands are lost by MediaPipe below about 130 px, so this builds clips from
+real hand photos instead: the Roboflow "American Sign Language Letters"
+photos (David Lee, Public Domain, ../shared/data/roboflow-asl-letters), 416 x
+416, several signers in home settings, a YOLO box around each hand.
+
+Each photo's hand is cut out along its box (a feathered ellipse a little
+larger than the box), scaled so that the box's longer side is 50, 70 or 100
+px, and moved over a 640 x 480 background made of the same photo with the
+hand painted out, enlarged and softened (the signer's own room). Every frame
+gets sensor noise, a tremor of the hand and webcam JPEG compression. Clips,
+at 30 fps:
+
+* ``J``: an I photo held 0.4 s, then moved along J's drop and hook while it
+  turns 90 degrees in the picture's plane, over 0.6-1.2 s, then held 0.6 s.
+  Must write J, never I (nor Z).
+* ``Z``: a D or G photo (the index-pointing shapes training draws Z from)
+  held, moved along Z's three strokes over 0.6-1.2 s, held. Must write Z,
+  never D, G or X (nor J).
+* ``drift I`` / ``drift X``: the photo drifting about one palm size each
+  way, 1.5 s per way, and wobbling. Must write the letter, never J or Z.
+* ``HELLO``: H, E, L, L, O photos of one scene (same room and light, so
+  most likely one signer: the set labels no signers), one second each, the
+  hand gone for 8 frames between the two L's.
+
+Every clip is played through the server's own code twice:
+
+* ``keypoints``: MediaPipe (the server's HandTracker, video mode,
+  complexity 1, which has the weights of the demo's on-device tracker) on
+  the full 640 x 480 frame, the landmarks sent to
+  ``Recognizer.recognize_keypoints``, as the demo's default does;
+* ``image``: the frame downscaled to 320 x 240 and JPEG-encoded at quality
+  75, as the demo sends it with ``?tracking=server``, decoded and tracked as
+  ``Recognizer.recognize_image`` does (the server's decode_image and
+  HandTracker with the server's default settings), the landmarks then
+  classified by the same Recognizer.
+
+Tracking is done once per clip and cached (``--cache``); the Recognizer (the
+shipped ONNX model, smoother and transcript) runs on the cached landmarks,
+so a change of the transcript's rules is measured again in seconds.
+
+The shipped model was trained on every one of these photos' shapes (all
+three folds go into the final training). What is under test is the motion:
+the motion input, ``hand_speed`` and the transcript's rules, on MediaPipe's
+real jitter at these sizes. By default only the originals of photo fold 0
+(training's held-out split: original index mod 3) are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.images import decode_image
+from signify.recognition.model import LetterModel
+from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerSettings
+
+from testkit.motion_clips import j_path, smoothstep, z_path
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL = REPO / "models" / "asl-lstm.onnx"
+PHOTOS = Path("roboflow-asl-letters") / "train"
+WIDTH, HEIGHT, FPS = 640, 480, 30
+SIZES = (50, 70, 100)  # the hand box's longer side, in pixels of the 640 x 480 frame
+PHOTO_FOLDS = 3  # as training/__main__.py splits the photos: original index mod 3
+HOLD_BEFORE, HOLD_AFTER = 12, 18  # frames: 0.4 s and 0.6 s
+MOVE_FRAMES = (18, 27, 36)  # 0.6, 0.9 and 1.2 s, in turn
+PATH_SCALES = (1.0, 1.3, 0.8)  # of testkit's J and Z sizes (Z: 1.0 x 0.8 hand lengths), in turn
+J_TURN_DEGREES = 90.0
+HAND_PALMS = 2.2  # a hand is about 2.2 palm sizes long (training/motion.py)
+DRIFT_WAY_FRAMES = 45  # one palm size in 1.5 s, then back
+WOBBLE_DEGREES = 3.0
+LETTER_FRAMES, CHANGE_FRAMES, AWAY_FRAMES = 30, 4, 8
+TREMOR_PIXELS, TREMOR_DEGREES = 0.4, 0.5
+CAMERA_NOISE = 3.0  # grey levels, new every frame
+WEBCAM_JPEG, DEMO_JPEG, DEMO_LONG_SIDE = 85, 75, 320
+# HELLO from one scene each (checked by eye on a contact sheet: same room, wall, floor and light).
+HELLO_SETS = (("H2", "E8", "L0", "O23"), ("H20", "E22", "L4", "O25"), ("H11", "E15", "L1", "O14"),
+              ("H24", "E23", "L5", "O16"))
+PATHS = ("keypoints", "image")
+CLASSES = {  # name: (photo letters, letter to write, letters never to write)
+    "J": ("I", "J", "IZ"),
+    "Z": ("DG", "Z", "DGXJ"),
+    "drift I": ("I", "I", "JZ"),
+    "drift X": ("X", "X", "JZ"),
+}
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One original photo (the first of its augmented copies in which MediaPipe finds the hand)."""
+
+    name: str  # the original, e.g. "I12"
+    path: Path
+    box: tuple[float, float, float, float]  # centre x, centre y, width, height in pixels
+    side: float  # +1 for a hand MediaPipe calls "Right", -1 for "Left": J and Z are drawn mirrored by the other
+
+    @property
+    def letter(self) -> str:
+        return self.name[0]
+
+
+@dataclass
+class Clip:
+    """A clip's description; ``frames()`` renders it."""
+
+    kind: str
+    size: int
+    photos: tuple[Photo, ...]
+    expected: str
+    forbidden: str
+    seed: int
+    # Per frame: which photo (index into photos, -1 for no hand), x, y of the hand's centre, turn in degrees,
+    # and whether the hand is in the motion (for diagnostics).
+    track: list[tuple[int, float, float, float, bool]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}|{self.size}|{'+'.join(p.name for p in self.photos)}|{self.seed}"
+
+
+def originals(data: Path) -> dict[str, list[Path]]:
+    """Every original's augmented copies, in name order."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted((data / PHOTOS / "images").glob("*.jpg")):
+        found.setdefault(path.name.split("_jpg", 1)[0], []).append(path)
+    return found
+
+
+def fold_of(data: Path) -> dict[str, int]:
+    """Each original's photo fold, as training numbers them (index in the sorted originals, mod 3)."""
+    return {name: i % PHOTO_FOLDS for i, name in enumerate(sorted(originals(data)))}
+
+
+def read_box(path: Path) -> tuple[float, float, float, float] | None:
+    label = path.parent.parent / "labels" / (path.stem + ".txt")
+    if not label.is_file():
+        return None
+    rows = [line.split() for line in label.read_text().splitlines() if line.strip()]
+    if not rows:
+        return None
+    _, cx, cy, w, h = (float(v) for v in rows[0][:5])
+    image = cv2.imread(str(path))
+    height, width = image.shape[:2]
+    return cx * width, cy * height, w * width, h * height
+
+
+def pick_photos(data: Path, names: Sequence[str], tracker: HandTracker) -> list[Photo]:
+    """For each original, its first copy with a box in which MediaPipe finds a hand at the photo's own size."""
+    copies = originals(data)
+    photos = []
+    for name in names:
+        for path in copies.get(name, []):
+            box = read_box(path)
+            if box is None:
+                continue
+            rgb = np.asarray(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB), dtype=np.uint8)
+            tracker.reset()
+            hand = tracker.detect(rgb)
+            if hand is not None:
+                photos.append(Photo(name, path, box, -1.0 if hand.handedness == "Left" else 1.0))
+                break
+    return photos
+
+
+class Sprite:
+    """A photo's hand at one size: its pixels and a feathered mask, and the background of its room."""
+
+    def __init__(self, photo: Photo, size: int) -> None:
+        image = cv2.imread(str(photo.path))
+        cx, cy, w, h = photo.box
+        scale = size / max(w, h)
+        half = 0.9 * max(w, h)
+        padded = cv2.copyMakeBorder(image, 400, 400, 400, 400, cv2.BORDER_REFLECT)
+        x0, y0 = round(cx - half) + 400, round(cy - half) + 400
+        side = round(2 * half)
+        crop = padded[y0 : y0 + side, x0 : x0 + side]
+        out = max(8, round(side * scale))
+        self.pixels = cv2.resize(crop, (out, out), interpolation=cv2.INTER_AREA).astype(np.float32)
+        mask = np.zeros((out, out), np.float32)
+        centre = (out / 2, out / 2)
+        axes = (max(1, round(0.5 * 1.3 * w * scale)), max(1, round(0.5 * 1.3 * h * scale)))
+        cv2.ellipse(mask, (round(centre[0]), round(centre[1])), axes, 0, 0, 360, (1.0,), -1)
+        self.mask = cv2.GaussianBlur(mask, (0, 0), max(0.8, 0.06 * size))
+        self.centre = centre
+        self.background = room(np.asarray(image, dtype=np.uint8), photo.box)
+
+
+def room(image: NDArray[np.uint8], box: tuple[float, float, float, float]) -> NDArray[np.float32]:
+    """The photo with its hand filled in from around it, enlarged to 640 x 480 and out of focus: the signer's room."""
+    cx, cy, w, h = box
+    valid = np.ones(image.shape[:2], np.float32)
+    x0, x1 = max(0, round(cx - 0.8 * w)), min(image.shape[1], round(cx + 0.8 * w))
+    y0, y1 = max(0, round(cy - 0.8 * h)), min(image.shape[0], round(cy + 0.8 * h))
+    valid[y0:y1, x0:x1] = 0.0
+    pixels = image.astype(np.float32)
+    # Normalized convolution: the hole takes the blurred colours around it.
+    spread = cv2.GaussianBlur(pixels * valid[..., None], (0, 0), 40) / np.maximum(
+        cv2.GaussianBlur(valid, (0, 0), 40), 1e-3)[..., None]
+    filled = pixels * valid[..., None] + spread * (1.0 - valid[..., None])
+    big = cv2.resize(filled, (WIDTH, WIDTH), interpolation=cv2.INTER_LINEAR)
+    top = (WIDTH - HEIGHT) // 2
+    return np.asarray(cv2.GaussianBlur(big[top : top + HEIGHT], (0, 0), 5.0), dtype=np.float32)
+
+
+def paste(frame: NDArray[np.float32], sprite: Sprite, x: float, y: float, turn: float, alpha: float = 1.0) -> None:
+    """Blend the sprite into ``frame`` with its centre at (x, y), turned ``turn`` degrees counter-clockwise."""
+    matrix = np.asarray(cv2.getRotationMatrix2D(sprite.centre, turn, 1.0), dtype=np.float64)
+    matrix[:, 2] += (x - sprite.centre[0], y - sprite.centre[1])
+    pixels = cv2.warpAffine(sprite.pixels, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpAffine(sprite.mask, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)[..., None] * alpha
+    frame *= 1.0 - mask
+    frame += pixels * mask
+
+
+def render(clip: Clip) -> Iterator[NDArray[np.uint8]]:
+    """The clip's frames as a webcam gives them (BGR, after its JPEG compression)."""
+    rng = np.random.default_rng(clip.seed)
+    sprites = [Sprite(photo, clip.size) for photo in clip.photos]
+    background = sprites[0].background
+    for index, x, y, turn, _ in clip.track:
+        frame = background.copy()
+        if index >= 0:
+            dx, dy, dt = rng.normal(0.0, 1.0, 3)
+            paste(frame, sprites[index], x + TREMOR_PIXELS * dx, y + TREMOR_PIXELS * dy, turn + TREMOR_DEGREES * dt)
+        frame += rng.normal(0.0, CAMERA_NOISE, frame.shape).astype(np.float32)
+        bgr = np.clip(np.round(frame), 0, 255).astype(np.uint8)
+        ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, WEBCAM_JPEG])
+        assert ok
+        yield np.asarray(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), dtype=np.uint8)
+
+
+def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of a J, Z or drifting clip."""
+    move = MOVE_FRAMES[number % len(MOVE_FRAMES)]
+    scale = PATH_SCALES[(number // len(MOVE_FRAMES)) % len(PATH_SCALES)]
+    side = photo.side
+    track = []
+    if kind in ("J", "Z"):
+        progress = [0.0] * HOLD_BEFORE + [(i + 1) / move for i in range(move)] + [1.0] * HOLD_AFTER
+        moving = [False] * HOLD_BEFORE + [True] * move + [False] * HOLD_AFTER
+        for t, now in zip(progress, moving, strict=True):
+            if kind == "J":
+                dx, dy = j_path(t)
+                x = WIDTH / 2 + side * dx * scale * size
+                y = HEIGHT * 0.4 + dy * scale * size
+                turn = side * J_TURN_DEGREES * smoothstep(t)
+            else:
+                dx, dy = z_path(t, 1.0 * scale, 0.8 * scale)
+                x = WIDTH / 2 + side * (dx - 0.5 * scale) * size
+                y = HEIGHT * 0.45 + (dy - 0.4 * scale) * size
+                turn = 0.0
+            track.append((0, x, y, turn, now))
+        return track
+    palm = size / HAND_PALMS
+    for i in range(2 * DRIFT_WAY_FRAMES):
+        offset = palm * (DRIFT_WAY_FRAMES - abs(i - DRIFT_WAY_FRAMES)) / DRIFT_WAY_FRAMES - palm / 2
+        wobble = WOBBLE_DEGREES * math.sin(2 * math.pi * i / (1.5 * FPS))
+        track.append((0, WIDTH / 2 + 0.8 * offset, HEIGHT * 0.45 + 0.6 * offset, wobble, True))
+    return track
+
+
+def spelling_track(word: str) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of ``word`` held letter by letter at one place; photo i is letter i."""
+    track: list[tuple[int, float, float, float, bool]] = []
+    x, y = WIDTH / 2, HEIGHT * 0.45
+    for i, letter in enumerate(word):
+        if i and letter == word[i - 1]:
+            track.extend((-1, x, y, 0.0, False) for _ in range(AWAY_FRAMES))
+        elif i:
+            track.extend((i, x, y, 0.0, False) for _ in range(CHANGE_FRAMES))  # the new shape comes in
+        track.extend((i, x, y, 0.0, False) for _ in range(LETTER_FRAMES))
+    return track
+
+
+def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int) -> tuple[list[Clip], dict[str, int]]:
+    """Every clip of the run, and how many originals each letter offered."""
+    folds = fold_of(data)
+    chosen = {name for name, f in folds.items() if fold is None or f == fold}
+    names_by_letter: dict[str, list[str]] = {}
+    for name in sorted(chosen, key=lambda n: (n[0], int(n[1:]))):
+        names_by_letter.setdefault(name[0], []).append(name)
+    wanted = {letter for letters, _, _ in CLASSES.values() for letter in letters}
+    hello_names = sorted({name for names in HELLO_SETS for name in names})
+    with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
+        photos = {p.name: p for p in pick_photos(
+            data, [n for letter in sorted(wanted) for n in names_by_letter.get(letter, [])[:limit]] + hello_names,
+            tracker)}
+    offered = {letter: len(names_by_letter.get(letter, [])[:limit]) for letter in sorted(wanted)}
+    clips = []
+    for size in sizes:
+        for kind, (letters, expected, forbidden) in CLASSES.items():
+            number = 0
+            for letter in letters:
+                for name in names_by_letter.get(letter, [])[:limit]:
+                    if name not in photos:
+                        continue
+                    photo = photos[name]
+                    clip = Clip(kind, size, (photo,), expected, forbidden, seed=_seed(kind, size, name))
+                    clip.track = motion_track(kind, photo, size, number)
+                    clips.append(clip)
+                    number += 1
+        for names in HELLO_SETS:
+            if all(n in photos for n in names):
+                hello = tuple(photos[n] for n in (names[0], names[1], names[2], names[2], names[3]))
+                clip = Clip("HELLO", size, hello, "HELLO", "", seed=_seed("HELLO", size, "+".join(names)))
+                clip.track = spelling_track("HELLO")
+                clips.append(clip)
+    return clips, offered
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "little")
+
+
+@dataclass
+class Tracked:
+    """What MediaPipe found in every frame of a clip, for one path: landmarks (NaN: no hand) and handedness."""
+
+    landmarks: NDArray[np.float32]  # (frames, 21, 3)
+    right: NDArray[np.bool_]  # (frames,)
+    aspect: float
+
+
+def track_clip(clip: Clip) -> dict[str, Tracked]:
+    """Both paths' MediaPipe output over the clip, each from a fresh tracker like a new stream."""
+    server = RecognizerSettings()
+    trackers = {
+        "keypoints": HandTracker(HandSettings(model_complexity=1)),
+        "image": HandTracker(server.hands),
+    }
+    frames = len(clip.track)
+    found = {path: (np.full((frames, 21, 3), np.nan, np.float32), np.ones(frames, bool)) for path in PATHS}
+    try:
+        for i, bgr in enumerate(render(clip)):
+            views = {"keypoints": np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)}
+            small = cv2.resize(bgr, (DEMO_LONG_SIDE, DEMO_LONG_SIDE * HEIGHT // WIDTH), interpolation=cv2.INTER_AREA)
+            ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, DEMO_JPEG])
+            assert ok
+            views["image"] = decode_image(jpeg.tobytes(), server.max_image_pixels)
+            for path in PATHS:
+                hand = trackers[path].detect(views[path])
+                if hand is not None:
+                    found[path][0][i] = hand.landmarks
+                    found[path][1][i] = hand.handedness != "Left"
+    finally:
+        for tracker in trackers.values():
+            tracker.close()
+    return {path: Tracked(found[path][0], found[path][1], WIDTH / HEIGHT) for path in PATHS}
+
+
+@dataclass
+class Played:
+    text: str
+    hand_frames: int
+    speeds_held: list[float]  # hand_speed in frames where the clip's hand is held or drifting, not in a J or Z
+    moving_held: int  # of those, frames the transcript was told the hand moves
+    stables: str  # the stable letter per frame ('.' none)
+
+
+def play(model: LetterModel, clip: Clip, tracked: Tracked) -> Played:
+    """The clip's landmarks through a fresh Recognizer: the transcript it writes and how fast it saw the hand."""
+    recognizer = Recognizer(model, RecognizerSettings())
+    text, hand_frames, speeds, moving, stables = "", 0, [], 0, []
+    for i, (landmarks, right) in enumerate(zip(tracked.landmarks, tracked.right, strict=True)):
+        hand = not np.isnan(landmarks).any()
+        answer = recognizer.recognize_keypoints(landmarks if hand else None, "Right" if right else "Left",
+                                                tracked.aspect)
+        text = answer.text
+        stables.append(answer.stable or ".")
+        if hand:
+            hand_frames += 1
+            if not clip.track[i][4] or clip.kind.startswith("drift"):
+                # Diagnostics only: the recognizer's own window, read as conclude() reads it.
+                speed = float(recognizer.window().speeds[0])
+                speeds.append(speed)
+                moving += speed > MOVING_SPEED
+    return Played(text, hand_frames, speeds, moving, "".join(stables))
+
+
+def summarize(clips: list[Clip], played: dict[str, dict[str, Played]]) -> list[dict[str, Any]]:
+    """One row per path, clip class and hand size."""
+    rows = []
+    for path in PATHS:
+        for kind in [*CLASSES, "HELLO"]:
+            for size in sorted({c.size for c in clips}):
+                group = [c for c in clips if c.kind == kind and c.size == size]
+                if not group:
+                    continue
+                results = [played[c.key][path] for c in group]
+                texts = [r.text.strip() for r in results]
+                frames = sum(len(c.track) for c in group)
+                speeds = np.array([s for r in results for s in r.speeds_held], dtype=np.float64)
+                rows.append({
+                    "path": path, "class": kind, "size": size, "clips": len(group),
+                    "originals": len({p.name for c in group for p in c.photos}),
+                    "hand_found": round(sum(r.hand_frames for r in results) / frames, 3),
+                    "written": round(np.mean([c.expected in t if kind != "HELLO" else t == c.expected
+                                              for c, t in zip(group, texts, strict=True)]), 3),
+                    "forbidden": round(np.mean([bool(set(t) & set(c.forbidden))
+                                                for c, t in zip(group, texts, strict=True)]), 3),
+                    "exact": round(np.mean([t == c.expected for c, t in zip(group, texts, strict=True)]), 3),
+                    "held_speed_median": round(float(np.median(speeds)), 4) if len(speeds) else None,
+                    "held_moving": round(sum(r.moving_held for r in results) / max(1, len(speeds)), 3),
+                    "transcripts": Counter(texts).most_common(6),
+                })
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = (f"{'path':9} {'class':8} {'px':>3} {'clips':>5} {'orig':>4} {'hand%':>6} {'wrote%':>6} "
+              f"{'forbid%':>7} {'exact%':>6} {'v_held':>6} {'mov%':>5}  transcripts")
+    print(header)
+    for r in rows:
+        texts = ", ".join(f"{t or '-'!s} x{n}" for t, n in r["transcripts"])
+        speed = r["held_speed_median"]
+        print(f"{r['path']:9} {r['class']:8} {r['size']:>3} {r['clips']:>5} {r['originals']:>4} "
+              f"{100 * r['hand_found']:>6.1f} {100 * r['written']:>6.1f} {100 * r['forbidden']:>7.1f} "
+              f"{100 * r['exact']:>6.1f} {speed if speed is not None else '-':>6} "
+              f"{100 * r['held_moving']:>5.1f}  {texts}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.webcam_motion", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--fold", default="0", help="photo fold 0, 1 or 2 (training's split), or 'all'")
+    parser.add_argument("--per-letter", type=int, default=12, help="at most this many originals per letter")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify" / "webcam_motion")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
+    args = parser.parse_args(argv)
+    if not (args.data / PHOTOS / "images").is_dir():
+        print(f"{args.data / PHOTOS} not found: pass --data", file=sys.stderr)
+        return 2
+    fold = None if args.fold == "all" else int(args.fold)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.perf_counter()
+    clips, offered = build_clips(args.data, sizes, fold, args.per_letter)
+    print(f"{len(clips)} clips; originals per letter offered {offered}", flush=True)
+    model = LetterModel(args.model)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    played: dict[str, dict[str, Played]] = {}
+    for number, clip in enumerate(clips):
+        cached = args.cache / f"{_seed(clip.key, RENDER_VERSION):08x}.npz"
+        if cached.exists():
+            stored = np.load(cached)
+            tracked = {p: Tracked(stored[f"{p}_landmarks"], stored[f"{p}_right"], WIDTH / HEIGHT) for p in PATHS}
+        else:
+            tracked = track_clip(clip)
+            np.savez_compressed(cached, **{f"{p}_landmarks": t.landmarks for p, t in tracked.items()},
+                                **{f"{p}_right": t.right for p, t in tracked.items()})
+        played[clip.key] = {path: play(model, clip, tracked[path]) for path in PATHS}
+        if number % 20 == 0:
+            print(f"  {number + 1}/{len(clips)} {clip.key}: "
+                  + " | ".join(f"{p} {played[clip.key][p].text!r}" for p in PATHS), flush=True)
+    rows = summarize(clips, played)
+    print_table(rows)
+    print(f"{time.perf_counter() - started:.0f} s", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    details = [{"clip": c.key, **{p: {"text": played[c.key][p].text, "stable": played[c.key][p].stables}
+                                  for p in PATHS}} for c in clips]
+    args.out.write_text(json.dumps({"rows": rows, "clips": details}, indent=1))
+    return 0
+
+
+# Bump when the rendering changes, so that cached tracking is not reused for other pictures.
+RENDER_VERSION = 1
+
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    sys.exit(main())
