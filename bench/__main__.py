@@ -4,7 +4,8 @@
 clients attack, then SIGTERM under attack (see :func:`attacked`).
 
 ``python -m bench --cluster N``: capacity through HAProxy with 1..N replicas
-against one replica served directly, and what HAProxy adds (bench/cluster.py).
+against one replica served directly, and what HAProxy adds (bench/cluster.py);
+with ``--mode keypoints``, for clients that track the hand themselves.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from signify.config import Settings
 
 from .attack import attack_process
 from .calibration import calibration_costs
-from .cluster import cluster_bench
+from .cluster import camera_load, cluster_bench, keypoint_load
 from .frames import POSE_VIDEOS, drawn_frames, video_frames
 from .keypoints import (
     KEYPOINT_MAX_P95_MS,
@@ -50,6 +51,7 @@ GOOD_SOURCE = "127.0.0.2"  # the well-behaved client's address: the attackers sh
 SIGTERM_AFTER_S = 2.0  # into the second attack, when SIGTERM is sent
 IMAGE_CLIENTS = "1,2,4,6,8,10,12"
 CLUSTER_CLIENTS = "2,4,6,8,10,12,14"  # image cameras, for --cluster
+CLUSTER_KEYPOINT_CLIENTS = "50,100,150,200,250,300"  # keypoint clients, for --cluster with --mode keypoints
 KEYPOINT_CLIENTS = "25,50,100,200,300,400"
 
 
@@ -76,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibration", action="store_true",
                         help="only what calibration costs: adapting a frame, fitting a profile, its size")
     parser.add_argument("--cluster", type=int, default=0, metavar="N",
-                        help="capacity through HAProxy with 1..N replicas against one replica direct")
+                        help="capacity through HAProxy with 1..N replicas against one replica direct "
+                             "(cameras sending pictures, or keypoint clients with --mode keypoints)")
     parser.add_argument("--mode", choices=("images", "keypoints"), default="images",
                         help="keypoints: clients that track the hand themselves, in their own processes, swept "
                              "to capacity (--clients defaults to 25,50,100,200,300,400), then image mode again")
@@ -110,15 +113,18 @@ def main(argv: list[str] | None = None) -> int:
 def cluster_main(args: argparse.Namespace) -> int:
     """Replicas behind HAProxy against one replica direct; print the headline, write cluster.json."""
     args.seconds = args.seconds or 8.0
-    args.clients = args.clients or CLUSTER_CLIENTS
+    keypoints = args.mode == "keypoints"
+    args.clients = args.clients or (CLUSTER_KEYPOINT_CLIENTS if keypoints else CLUSTER_CLIENTS)
     if args.smoke:
         args.clients, args.seconds = "1", 1.5
-    result = {"machine": machine(), **cluster_bench(args, drawn_frames())}
+    load = keypoint_load(recorded_keypoints(), args) if keypoints else camera_load(drawn_frames(), args)
+    result = {"machine": machine(), "mode": args.mode, **cluster_bench(args, load)}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "cluster.json").write_text(json.dumps(result, indent=2) + "\n")
+    name = "cluster-keypoints.json" if keypoints else "cluster.json"
+    (args.out / name).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({key: result[key] for key in ("machine", "capacity_clients", "capacity_vs_direct",
                                                    "round_trip_ms", "haproxy_cpu")}, indent=2))
-    print(f"wrote {args.out / 'cluster.json'}")
+    print(f"wrote {args.out / name}")
     return 0
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,19 +23,42 @@ from websockets.asyncio.client import connect
 
 from deploy.cluster import HAProxy, Ports, Replica, slot_host
 
-from .load import run_load
+from .keypoints import KEYPOINT_MAX_P95_MS, KEYPOINT_MIN_FPS, client_processes, run_clients
+from .load import ClientRecord, run_load
 from .process import free_port
-from .report import capacity, past_capacity, summarize
+from .report import MAX_P95_MS, MIN_CLIENT_FPS, capacity, past_capacity, summarize
 
 PROBE_MESSAGES = 200  # round trips per latency probe
 PROBE_ROUNDS = 4  # probes each way, taken in turns
 SETTLE_S = 1.0  # between steps: sessions close, HAProxy's checks see the seats free
 
 
+@dataclass(frozen=True)
+class Load:
+    """What the clients send, how, and the capacity rule their answers are held to."""
+
+    run: Callable[[str, int], Awaitable[list[ClientRecord]]]  # (url, clients) -> every client's record
+    min_fps: float
+    max_p95_ms: float
+
+
+def camera_load(frames: list[bytes], args: argparse.Namespace) -> Load:
+    """Cameras sending pictures, each a full WebSocket client in this process (bench.load)."""
+    return Load(lambda url, n: run_load(url, frames, n, args.fps, args.seconds), MIN_CLIENT_FPS, MAX_P95_MS)
+
+
+def keypoint_load(messages: list[str], args: argparse.Namespace) -> Load:
+    """Clients tracking the hand themselves, in load processes of their own (bench.keypoints)."""
+    def run(url: str, n: int) -> Awaitable[list[ClientRecord]]:
+        return asyncio.to_thread(run_clients, url, messages, n, args.fps, args.seconds, client_processes(n))
+
+    return Load(run, KEYPOINT_MIN_FPS, KEYPOINT_MAX_P95_MS)
+
+
 def replica_env(args: argparse.Namespace) -> dict[str, str]:
     """Settings for a benchmarked replica: seats enough for any step, every camera from 127.0.0.1 allowed."""
-    return {"MAX_SESSIONS": "64", "MAX_SESSIONS_PER_CLIENT": "0", "MAX_FPS": str(int(args.fps * 2)),
-            "LOG_LEVEL": "WARNING", "DATASET_PATH": ""}
+    return {"MAX_SESSIONS": "64", "MAX_KEYPOINT_SESSIONS": "2000", "MAX_SESSIONS_PER_CLIENT": "0",
+            "MAX_FPS": str(int(args.fps * 2)), "LOG_LEVEL": "WARNING", "DATASET_PATH": ""}
 
 
 async def probe_round_trips_ms(url: str, messages: int = PROBE_MESSAGES) -> list[float]:
@@ -55,21 +80,21 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(array, 50)), 3), "p95": round(float(np.percentile(array, 95)), 3)}
 
 
-async def _sweep(url: str, frames: list[bytes], clients: list[int], args: argparse.Namespace,
+async def _sweep(url: str, load: Load, clients: list[int], args: argparse.Namespace,
                  haproxy: HAProxy | None) -> dict[str, Any]:
     """Load steps of growing client counts against ``url``; stop after two steps in a row miss the rule."""
     steps: list[dict[str, Any]] = []
     for n in clients:
         cpu_before, wall_before = (haproxy.cpu_seconds() if haproxy else 0.0), time.perf_counter()
-        records = await run_load(url, frames, n, args.fps, args.seconds)
-        step = summarize(records, args.seconds)
+        records = await load.run(url, n)
+        step = summarize(records, args.seconds, load.min_fps, load.max_p95_ms)
         if haproxy is not None:
             cores = (haproxy.cpu_seconds() - cpu_before) / (time.perf_counter() - wall_before)
             answered = max(step["predictions"] + step["dropped"] + step["errors"], 1)
             step["haproxy_cpu_cores"] = round(cores, 4)
             step["haproxy_cpu_us_per_frame"] = round(cores * (time.perf_counter() - wall_before) * 1e6 / answered, 1)
         steps.append(step)
-        print(f"    {n:>2} clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
+        print(f"    {n:>3} clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
               f"min {step['answered_fps_per_client_min']} fps/client"
               + (f", haproxy {step['haproxy_cpu_cores']} cores" if haproxy else ""), flush=True)
         if past_capacity(steps):
@@ -92,7 +117,7 @@ def _stop(replicas: list[Replica], haproxy: HAProxy | None) -> None:
         haproxy.stop()
 
 
-def cluster_bench(args: argparse.Namespace, frames: list[bytes]) -> dict[str, Any]:
+def cluster_bench(args: argparse.Namespace, load: Load) -> dict[str, Any]:
     """One replica direct, then HAProxy in front of 1..``args.cluster`` replicas, on the same machine."""
     clients = [int(n) for n in args.clients.split(",")]
     ports = Ports(lb=free_port(), stats=free_port(), replica=free_port(), health=free_port())
@@ -102,7 +127,7 @@ def cluster_bench(args: argparse.Namespace, frames: list[bytes]) -> dict[str, An
     replicas = _start_replicas(1, ports, args)
     direct_url = f"ws://{slot_host(1)}:{ports.replica}/ws"
     try:
-        result["direct"] = asyncio.run(_sweep(direct_url, frames, clients, args, None))
+        result["direct"] = asyncio.run(_sweep(direct_url, load, clients, args, None))
     finally:
         _stop(replicas, None)
 
@@ -118,7 +143,7 @@ def cluster_bench(args: argparse.Namespace, frames: list[bytes]) -> dict[str, An
                 for _ in range(PROBE_ROUNDS):
                     direct_probe += asyncio.run(probe_round_trips_ms(direct_url))
                     lb_probe += asyncio.run(probe_round_trips_ms(haproxy.url))
-            through[str(count)] = asyncio.run(_sweep(haproxy.url, frames, clients, args, haproxy))
+            through[str(count)] = asyncio.run(_sweep(haproxy.url, load, clients, args, haproxy))
         finally:
             _stop(replicas, haproxy)
     result["haproxy"] = through

@@ -47,25 +47,31 @@ class Metrics:
         self.model_active = Gauge("signify_model_active", "1 for each model version in service, by role "
                                   "(stable, previous, canary)", ["version", "role"], registry=r)
         self.canary_percent = Gauge("signify_canary_percent", "Share of new sessions given the canary", registry=r)
+        # Every answered frame touches these: their labelled children are looked up once, not per frame.
+        self._stage_latency = [(stage, self.latency.labels(stage=stage)) for stage in STAGES]
+        self._by_version: dict[str, _VersionMetrics] = {}
 
     def observe_timing(self, timing_ms: dict[str, float]) -> None:
         """Record one frame's per-stage timings (milliseconds)."""
-        for stage in STAGES:
+        for stage, histogram in self._stage_latency:
             if stage in timing_ms:
-                self.latency.labels(stage=stage).observe(timing_ms[stage] / 1000.0)
+                histogram.observe(timing_ms[stage] / 1000.0)
 
     def observe_answer(self, version: str, confidence: float | None, stable: bool, committed: bool,
                        total_ms: float) -> None:
         """Record one answered frame for its model ``version``; ``confidence`` None when no hand was found."""
-        self.model_frames.labels(version=version).inc()
+        answers = self._by_version.get(version)
+        if answers is None:
+            answers = self._by_version[version] = _VersionMetrics(self, version)
+        answers.frames.inc()
         if confidence is not None:
-            self.model_hand_frames.labels(version=version).inc()
-            self.model_confidence.labels(version=version).inc(confidence)
+            answers.hand_frames.inc()
+            answers.confidence.inc(confidence)
         if stable:
-            self.model_stable_frames.labels(version=version).inc()
+            answers.stable_frames.inc()
         if committed:
-            self.model_commits.labels(version=version).inc()
-        self.model_latency.labels(version=version).observe(total_ms / 1000.0)
+            answers.commits.inc()
+        answers.latency.observe(total_ms / 1000.0)
 
     def serving(self, roles: dict[str, str | None], canary_percent: float) -> None:
         """The versions in service now, by role (``stable``, ``previous``, ``canary``)."""
@@ -78,3 +84,15 @@ class Metrics:
     def render(self) -> bytes:
         """The metrics in Prometheus text format."""
         return generate_latest(self.registry)
+
+
+class _VersionMetrics:
+    """One model version's labelled children of the per-version metrics."""
+
+    def __init__(self, metrics: Metrics, version: str) -> None:
+        self.frames = metrics.model_frames.labels(version=version)
+        self.hand_frames = metrics.model_hand_frames.labels(version=version)
+        self.confidence = metrics.model_confidence.labels(version=version)
+        self.stable_frames = metrics.model_stable_frames.labels(version=version)
+        self.commits = metrics.model_commits.labels(version=version)
+        self.latency = metrics.model_latency.labels(version=version)
