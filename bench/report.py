@@ -98,3 +98,42 @@ def plot(result: dict[str, Any], histogram: list[float], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
+
+
+def plot_keypoints(result: dict[str, Any], path: Path) -> None:
+    """Keypoint clients: latency and the worst client's answered rate against clients, server CPU and memory per
+    session, and the model's cost per window one by one and batched."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [s for s in result["keypoints"]["sweep"] if s["latency_ms"]]
+    clients = [s["clients"] for s in steps]
+    rule = result["keypoints"]
+    figure, ((latency, rate), (cpu, model)) = plt.subplots(2, 2, figsize=(13, 9))
+    for q, style in (("p50", "-o"), ("p95", "-s"), ("p99", "--^")):
+        latency.plot(clients, [s["latency_ms"][q] for s in steps], style, label=q)
+    latency.axhline(rule["max_p95_ms"], color="grey", linewidth=0.8, linestyle=":", label="p95 limit")
+    latency.set(xlabel="keypoint clients at 30 fps", ylabel="frame-to-answer latency (ms)", yscale="log",
+                title="Latency against load")
+    latency.legend()
+    rate.plot(clients, [s["answered_fps_per_client_min"] for s in steps], "-o", label="worst client")
+    rate.plot(clients, [s["answered_fps_per_client_mean"] for s in steps], "--s", label="mean client")
+    rate.axhline(rule["min_fps"], color="grey", linewidth=0.8, linestyle=":", label="rule")
+    rate.set(xlabel="keypoint clients at 30 fps", ylabel="answered frames per second", title="Answered rate")
+    rate.legend()
+    cpu.plot(clients, [s["cpu_cores_used"] for s in steps], "-o", label="server CPU (cores)")
+    memory = cpu.twinx()
+    memory.plot(clients, [s["rss_mb_per_session"] for s in steps], "--s", color="#c0392b", label="MB per session")
+    cpu.set(xlabel="keypoint clients at 30 fps", ylabel="server CPU (cores)", title="Server cost")
+    memory.set_ylabel("RSS per session (MB)")
+    cpu.legend(loc="upper left")
+    memory.legend(loc="lower right")
+    costs = result["model_batching"]
+    names = list(costs)
+    model.bar([name.split("_")[1] for name in names], [costs[name] for name in names], color="#4fc3a1")
+    model.set(xlabel="windows per call", ylabel="ms per 32-frame window", title="Model cost per window")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)

@@ -44,6 +44,7 @@ def test_keypoint_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> Non
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "bench-keypoints.json").read_text())
+    assert (tmp_path / "bench-keypoints.png").stat().st_size > 10_000
     assert report["keypoint_messages"] > 0
     step = report["keypoints"]["sweep"][0]
     assert step["clients"] == step["connected"] == 5 and step["load_processes"] == 1
