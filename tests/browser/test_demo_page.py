@@ -97,7 +97,7 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two seconds of a drawn letter drifting, which Chromium's fake camera loops.
 
     A letter's hand from motion_clips, not hand_drawing's plain open hand: the page tracks on the
-    device with MediaPipe's full models, which never find that one (the server's lite ones do).
+    device with MediaPipe's full palm detector, which never finds that one (the server's lite one does).
     """
     path = tmp_path_factory.mktemp("camera") / "hand.y4m"
     write_y4m(path, drifting_clip(CAMERA_LETTER, Framing(size=MOTION_HAND_LENGTH, seed=1), frames=60))
@@ -192,10 +192,10 @@ def state(page: Page) -> dict[str, Any]:
     return result
 
 
-def wait_for(page: Page, condition: str) -> dict[str, Any]:
+def wait_for(page: Page, condition: str, timeout_ms: float = WAIT_MS) -> dict[str, Any]:
     """Wait until ``condition`` (JavaScript over ``s``, the page state) holds; the state then."""
     handle = page.wait_for_function(f"() => {{ const s = ({PAGE_STATE})(); return ({condition}) && s; }}",
-                                    timeout=WAIT_MS, polling=50)
+                                    timeout=timeout_ms, polling=50)
     result: dict[str, Any] = handle.json_value()
     return result
 
@@ -333,9 +333,8 @@ def test_a_denied_camera_is_explained_and_nothing_is_sent(
         browser.close()
 
 
-# Where the hand is tracked (front_demo/tracking.js). The drawn J is tracked on the server only:
-# MediaPipe's full models, which the page uses, lose the drawn hand once its forearm turns
-# (Python's complexity 1 does too), where the server's lite ones keep it.
+# Where the hand is tracked (front_demo/tracking.js). The drawn J and HELLO signed to the page's own
+# tracker, at its full resolution, are in test_tracking.py.
 @pytest.mark.parametrize(("letter", "never", "tracking"),
                          [("J", "IZ", "server"), ("Z", "DGXJ", "server"), ("Z", "DGXJ", "device")])
 def test_a_motion_letter_signed_to_the_camera_is_spelled_without_the_shape_it_starts_from(
