@@ -13,14 +13,19 @@
 //
 // The state is written for people in the console and for the browser test:
 // body[data-tracking] ("loading", "device" or "server"), #tracking[data-reason], and in
-// window.signify: tracking, trackingReason, trackerResults, keypointsSent, binaryFramesSent,
-// captureToAnswerMs.
+// window.signify: tracking, trackingReason, trackerThread ("worker" or "main"), trackerResults,
+// keypointsSent, binaryFramesSent, captureToAnswerMs.
+//
+// The tracker runs in a Web Worker (tracker_worker.js), sent an ImageBitmap of each camera
+// frame, so that the page's own work (drawing, the socket) never waits behind it; where a
+// worker cannot load it, on the page's main thread, on a canvas snapshot of the frame.
 
 const $ = (id) => document.getElementById(id);
 const VENDOR = new URL("./vendor/", import.meta.url);
 const VISION_BUNDLE = new URL("tasks-vision/vision_bundle.mjs", VENDOR).href;
 const WASM_DIR = new URL("tasks-vision/wasm", VENDOR).href;
 const MODEL = new URL("hand_landmarker.task", VENDOR).href;
+const WORKER = new URL("./tracker_worker.js", import.meta.url);
 // About 21 MB to fetch and compile; a page that cannot in this long tracks on the server.
 const LOAD_TIMEOUT_MS = 30000;
 // How long the frame pump waits for the tracker's next result before it looks again.
@@ -76,6 +81,108 @@ export async function createHandLandmarker() {
   });
 }
 
+/** HandLandmarker on this thread, fed a canvas snapshot of the video, so that the landmarks belong to exactly that frame. */
+class MainThreadTracker {
+  constructor(landmarker) {
+    this.landmarker = landmarker;
+    this.thread = "main";
+    this.canvas = document.createElement("canvas");
+    this.context = this.canvas.getContext("2d", { willReadFrequently: true });
+  }
+
+  static async create() {
+    return new MainThreadTracker(await createHandLandmarker());
+  }
+
+  async track(video, width, height, timestamp) {
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    this.context.drawImage(video, 0, 0, width, height);
+    return this.landmarker.detectForVideo(this.canvas, timestamp);
+  }
+
+  close() {
+    this.landmarker.close();
+  }
+}
+
+/** HandLandmarker in a worker (tracker_worker.js), sent each frame as a transferred ImageBitmap. */
+class WorkerTracker {
+  constructor(worker) {
+    this.worker = worker;
+    this.thread = "worker";
+    this.lastId = 0;
+    this.pending = new Map(); // id -> {resolve, reject}
+    worker.onmessage = ({ data }) => {
+      const waiting = this.pending.get(data.id);
+      if (!waiting) return;
+      this.pending.delete(data.id);
+      if (data.type === "result") waiting.resolve(data.result);
+      else waiting.reject(new Error(data.message));
+    };
+    worker.onerror = (event) => this.failAll(new Error(event.message || "the tracker's worker failed"));
+  }
+
+  /** Rejects if the worker cannot start, or its tracker cannot load (then the worker is ended). */
+  static create() {
+    return new Promise((resolve, reject) => {
+      let worker;
+      try {
+        worker = new Worker(WORKER); // a classic worker: see tracker_worker.js
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const failed = (error) => {
+        worker.terminate();
+        reject(error);
+      };
+      worker.onmessage = ({ data }) => {
+        if (data.type === "ready") resolve(new WorkerTracker(worker));
+        else failed(new Error(data.message));
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        failed(new Error(event.message || "the tracker's worker could not start"));
+      };
+      worker.postMessage({ type: "load" });
+    });
+  }
+
+  async track(video, width, height, timestamp) {
+    const frame = await createImageBitmap(video);
+    this.lastId += 1;
+    const id = this.lastId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: "track", id, frame, timestamp }, [frame]);
+    });
+  }
+
+  failAll(error) {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const { reject } of pending) reject(error);
+  }
+
+  close() {
+    this.worker.terminate();
+    this.failAll(new Error("closed"));
+  }
+}
+
+/** The tracker in a worker if one can run it here, else on the main thread; rejects if neither can load. */
+export async function createTracker() {
+  try {
+    return await WorkerTracker.create();
+  } catch (error) {
+    console.warn("Signify: the hand tracker cannot run in a worker here; running it on the page instead.", error);
+    return MainThreadTracker.create();
+  }
+}
+
 /** The `keypoints` message for one HandLandmarker result on a width x height frame captured at `captured`. */
 export function keypointsMessage(result, width, height, captured) {
   const hand = result.landmarks?.[0];
@@ -104,9 +211,8 @@ export class Tracking {
     this.stats = stats;
     this.mode = wanted === "server" ? "server" : "loading";
     this.reason = wanted === "server" ? "asked" : "";
-    this.landmarker = null;
-    this.canvas = document.createElement("canvas");
-    this.context = this.canvas.getContext("2d", { willReadFrequently: true });
+    this.tracker = null;
+    this.busy = false; // a frame is being tracked: newer frames are skipped meanwhile
     this.running = false;
     this.frameHandle = null;
     this.lastTimestamp = 0;
@@ -115,7 +221,7 @@ export class Tracking {
     this.captureToAnswerMs = null;
     this.trackerMs = null; // what finding the hand in one frame takes here, smoothed
     Object.assign(stats, {
-      tracking: this.mode, trackingReason: this.reason, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
+      tracking: this.mode, trackingReason: this.reason, trackerThread: null, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
       binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null,
     });
     // Settles once the mode is known: the pump starts then, so that a page that will track
@@ -130,12 +236,13 @@ export class Tracking {
 
   async load() {
     let timer;
-    const loading = createHandLandmarker();
+    const loading = createTracker();
     try {
       const timeout = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not loaded in ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
       });
-      this.landmarker = await Promise.race([loading, timeout]);
+      this.tracker = await Promise.race([loading, timeout]);
+      this.stats.trackerThread = this.tracker.thread;
       this.mode = "device";
       this.reason = "";
       if (this.running) this.requestFrame();
@@ -153,8 +260,8 @@ export class Tracking {
     this.mode = "server";
     this.reason = reason;
     this.latest = null;
-    this.landmarker?.close();
-    this.landmarker = null;
+    this.tracker?.close();
+    this.tracker = null;
     this.wake();
     this.overlay.clear();
     this.render();
@@ -195,30 +302,31 @@ export class Tracking {
   }
 
   /** Find the hand in the video's current frame, draw it, and keep it as the next message to send. */
-  trackFrame() {
+  async trackFrame() {
     const { videoWidth: width, videoHeight: height } = this.video;
-    if (!width || !height || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-    }
-    // A snapshot, so that the landmarks belong to exactly this frame and this capture time.
-    this.context.drawImage(this.video, 0, 0, width, height);
+    if (this.busy || !width || !height || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return;
+    const tracker = this.tracker;
+    this.busy = true;
     const captured = performance.now();
     // VIDEO mode wants strictly increasing timestamps, in milliseconds.
     const timestamp = Math.max(captured, this.lastTimestamp + 0.001);
     this.lastTimestamp = timestamp;
     let result;
     try {
-      result = this.landmarker.detectForVideo(this.canvas, timestamp);
+      result = await tracker.track(this.video, width, height, timestamp);
       const ms = performance.now() - captured;
       this.trackerMs = this.trackerMs === null ? ms : this.trackerMs + SMOOTHING * (ms - this.trackerMs);
       this.stats.trackerMs = this.trackerMs;
     } catch (error) {
-      console.warn("Signify: the hand tracker failed; tracking on the server instead.", error);
-      this.fallBack("failed");
+      if (this.tracker === tracker && this.running) {
+        console.warn("Signify: the hand tracker failed; tracking on the server instead.", error);
+        this.fallBack("failed");
+      }
       return;
+    } finally {
+      this.busy = false;
     }
+    if (this.tracker !== tracker || !this.running) return; // stopped or fell back meanwhile
     const message = keypointsMessage(result, width, height, captured);
     if (message.landmarks.length) {
       this.stats.trackerHands += 1;

@@ -201,6 +201,7 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
 
     # Drawn here at camera rate, shown as on this device, with the capture-to-answer time.
     assert shown["skeletons"] > 0 and shown["trackerResults"] >= shown["keypointsSent"]
+    assert shown["trackerThread"] == "worker", "the tracker runs off the page's main thread"
     assert shown["captureToAnswerMs"] > 0
     page.wait_for_function("/^\\d+ ms$/.test(document.getElementById('capture-latency').textContent)")
     assert tracking_shown(page) == {
@@ -290,9 +291,11 @@ def test_a_word_signed_to_the_page_is_spelled_by_its_own_tracker_with_only_keypo
                         f"hand in {found} of {len(wire.sent_of('keypoints'))} keypoints sent, "
                         f"letters answered (. no hand) {letters[-300:]!r}")
 
-        # The J never as the I it starts from; nothing but the word's letters. (Not every loop need be
-        # whole: the transcript counts frames, and a starved machine tracks fewer of a letter's.)
-        assert set(shown["transcript"]) <= {*word, " "}, shown["transcript"]
+        # The J never as the I it starts from; nothing but the word's letters. Not the first word: the
+        # camera ran while the tracker loaded, and its first loop is seen from somewhere in the middle.
+        # (Nor need every loop be whole: the transcript counts frames, a starved machine tracks fewer.)
+        later = shown["transcript"].split(" ", 1)[1]
+        assert set(later) <= {*word, " "}, shown["transcript"]
 
         # Found on the device and sent as keypoints: not one picture, nothing but keypoints.
         assert wire.binary_sent == 0 and shown["binaryFramesSent"] == 0, "a picture left the browser"
@@ -303,6 +306,6 @@ def test_a_word_signed_to_the_page_is_spelled_by_its_own_tracker_with_only_keypo
         assert all(k["handedness"] in ("Left", "Right") for k in keypoints if k["landmarks"])
         predictions = wire.received_of("prediction")
         assert set(word) <= {p["letter"] for p in predictions if p["hand"]}
-        assert shown["tracking"] == "device" and shown["errors"] == 0
+        assert shown["tracking"] == "device" and shown["trackerThread"] == "worker" and shown["errors"] == 0
     finally:
         browser.close()
