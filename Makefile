@@ -10,6 +10,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 WEB := front_demo
 TASKS_VISION := $(WEB)/node_modules/.package-lock.json
 HAND_TASK := $(WEB)/dist/hand_landmarker.task
+HAND_TASK_LITE := $(WEB)/dist/hand_landmarker_lite.task
 
 .PHONY: run test setup dev lint unit train bench cluster clean
 
@@ -23,7 +24,7 @@ test: dev setup
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-setup: $(VENV)/.runtime $(TASKS_VISION) $(HAND_TASK)
+setup: $(VENV)/.runtime $(TASKS_VISION) $(HAND_TASK) $(HAND_TASK_LITE)
 
 dev: $(VENV)/.dev
 
@@ -48,6 +49,9 @@ $(TASKS_VISION): $(WEB)/package.json $(WEB)/package-lock.json
 
 $(HAND_TASK): back/build_hand_landmarker.py $(VENV)/.runtime
 	$(PY) back/build_hand_landmarker.py $@
+
+$(HAND_TASK_LITE): back/build_hand_landmarker.py $(VENV)/.runtime
+	$(PY) back/build_hand_landmarker.py --lite $@
 
 lint: dev
 	$(PY) -m ruff check .

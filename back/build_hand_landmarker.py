@@ -1,4 +1,4 @@
-"""Build the browser's hand tracking model, ``hand_landmarker.task``, from the installed MediaPipe wheel.
+"""Build the browser's hand tracking models, ``hand_landmarker.task`` and its lite twin, from the installed wheel.
 
 ``@mediapipe/tasks-vision`` ships no model. Its HandLandmarker reads a
 ``.task`` bundle: a zip holding ``hand_detector.tflite`` and
@@ -7,11 +7,16 @@ carries both models, with the metadata that tasks-vision needs, as
 ``mediapipe/modules/palm_detection/palm_detection_full.tflite`` and
 ``mediapipe/modules/hand_landmark/hand_landmark_full.tflite``; so the page
 tracks with the very weights the server's MediaPipe would use, and nothing
-is downloaded. The zip is deterministic (fixed order, dates and modes,
+is downloaded. With ``--lite`` the landmarks come from
+``hand_landmark_lite.tflite`` instead, the server's default (complexity 0):
+cheaper, and what testkit's drawn hands are drawn for; the page takes it
+with ``?landmarks=lite``. The palm detector is the full one either way:
+the wheel's lite detector lacks the NormalizationOptions metadata that
+tasks-vision refuses to run without. The zip is deterministic (fixed order, dates and modes,
 stored uncompressed as MediaPipe's own bundles are): the same wheel gives the
 same bytes.
 
-Usage: ``python build_hand_landmarker.py OUTPUT``, with the interpreter whose
+Usage: ``python build_hand_landmarker.py [--lite] OUTPUT``, with the interpreter whose
 site-packages holds MediaPipe (``make setup`` and the Dockerfile run it).
 The models are Apache-2.0, like MediaPipe: see front_demo/THIRD_PARTY_NOTICES.txt.
 """
@@ -30,6 +35,10 @@ MEMBERS = (
     ("hand_detector.tflite", "modules/palm_detection/palm_detection_full.tflite"),
     ("hand_landmarks_detector.tflite", "modules/hand_landmark/hand_landmark_full.tflite"),
 )
+LITE_MEMBERS = (
+    MEMBERS[0],
+    ("hand_landmarks_detector.tflite", "modules/hand_landmark/hand_landmark_lite.tflite"),
+)
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time leaks in
 FILE_MODE = 0o644
 
@@ -42,10 +51,10 @@ def mediapipe_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def bundle_bytes(package: Path) -> list[tuple[str, bytes]]:
-    """The bundle's members, in order, read from ``package``."""
+def bundle_bytes(package: Path, lite: bool = False) -> list[tuple[str, bytes]]:
+    """The bundle's members, in order, read from ``package`` (with the lite landmark model if ``lite``)."""
     members = []
-    for name, source in MEMBERS:
+    for name, source in LITE_MEMBERS if lite else MEMBERS:
         path = package / source
         if not path.is_file():
             raise SystemExit(f"{path} is missing: this MediaPipe wheel does not ship the Hands models")
@@ -74,12 +83,14 @@ def write_bundle(output: Path, members: list[tuple[str, bytes]]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python build_hand_landmarker.py OUTPUT", file=sys.stderr)
+    lite = argv[:1] == ["--lite"]
+    arguments = argv[1:] if lite else argv
+    if len(arguments) != 1:
+        print("usage: python build_hand_landmarker.py [--lite] OUTPUT", file=sys.stderr)
         return 2
-    output = Path(argv[0])
+    output = Path(arguments[0])
     package = mediapipe_dir()
-    write_bundle(output, bundle_bytes(package))
+    write_bundle(output, bundle_bytes(package, lite))
     print(f"{output}: {output.stat().st_size} bytes from {package}")
     return 0
 

@@ -6,16 +6,16 @@
 // is true but throws. A classic worker has a working importScripts, and import() still
 // brings in the page's own module (and through it the runtime, from the same /vendor/ files).
 //
-// Messages in: {type: "load"}, then {type: "track", id, frame: ImageBitmap (transferred), timestamp}.
+// Messages in: {type: "load", landmarks: "full" | "lite"}, then {type: "track", id, frame: ImageBitmap (transferred), timestamp}.
 // Messages out: {type: "ready"} or {type: "error", message}; for each frame {type: "result", id,
 // result: {landmarks, handedness}} or {type: "failed", id, message}.
 
 let landmarker = null;
 
-async function load() {
+async function load({ landmarks }) {
   try {
     const { createHandLandmarker } = await import("./tracking.js");
-    landmarker = await createHandLandmarker();
+    landmarker = await createHandLandmarker(landmarks);
     self.postMessage({ type: "ready" });
   } catch (error) {
     self.postMessage({ type: "error", message: String(error?.message ?? error) });
@@ -37,6 +37,6 @@ function track({ id, frame, timestamp }) {
 }
 
 self.onmessage = ({ data }) => {
-  if (data.type === "load") load();
+  if (data.type === "load") load(data);
   else if (data.type === "track") track(data);
 };

@@ -13,7 +13,8 @@
 //
 // The state is written for people in the console and for the browser test:
 // body[data-tracking] ("loading", "device" or "server"), #tracking[data-reason], and in
-// window.signify: tracking, trackingReason, trackerThread ("worker" or "main"), trackerResults,
+// window.signify: tracking, trackingReason, trackerThread ("worker" or "main"), trackerLandmarks
+// ("full" or "lite"), trackerResults,
 // keypointsSent, binaryFramesSent, captureToAnswerMs.
 //
 // The tracker runs in a Web Worker (tracker_worker.js), sent an ImageBitmap of each camera
@@ -24,7 +25,14 @@ const $ = (id) => document.getElementById(id);
 const VENDOR = new URL("./vendor/", import.meta.url);
 const VISION_BUNDLE = new URL("tasks-vision/vision_bundle.mjs", VENDOR).href;
 const WASM_DIR = new URL("tasks-vision/wasm", VENDOR).href;
-const MODEL = new URL("hand_landmarker.task", VENDOR).href;
+// The landmark models: the wheel's full one by default (better landmarks on real hands: on the
+// photos, 87.9% top-1 against 83.7% with lite, docs/demo.md), or with ?landmarks=lite its lite
+// one, the server's own (cheaper, about 20 against 23-28 ms a frame here, and what testkit's drawn
+// hands are drawn for: the full model misreads the drawn E and loses the drawn J turning edge-on).
+const MODELS = {
+  full: new URL("hand_landmarker.task", VENDOR).href,
+  lite: new URL("hand_landmarker_lite.task", VENDOR).href,
+};
 const WORKER = new URL("./tracker_worker.js", import.meta.url);
 // About 21 MB to fetch and compile; a page that cannot in this long tracks on the server.
 const LOAD_TIMEOUT_MS = 30000;
@@ -57,6 +65,11 @@ export function requestedTracking(location) {
   return new URLSearchParams(location.search).get("tracking") === "server" ? "server" : "device";
 }
 
+/** "lite" when the page was opened with ?landmarks=lite, else "full": the landmark model tracking on the device uses. */
+export function requestedLandmarks(location) {
+  return new URLSearchParams(location.search).get("landmarks") === "lite" ? "lite" : "full";
+}
+
 // tasks-vision names the hand as seen in the picture; MediaPipe's Python solution, which the
 // protocol follows, names the other one.
 function pythonHandedness(label) {
@@ -67,13 +80,15 @@ function round(value) {
   return Math.round(value * DECIMALS) / DECIMALS;
 }
 
-/** MediaPipe's HandLandmarker, loaded from the Signify server: rejects if the runtime or the model cannot load. */
-export async function createHandLandmarker() {
+/** MediaPipe's HandLandmarker with the "full" or "lite" landmark model, loaded from the Signify server:
+ * rejects if the runtime or the model cannot load. */
+export async function createHandLandmarker(landmarks = "full") {
   const { FilesetResolver, HandLandmarker } = await import(VISION_BUNDLE);
   const fileset = await FilesetResolver.forVisionTasks(WASM_DIR);
   // Fetched here rather than by tasks-vision, so that a missing bundle fails fast and plainly.
-  const response = await fetch(MODEL);
-  if (!response.ok) throw new Error(`${MODEL}: HTTP ${response.status}`);
+  const url = MODELS[landmarks] ?? MODELS.full;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const model = new Uint8Array(await response.arrayBuffer());
   return HandLandmarker.createFromOptions(fileset, {
     baseOptions: { modelAssetBuffer: model, delegate: "CPU" },
@@ -90,8 +105,8 @@ class MainThreadTracker {
     this.context = this.canvas.getContext("2d", { willReadFrequently: true });
   }
 
-  static async create() {
-    return new MainThreadTracker(await createHandLandmarker());
+  static async create(landmarks) {
+    return new MainThreadTracker(await createHandLandmarker(landmarks));
   }
 
   async track(video, width, height, timestamp) {
@@ -126,7 +141,7 @@ class WorkerTracker {
   }
 
   /** Rejects if the worker cannot start, or its tracker cannot load (then the worker is ended). */
-  static create() {
+  static create(landmarks) {
     return new Promise((resolve, reject) => {
       let worker;
       try {
@@ -147,7 +162,7 @@ class WorkerTracker {
         event.preventDefault();
         failed(new Error(event.message || "the tracker's worker could not start"));
       };
-      worker.postMessage({ type: "load" });
+      worker.postMessage({ type: "load", landmarks });
     });
   }
 
@@ -173,13 +188,14 @@ class WorkerTracker {
   }
 }
 
-/** The tracker in a worker if one can run it here, else on the main thread; rejects if neither can load. */
-export async function createTracker() {
+/** The tracker with the "full" or "lite" landmark model, in a worker if one can run it here, else on the main
+ * thread; rejects if neither can load. */
+export async function createTracker(landmarks = "full") {
   try {
-    return await WorkerTracker.create();
+    return await WorkerTracker.create(landmarks);
   } catch (error) {
     console.warn("Signify: the hand tracker cannot run in a worker here; running it on the page instead.", error);
-    return MainThreadTracker.create();
+    return MainThreadTracker.create(landmarks);
   }
 }
 
@@ -202,8 +218,10 @@ export class Tracking {
    * @param {{drawsAnswers: boolean}} view drawing the server's landmarks stops while this page tracks
    * @param {object} stats window.signify
    * @param {"device"|"server"} wanted
+   * @param {"full"|"lite"} landmarks the landmark model tracking on the device uses
    */
-  constructor(video, grabber, overlay, view, stats, wanted) {
+  constructor(video, grabber, overlay, view, stats, wanted, landmarks = "full") {
+    this.landmarks = landmarks;
     this.video = video;
     this.grabber = grabber;
     this.overlay = overlay;
@@ -221,7 +239,8 @@ export class Tracking {
     this.captureToAnswerMs = null;
     this.trackerMs = null; // what finding the hand in one frame takes here, smoothed
     Object.assign(stats, {
-      tracking: this.mode, trackingReason: this.reason, trackerThread: null, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
+      tracking: this.mode, trackingReason: this.reason, trackerThread: null, trackerLandmarks: landmarks,
+      trackerResults: 0, trackerHands: 0, keypointsSent: 0,
       binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null,
     });
     // Settles once the mode is known: the pump starts then, so that a page that will track
@@ -236,7 +255,7 @@ export class Tracking {
 
   async load() {
     let timer;
-    const loading = createTracker();
+    const loading = createTracker(this.landmarks);
     try {
       const timeout = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not loaded in ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);

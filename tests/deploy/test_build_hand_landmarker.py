@@ -13,18 +13,22 @@ import pytest
 BACK = Path(__file__).resolve().parents[2] / "back"
 
 
-def test_the_bundle_holds_the_wheels_full_hands_models_under_the_names_tasks_vision_reads(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("flags", "landmarks"), [([], "hand_landmark_full"), (["--lite"], "hand_landmark_lite")])
+def test_the_bundle_holds_the_wheels_hands_models_under_the_names_tasks_vision_reads(
+    tmp_path: Path, flags: list[str], landmarks: str
+) -> None:
     output = tmp_path / "dist" / "hand_landmarker.task"
-    result = subprocess.run([sys.executable, str(BACK / "build_hand_landmarker.py"), str(output)],
+    result = subprocess.run([sys.executable, str(BACK / "build_hand_landmarker.py"), *flags, str(output)],
                             capture_output=True, text=True, check=True)
     assert str(output) in result.stdout
     package = build.mediapipe_dir()
     with zipfile.ZipFile(output) as bundle:
         assert bundle.namelist() == ["hand_detector.tflite", "hand_landmarks_detector.tflite"]
+        # The full palm detector either way: the wheel's lite one lacks metadata tasks-vision needs.
         assert bundle.read("hand_detector.tflite") == (
             package / "modules/palm_detection/palm_detection_full.tflite").read_bytes()
         assert bundle.read("hand_landmarks_detector.tflite") == (
-            package / "modules/hand_landmark/hand_landmark_full.tflite").read_bytes()
+            package / f"modules/hand_landmark/{landmarks}.tflite").read_bytes()
         assert all(info.compress_type == zipfile.ZIP_STORED for info in bundle.infolist())
         assert bundle.testzip() is None
     assert [p.name for p in output.parent.iterdir()] == ["hand_landmarker.task"]  # no temporary file left
@@ -45,3 +49,4 @@ def test_a_wheel_without_the_models_stops_the_build_with_a_reason(tmp_path: Path
 
 def test_usage() -> None:
     assert build.main([]) == 2
+    assert build.main(["--lite"]) == 2

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from build_hand_landmarker import MEMBERS as BUNDLE_MEMBERS
+from build_hand_landmarker import LITE_MEMBERS, MEMBERS
 from prune_dependencies import BASE_PACKAGES  # the base image's own packages: in the venv, not our layer
 from signify.config import Settings
 from signify.serving.webstatic import CONTENT_TYPES, VENDOR_FILES
@@ -271,13 +271,13 @@ def test_the_dockerfile_install_steps_give_a_server_that_becomes_ready(tmp_path:
         assert content_type == CONTENT_TYPES[PurePosixPath(path).suffix], path
         assert body == (app / "front_demo" / VENDOR_FILES[path]).read_bytes(), path
     assert served["vendor/tasks-vision/wasm/vision_wasm_internal.wasm"][1][:4] == b"\0asm"
-    bundle = served["vendor/hand_landmarker.task"][1]
     site = Path(subprocess.run([str(python), "-c", "import mediapipe, os; print(os.path.dirname(mediapipe.__file__))"],
                                capture_output=True, text=True, check=True, cwd=workdir).stdout.strip())
-    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
-        assert archive.namelist() == [name for name, _ in BUNDLE_MEMBERS]
-        for name, source in BUNDLE_MEMBERS:
-            assert archive.read(name) == (site / source).read_bytes(), name
+    for path, members in (("vendor/hand_landmarker.task", MEMBERS), ("vendor/hand_landmarker_lite.task", LITE_MEMBERS)):
+        with zipfile.ZipFile(io.BytesIO(served[path][1])) as archive:
+            assert archive.namelist() == [name for name, _ in members]
+            for name, source in members:
+                assert archive.read(name) == (site / source).read_bytes(), (path, name)
 
 
 def fetch(url: str) -> tuple[str, bytes]:

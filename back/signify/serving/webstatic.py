@@ -30,6 +30,7 @@ VENDOR_FILES = {
     "vendor/tasks-vision/wasm/vision_wasm_nosimd_internal.wasm":
         f"{TASKS_VISION}/wasm/vision_wasm_nosimd_internal.wasm",
     "vendor/hand_landmarker.task": "dist/hand_landmarker.task",
+    "vendor/hand_landmarker_lite.task": "dist/hand_landmarker_lite.task",
 }
 # npm's files beside the page: build inputs, not part of it.
 NOT_SERVED = frozenset({"package.json", "package-lock.json"})
