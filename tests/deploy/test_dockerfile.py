@@ -298,7 +298,7 @@ def test_the_web_stage_installs_the_lock_file_and_the_image_gets_only_the_served
     workdir = next(i.arguments for i in web.instructions if i.keyword == "WORKDIR")
     copied = {str(PurePosixPath(destination) / PurePosixPath(source).name): source
               for stage, source, destination in stage_copies(instructions) if stage == web.name}
-    built = {command[2] for command in asset_steps(instructions)}
+    built = {command[-1] for command in asset_steps(instructions)}  # the output is the last argument
     for target in VENDOR_FILES.values():
         in_image = f"/app/front_demo/{target}"
         if target.startswith("node_modules/"):
