@@ -61,9 +61,9 @@ def test_zoom_finds_a_small_hand_that_the_full_frame_misses_and_maps_it_to_the_f
     with HandTracker(HandSettings()) as plain:
         assert all(plain.detect(frame) is None for _ in range(15))
     with HandTracker(HandSettings(zoom=True)) as zoomed:
-        found = [zoomed.detect(frame) for _ in range(15)]
+        found = [zoomed.detect(frame) for _ in range(20)]
     hands = [h for h in found if h is not None]
-    assert len(hands) >= 10
+    assert len(hands) >= 12  # within the first search cycle, and kept
     last = hands[-1]
     pixels = (last.landmarks[:, :2] - expected[:, :2]) * (640, 480)
     assert np.abs(pixels).max() < 5  # a tenth of the hand: the frame's coordinates, not the view's

@@ -7,8 +7,9 @@ square crop half or a third of the frame's height is found most of the
 time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
 (a :class:`View`) MediaPipe is given:
 
-* **search** (no hand): the full frame, then two tiles, then the full frame
-  again, and so on. The tiles are squares half the frame's height, on an
+* **search** (no hand): the full frame twice (a large hand that MediaPipe
+  misses once is found on the next frame, as without zoom), then two tiles,
+  the full frame, two tiles, and so on. The tiles are squares half the frame's height, on an
   overlapping grid that covers the frame, visited nearest-the-centre first.
   One look per frame, so a frame costs what it cost before: a live camera
   finds a held hand within about half a second.
@@ -47,7 +48,8 @@ from .normalization import PALM_KNUCKLES, WRIST
 
 TILE_PER_HEIGHT = 0.5  # search tiles: squares this fraction of the frame's height
 TILE_STEP = 0.6  # neighbouring tiles overlap by at least 40% of a tile
-TILES_PER_FULL = 2  # while searching: the full frame, this many tiles, the full frame...
+FULL_FIRST = 2  # a search starts with this many looks at the full frame (a large hand missed once is found next)
+TILES_PER_FULL = 2  # ...then this many tiles, the full frame, this many tiles...
 SIDE_PER_PALM = 5.5  # a followed hand's view side, in palm sizes (wrist to knuckles): the hand about 0.4 of it
 MIN_SIDE = 48  # pixels of the frame: no view smaller
 SIZE_BAND = (0.7, 1.45)  # follow: resize once side / wanted side leaves this band...
@@ -194,9 +196,10 @@ class ZoomPolicy:
 
     def _search_view(self, width: int, height: int) -> View:
         cycle = TILES_PER_FULL + 1
-        if not self._tiles or self._step % cycle == 0:
+        look = self._step - FULL_FIRST
+        if not self._tiles or look < 0 or look % cycle == TILES_PER_FULL:
             return View(0, 0, width, height)
-        number = (self._step // cycle) * TILES_PER_FULL + self._step % cycle - 1
+        number = (look // cycle) * TILES_PER_FULL + look % cycle
         return self._tiles[number % len(self._tiles)]
 
     def _steer(self, hand: HandExtent, width: int, height: int) -> None:

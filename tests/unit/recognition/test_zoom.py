@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 from signify.recognition.zoom import (
+    FULL_FIRST,
     LOST_FRAMES,
     MAX_PAN,
     MAX_RESIZE,
@@ -23,6 +24,7 @@ from signify.recognition.zoom import (
 
 W, H = 640, 480
 FULL = View(0, 0, W, H)
+SEARCH_START = [None] * FULL_FIRST  # the full-frame looks a search starts with: a hand after them is in a tile
 
 
 def contains(view: View, x: float, y: float) -> bool:
@@ -65,11 +67,13 @@ def test_a_frame_too_small_to_tile_is_searched_whole() -> None:
 
 def test_search_looks_at_the_full_frame_then_tiles_in_turn() -> None:
     policy = ZoomPolicy()
-    views = run(policy, [None] * (3 * (TILES_PER_FULL + 1) * 6))
+    views = run(policy, [None] * (FULL_FIRST + 3 * (TILES_PER_FULL + 1) * 6))
     tiles = search_tiles(W, H)
     cycle = TILES_PER_FULL + 1
-    assert all(v == FULL for v in views[::cycle])
-    searched = [v for i, v in enumerate(views) if i % cycle]
+    assert views[:FULL_FIRST] == [FULL] * FULL_FIRST
+    views = views[FULL_FIRST:]
+    assert all(v == FULL for v in views[TILES_PER_FULL::cycle])
+    searched = [v for i, v in enumerate(views) if i % cycle != TILES_PER_FULL]
     assert searched[: len(tiles)] == tiles and searched[len(tiles) : 2 * len(tiles)] == tiles
     assert not policy.following
 
@@ -84,18 +88,18 @@ def test_a_large_hand_in_the_full_frame_keeps_the_full_frame() -> None:
 def test_a_small_hand_found_in_a_tile_is_followed_from_that_tile_and_zoomed_gently() -> None:
     policy = ZoomPolicy()
     hand = HandExtent(330, 250, palm=20.0)  # about 45 px long
-    views = run(policy, [None] + [hand] * 40)
-    found_in = views[1]
+    views = run(policy, [*SEARCH_START, *[hand] * 40])
+    found_in = views[FULL_FIRST]
     assert found_in != FULL and policy.following
-    assert views[2] == found_in  # the first follow view is the view it was found in: MediaPipe keeps its track
-    sides = [v.width for v in views[2:]]
+    assert views[FULL_FIRST + 1] == found_in  # followed from the view it was found in: MediaPipe keeps its track
+    sides = [v.width for v in views[FULL_FIRST + 1 :]]
     for before, after in itertools.pairwise(sides):
         assert after <= before and before / after <= MAX_RESIZE + 0.02
     wanted = SIDE_PER_PALM * hand.palm
     assert abs(views[-1].width / wanted - 1) < 0.12
     assert all(contains(v, hand.cx, hand.cy) and inside_frame(v) for v in views)
     moves = [max(abs(a.x + a.width / 2 - b.x - b.width / 2), abs(a.y + a.height / 2 - b.y - b.height / 2))
-             for a, b in itertools.pairwise(views[2:])]
+             for a, b in itertools.pairwise(views[FULL_FIRST + 1 :])]
     assert max(moves) <= MAX_PAN * found_in.width + 1
     # Settled: centred on the hand, and a held hand's view no longer moves.
     last = views[-1]
@@ -118,7 +122,7 @@ def test_a_held_hand_that_trembles_does_not_move_its_view() -> None:
     policy = ZoomPolicy()
     rng = np.random.default_rng(1)
     steady = HandExtent(300, 200, palm=18.0)
-    run(policy, [None] + [steady] * 60)  # found in a tile, then zoomed in and settled
+    run(policy, [*SEARCH_START, *[steady] * 60])  # found in a tile, then zoomed in and settled
     settled = policy.next_view(W, H)
     policy.observe(steady)
     tremor = [HandExtent(300 + rng.normal(0, 2), 200 + rng.normal(0, 2), 18.0 * (1 + rng.normal(0, 0.08)))
@@ -128,7 +132,7 @@ def test_a_held_hand_that_trembles_does_not_move_its_view() -> None:
 
 def test_the_view_follows_a_hand_that_moves_away_and_keeps_it_inside() -> None:
     policy = ZoomPolicy()
-    run(policy, [None] + [HandExtent(200, 200, palm=18.0)] * 40)
+    run(policy, [*SEARCH_START, *[HandExtent(200, 200, palm=18.0)] * 40])
     path = [HandExtent(200 + 6 * i, 200 + 2 * i, 18.0) for i in range(50)]  # 6 px a frame, a Z's stroke
     views = run(policy, path)
     for view, hand in zip(views[1:], path, strict=False):  # each view is chosen from the frame before
@@ -138,7 +142,7 @@ def test_the_view_follows_a_hand_that_moves_away_and_keeps_it_inside() -> None:
 
 def test_a_hand_that_comes_closer_zooms_out_to_the_frame_height() -> None:
     policy = ZoomPolicy()
-    run(policy, [None] + [HandExtent(320, 240, palm=18.0)] * 40)
+    run(policy, [*SEARCH_START, *[HandExtent(320, 240, palm=18.0)] * 40])
     assert policy.next_view(W, H).width < 150
     policy.observe(HandExtent(320, 240, palm=18.0))
     growing = [HandExtent(320, 240, palm=18.0 * 1.05**i) for i in range(40)]  # 18 to 120 px of palm
@@ -152,19 +156,19 @@ def test_a_hand_that_comes_closer_zooms_out_to_the_frame_height() -> None:
 def test_a_lost_hand_keeps_its_view_for_a_while_then_the_search_starts_again() -> None:
     policy = ZoomPolicy()
     hand = HandExtent(320, 240, palm=18.0)
-    run(policy, [None] + [hand] * 40)
+    run(policy, [*SEARCH_START, *[hand] * 40])
     held = policy.next_view(W, H)
     policy.observe(None)
     views = run(policy, [None] * (LOST_FRAMES + 3))
     assert views[: LOST_FRAMES - 1] == [held] * (LOST_FRAMES - 1)
-    assert views[LOST_FRAMES - 1] == FULL and not policy.following
-    assert views[LOST_FRAMES] == search_tiles(W, H)[0]
+    assert views[LOST_FRAMES - 1 : LOST_FRAMES + 1] == [FULL] * FULL_FIRST and not policy.following
+    assert views[LOST_FRAMES + 1] == search_tiles(W, H)[0]
 
 
 def test_a_hand_back_before_the_search_is_followed_on() -> None:
     policy = ZoomPolicy()
     hand = HandExtent(320, 240, palm=18.0)
-    run(policy, [None] + [hand] * 40)
+    run(policy, [*SEARCH_START, *[hand] * 40])
     held = policy.next_view(W, H)
     policy.observe(hand)
     assert run(policy, [None] * 5 + [hand] * 3) == [held] * 8
@@ -181,7 +185,7 @@ def test_reset_and_a_new_frame_size_start_from_the_full_frame() -> None:
 
 def test_the_view_never_shrinks_below_its_minimum() -> None:
     policy = ZoomPolicy()
-    views = run(policy, [None] + [HandExtent(10, 470, palm=2.0)] * 60)  # a speck in a corner
+    views = run(policy, [*SEARCH_START, *[HandExtent(10, 470, palm=2.0)] * 60])  # a speck in a corner
     assert MIN_SIDE <= min(v.width for v in views) <= 1.1 * MIN_SIDE
     assert all(inside_frame(v) for v in views)
 
