@@ -27,19 +27,27 @@ at 30 fps:
   most likely one signer: the set labels no signers), one second each, the
   hand gone for 8 frames between the two L's.
 
-Every clip is played through the server's own code twice:
+Every clip is played through the server's own code along these paths
+(``--paths``):
 
 * ``keypoints``: MediaPipe (the server's HandTracker, video mode,
-  complexity 1, which has the weights of the demo's on-device tracker) on
-  the full 640 x 480 frame, the landmarks sent to
+  complexity 1, which has the weights of the demo's on-device tracker, no
+  zoom) on the full 640 x 480 frame, the landmarks sent to
   ``Recognizer.recognize_keypoints``, as the demo's default does;
 * ``image``: the frame downscaled to 320 x 240 and JPEG-encoded at quality
   75, as the demo sends it with ``?tracking=server``, decoded and tracked as
   ``Recognizer.recognize_image`` does (the server's decode_image and
-  HandTracker with the server's default settings), the landmarks then
-  classified by the same Recognizer.
+  HandTracker with the server's settings: complexity 0 and the small-hand
+  zoom of signify.recognition.zoom), the landmarks then classified by the
+  same Recognizer;
+* ``image640``: the same at the camera's 640 x 480 (JPEG 75);
+* ``image-nozoom``, ``image640-nozoom``: the same without the zoom (the
+  tracker before it);
+* ``keypoints-zoom``: ``keypoints`` with the zoom, what the demo's
+  on-device tracker would give if it zoomed the same way.
 
-Tracking is done once per clip and cached (``--cache``); the Recognizer (the
+Tracking is done once per clip and path and cached (``--cache``), with the
+milliseconds each frame's tracking took; the Recognizer (the
 shipped ONNX model, smoother and transcript) runs on the cached landmarks,
 so a change of the transcript's rules is measured again in seconds.
 
@@ -95,7 +103,18 @@ WEBCAM_JPEG, DEMO_JPEG, DEMO_LONG_SIDE = 85, 75, 320
 # HELLO from one scene each (checked by eye on a contact sheet: same room, wall, floor and light).
 HELLO_SETS = (("H2", "E8", "L0", "O23"), ("H20", "E22", "L4", "O25"), ("H11", "E15", "L1", "O14"),
               ("H24", "E23", "L5", "O16"))
-PATHS = ("keypoints", "image")
+# path: (long side of the frame sent, MediaPipe settings); None: the full frame as it is, without JPEG.
+PATH_VIEWS: dict[str, tuple[int | None, HandSettings]] = {
+    "keypoints": (None, HandSettings(model_complexity=1)),
+    "keypoints-zoom": (None, HandSettings(model_complexity=1, zoom=True)),  # as the demo would track with zoom
+    "image": (DEMO_LONG_SIDE, HandSettings(zoom=True)),
+    "image640": (WIDTH, HandSettings(zoom=True)),
+    "image-nozoom": (DEMO_LONG_SIDE, HandSettings()),
+    "image640-nozoom": (WIDTH, HandSettings()),
+}
+PATHS = tuple(PATH_VIEWS)
+# The cache of RENDER_VERSION 1 held these two paths in one file per clip, under these names.
+LEGACY_PATHS = {"keypoints": "keypoints", "image-nozoom": "image"}
 CLASSES = {  # name: (photo letters, letter to write, letters never to write)
     "J": ("I", "J", "IZ"),
     "Z": ("DG", "Z", "DGXJ"),
@@ -338,33 +357,68 @@ class Tracked:
     landmarks: NDArray[np.float32]  # (frames, 21, 3)
     right: NDArray[np.bool_]  # (frames,)
     aspect: float
+    ms: NDArray[np.float32] | None = None  # (frames,) the tracker's time per frame; None in the oldest cache
 
 
-def track_clip(clip: Clip) -> dict[str, Tracked]:
-    """Both paths' MediaPipe output over the clip, each from a fresh tracker like a new stream."""
+def track_clip(clip: Clip, paths: Sequence[str]) -> dict[str, Tracked]:
+    """The paths' MediaPipe output over the clip, each from a fresh tracker like a new stream."""
     server = RecognizerSettings()
-    trackers = {
-        "keypoints": HandTracker(HandSettings(model_complexity=1)),
-        "image": HandTracker(server.hands),
-    }
+    trackers = {path: HandTracker(PATH_VIEWS[path][1]) for path in paths}
     frames = len(clip.track)
-    found = {path: (np.full((frames, 21, 3), np.nan, np.float32), np.ones(frames, bool)) for path in PATHS}
+    found = {path: (np.full((frames, 21, 3), np.nan, np.float32), np.ones(frames, bool), np.zeros(frames, np.float32))
+             for path in paths}
     try:
         for i, bgr in enumerate(render(clip)):
-            views = {"keypoints": np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)}
-            small = cv2.resize(bgr, (DEMO_LONG_SIDE, DEMO_LONG_SIDE * HEIGHT // WIDTH), interpolation=cv2.INTER_AREA)
-            ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, DEMO_JPEG])
-            assert ok
-            views["image"] = decode_image(jpeg.tobytes(), server.max_image_pixels)
-            for path in PATHS:
+            views = {}
+            for path in paths:
+                side = PATH_VIEWS[path][0]
+                if side is None:
+                    views[path] = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+                    continue
+                small = bgr if side == WIDTH else cv2.resize(bgr, (side, side * HEIGHT // WIDTH),
+                                                              interpolation=cv2.INTER_AREA)
+                ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, DEMO_JPEG])
+                assert ok
+                views[path] = decode_image(jpeg.tobytes(), server.max_image_pixels)
+            for path in paths:
+                started = time.perf_counter()
                 hand = trackers[path].detect(views[path])
+                found[path][2][i] = 1000 * (time.perf_counter() - started)
                 if hand is not None:
                     found[path][0][i] = hand.landmarks
                     found[path][1][i] = hand.handedness != "Left"
     finally:
         for tracker in trackers.values():
             tracker.close()
-    return {path: Tracked(found[path][0], found[path][1], WIDTH / HEIGHT) for path in PATHS}
+    return {path: Tracked(found[path][0], found[path][1], WIDTH / HEIGHT, found[path][2]) for path in paths}
+
+
+def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path) -> dict[str, Tracked]:
+    """The paths' tracking of the clip, from the cache where it holds them, else tracked now and stored."""
+    tracked: dict[str, Tracked] = {}
+    legacy = cache / f"{_seed(clip.key, 1):08x}.npz"
+    for path in paths:
+        stored_at = _cache_file(cache, clip, path)
+        if stored_at.exists():
+            stored = np.load(stored_at)
+            tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
+        elif path in LEGACY_PATHS and RENDER_VERSION == 1 and legacy.exists():
+            stored = np.load(legacy)
+            name = LEGACY_PATHS[path]
+            tracked[path] = Tracked(stored[f"{name}_landmarks"], stored[f"{name}_right"], WIDTH / HEIGHT)
+    missing = [p for p in paths if p not in tracked]
+    if missing:
+        for path, result in track_clip(clip, missing).items():
+            tracked[path] = result
+            np.savez_compressed(_cache_file(cache, clip, path),
+                                landmarks=result.landmarks, right=result.right,
+                                ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
+    return tracked
+
+
+def _cache_file(cache: Path, clip: Clip, path: str) -> Path:
+    version = ZOOM_VERSION if PATH_VIEWS[path][1].zoom else 0
+    return cache / f"{_seed(clip.key, RENDER_VERSION, path, version):08x}.npz"
 
 
 @dataclass
@@ -396,10 +450,11 @@ def play(model: LetterModel, clip: Clip, tracked: Tracked) -> Played:
     return Played(text, hand_frames, speeds, moving, "".join(stables))
 
 
-def summarize(clips: list[Clip], played: dict[str, dict[str, Played]]) -> list[dict[str, Any]]:
+def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Sequence[str],
+              timings: dict[str, dict[str, NDArray[np.float32] | None]]) -> list[dict[str, Any]]:
     """One row per path, clip class and hand size."""
     rows = []
-    for path in PATHS:
+    for path in paths:
         for kind in [*CLASSES, "HELLO"]:
             for size in sorted({c.size for c in clips}):
                 group = [c for c in clips if c.kind == kind and c.size == size]
@@ -409,6 +464,8 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]]) -> list[d
                 texts = [r.text.strip() for r in results]
                 frames = sum(len(c.track) for c in group)
                 speeds = np.array([s for r in results for s in r.speeds_held], dtype=np.float64)
+                times = [timings[c.key][path] for c in group]
+                ms = np.concatenate([t for t in times if t is not None]) if all(t is not None for t in times) else None
                 rows.append({
                     "path": path, "class": kind, "size": size, "clips": len(group),
                     "originals": len({p.name for c in group for p in c.photos}),
@@ -420,22 +477,25 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]]) -> list[d
                     "exact": round(np.mean([t == c.expected for c, t in zip(group, texts, strict=True)]), 3),
                     "held_speed_median": round(float(np.median(speeds)), 4) if len(speeds) else None,
                     "held_moving": round(sum(r.moving_held for r in results) / max(1, len(speeds)), 3),
+                    "ms_mean": None if ms is None else round(float(ms.mean()), 2),
+                    "ms_p90": None if ms is None else round(float(np.percentile(ms, 90)), 2),
                     "transcripts": Counter(texts).most_common(6),
                 })
     return rows
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    header = (f"{'path':9} {'class':8} {'px':>3} {'clips':>5} {'orig':>4} {'hand%':>6} {'wrote%':>6} "
-              f"{'forbid%':>7} {'exact%':>6} {'v_held':>6} {'mov%':>5}  transcripts")
+    header = (f"{'path':15} {'class':8} {'px':>3} {'clips':>5} {'orig':>4} {'hand%':>6} {'wrote%':>6} "
+              f"{'forbid%':>7} {'exact%':>6} {'v_held':>6} {'mov%':>5} {'ms':>5} {'ms90':>5}  transcripts")
     print(header)
     for r in rows:
         texts = ", ".join(f"{t or '-'!s} x{n}" for t, n in r["transcripts"])
         speed = r["held_speed_median"]
-        print(f"{r['path']:9} {r['class']:8} {r['size']:>3} {r['clips']:>5} {r['originals']:>4} "
+        ms = "".join(f" {r[k] if r[k] is not None else '-':>5}" for k in ("ms_mean", "ms_p90"))
+        print(f"{r['path']:15} {r['class']:8} {r['size']:>3} {r['clips']:>5} {r['originals']:>4} "
               f"{100 * r['hand_found']:>6.1f} {100 * r['written']:>6.1f} {100 * r['forbidden']:>7.1f} "
               f"{100 * r['exact']:>6.1f} {speed if speed is not None else '-':>6} "
-              f"{100 * r['held_moving']:>5.1f}  {texts}")
+              f"{100 * r['held_moving']:>5.1f}{ms}  {texts}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fold", default="0", help="photo fold 0, 1 or 2 (training's split), or 'all'")
     parser.add_argument("--per-letter", type=int, default=12, help="at most this many originals per letter")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify" / "webcam_motion")
+    parser.add_argument("--paths", default="keypoints,image,image-nozoom",
+                        help=f"comma-separated, of {', '.join(PATHS)}")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
     args = parser.parse_args(argv)
     if not (args.data / PHOTOS / "images").is_dir():
@@ -458,32 +520,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(clips)} clips; originals per letter offered {offered}", flush=True)
     model = LetterModel(args.model)
     args.cache.mkdir(parents=True, exist_ok=True)
+    paths = [p for p in args.paths.split(",") if p]
+    if unknown := set(paths) - set(PATHS):
+        print(f"unknown paths {sorted(unknown)}", file=sys.stderr)
+        return 2
     played: dict[str, dict[str, Played]] = {}
+    timings: dict[str, dict[str, NDArray[np.float32] | None]] = {}
     for number, clip in enumerate(clips):
-        cached = args.cache / f"{_seed(clip.key, RENDER_VERSION):08x}.npz"
-        if cached.exists():
-            stored = np.load(cached)
-            tracked = {p: Tracked(stored[f"{p}_landmarks"], stored[f"{p}_right"], WIDTH / HEIGHT) for p in PATHS}
-        else:
-            tracked = track_clip(clip)
-            np.savez_compressed(cached, **{f"{p}_landmarks": t.landmarks for p, t in tracked.items()},
-                                **{f"{p}_right": t.right for p, t in tracked.items()})
-        played[clip.key] = {path: play(model, clip, tracked[path]) for path in PATHS}
+        tracked = cached_tracking(clip, paths, args.cache)
+        played[clip.key] = {path: play(model, clip, tracked[path]) for path in paths}
+        timings[clip.key] = {path: tracked[path].ms for path in paths}
         if number % 20 == 0:
             print(f"  {number + 1}/{len(clips)} {clip.key}: "
-                  + " | ".join(f"{p} {played[clip.key][p].text!r}" for p in PATHS), flush=True)
-    rows = summarize(clips, played)
+                  + " | ".join(f"{p} {played[clip.key][p].text!r}" for p in paths), flush=True)
+    rows = summarize(clips, played, paths, timings)
     print_table(rows)
     print(f"{time.perf_counter() - started:.0f} s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     details = [{"clip": c.key, **{p: {"text": played[c.key][p].text, "stable": played[c.key][p].stables}
-                                  for p in PATHS}} for c in clips]
+                                  for p in paths}} for c in clips]
     args.out.write_text(json.dumps({"rows": rows, "clips": details}, indent=1))
     return 0
 
 
 # Bump when the rendering changes, so that cached tracking is not reused for other pictures.
 RENDER_VERSION = 1
+# Bump when the zoom changes (signify.recognition.zoom's policy or constants), so that the zoom paths are tracked again.
+ZOOM_VERSION = 4
 
 if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -1,13 +1,16 @@
-"""HandTracker on real MediaPipe: tracking state, reset and close."""
+"""HandTracker on real MediaPipe: tracking state, reset and close, and the small-hand zoom."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.normalization import normalize_hand
+from signify.recognition.trajectory import hand_placement
 
-from testkit.hand_drawing import Pose, draw_hand
+from testkit.hand_drawing import Pose, draw_hand, textured_background
 
 
 def rgb(pose: Pose) -> NDArray[np.uint8]:
@@ -34,3 +37,54 @@ def test_a_closed_tracker_refuses_to_reset() -> None:
     tracker.close()
     with pytest.raises(RuntimeError, match="closed"):
         tracker.reset()
+
+
+def small_hand_scene(shrink: int, at: tuple[int, int]) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+    """A drawn hand shrunk ``shrink`` times into a textured 640x480 frame at ``at``, and its landmarks there
+    (MediaPipe's on the large drawing, carried over): (frame, landmarks normalized to the frame)."""
+    big = rgb(Pose(size=300.0, tilt=6.0))
+    with HandTracker(HandSettings(static_image_mode=True)) as tracker:
+        reference = tracker.detect(big)
+    assert reference is not None
+    small = cv2.resize(big, (640 // shrink, 480 // shrink), interpolation=cv2.INTER_AREA)
+    frame = np.ascontiguousarray(textured_background(seed=3)[:, :, ::-1])
+    frame[at[1] : at[1] + small.shape[0], at[0] : at[0] + small.shape[1]] = small
+    expected = reference.landmarks.copy()
+    expected[:, 0] = (at[0] + expected[:, 0] * 640 / shrink) / 640
+    expected[:, 1] = (at[1] + expected[:, 1] * 480 / shrink) / 480
+    expected[:, 2] /= shrink
+    return frame, expected
+
+
+def test_zoom_finds_a_small_hand_that_the_full_frame_misses_and_maps_it_to_the_frame() -> None:
+    frame, expected = small_hand_scene(5, (400, 60))  # the hand about 50 px tall
+    with HandTracker(HandSettings()) as plain:
+        assert all(plain.detect(frame) is None for _ in range(15))
+    with HandTracker(HandSettings(zoom=True)) as zoomed:
+        found = [zoomed.detect(frame) for _ in range(20)]
+    hands = [h for h in found if h is not None]
+    assert len(hands) >= 12  # within the first search cycle, and kept
+    last = hands[-1]
+    pixels = (last.landmarks[:, :2] - expected[:, :2]) * (640, 480)
+    assert np.abs(pixels).max() < 5  # a tenth of the hand: the frame's coordinates, not the view's
+    # Position- and size-free, z included, it is the large hand's shape; placement is the frame's.
+    pose = normalize_hand(last.landmarks, handedness=last.handedness, aspect=4 / 3)
+    assert np.abs(pose - normalize_hand(expected, handedness=last.handedness, aspect=4 / 3)).max() < 0.3
+    placed, truth = (hand_placement(x, handedness=last.handedness, aspect=4 / 3) for x in (last.landmarks, expected))
+    np.testing.assert_allclose(placed[:2], truth[:2], atol=3 / 480)
+    assert placed[2] == pytest.approx(truth[2], rel=0.08)
+
+
+def test_zoom_leaves_a_hand_the_full_frame_finds_exactly_as_it_was() -> None:
+    frames = [rgb(Pose(tilt=6.0 + i, cx=300.0 + 3 * i)) for i in range(8)]
+    with HandTracker(HandSettings()) as plain, HandTracker(HandSettings(zoom=True)) as zoomed:
+        for frame in frames:
+            a, b = plain.detect(frame), zoomed.detect(frame)
+            assert a is not None and b is not None
+            assert np.array_equal(a.landmarks, b.landmarks)
+
+
+def test_still_images_are_not_zoomed() -> None:
+    frame, _ = small_hand_scene(5, (400, 60))
+    with HandTracker(HandSettings(static_image_mode=True, zoom=True)) as tracker:
+        assert all(tracker.detect(frame) is None for _ in range(4))

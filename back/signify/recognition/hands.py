@@ -5,6 +5,13 @@ carries tracking state for exactly one video stream, and it leaks about
 80 MB and its threads unless closed. :class:`HandTracker` owns one such
 instance, refuses concurrent use instead of crashing, refuses images that
 would break it, and closes it exactly once.
+
+With ``HandSettings(zoom=True)`` (video mode only; the server's setting) the
+tracker finds small hands: MediaPipe is given one view of each frame, chosen
+by :class:`~signify.recognition.zoom.ZoomPolicy` (the full frame or a search
+tile while no hand is found, a crop centred on the hand once it is), and the
+landmarks are mapped back to the full frame's normalized coordinates. Still
+one MediaPipe call per frame.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .normalization import NUM_LANDMARKS
+from .zoom import ZoomPolicy, hand_extent, to_frame
 
 # MediaPipe's C++ logging writes plain-text lines between our JSON lines; keep it to errors.
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -52,6 +60,8 @@ class HandSettings:
     model_complexity: int = 0
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    # Video mode only: look for small hands in zoomed views of the frame (signify.recognition.zoom).
+    zoom: bool = False
 
 
 class HandTrackerBusyError(RuntimeError):
@@ -77,6 +87,7 @@ class HandTracker:
             )
         self._lock = threading.Lock()
         self._closed = False
+        self._zoom = ZoomPolicy() if settings.zoom and not settings.static_image_mode else None
 
     def detect(self, rgb: NDArray[np.uint8]) -> HandObservation | None:
         """Find the most prominent hand in an RGB ``(height, width, 3)`` image."""
@@ -87,13 +98,26 @@ class HandTracker:
         if min(rgb.shape[:2]) < MIN_SIDE_PIXELS:
             return None
         with self._exclusive() as hands:
-            result = hands.process(np.ascontiguousarray(rgb))
-        return _first_hand(result)
+            if self._zoom is None:
+                return _first_hand(hands.process(np.ascontiguousarray(rgb)))
+            height, width = rgb.shape[:2]
+            view = self._zoom.next_view(width, height)
+            if view.is_full(width, height):
+                hand = _first_hand(hands.process(np.ascontiguousarray(rgb)))
+            else:
+                crop = rgb[view.y : view.y + view.height, view.x : view.x + view.width]
+                hand = _first_hand(hands.process(np.ascontiguousarray(crop)))
+                if hand is not None:
+                    hand = HandObservation(to_frame(hand.landmarks, view, width, height), hand.handedness, hand.score)
+            self._zoom.observe(None if hand is None else hand_extent(hand.landmarks, width, height))
+            return hand
 
     def reset(self) -> None:
         """Forget the tracked hand: the next frame is searched from scratch, like the first frame of a stream."""
         with self._exclusive() as hands:
             hands.reset()
+            if self._zoom is not None:
+                self._zoom.reset()
 
     @contextmanager
     def _exclusive(self) -> Iterator[Any]:

@@ -110,6 +110,7 @@ class RecognitionServer:
                 model_complexity=settings.mediapipe_model_complexity,
                 min_detection_confidence=settings.mediapipe_min_detection_confidence,
                 min_tracking_confidence=settings.mediapipe_min_tracking_confidence,
+                zoom=True,  # small hands: signify.recognition.zoom
             ),
         )
         self._limits = SessionLimits(settings.max_frame_bytes, settings.max_fps, settings.idle_timeout)

@@ -1,0 +1,235 @@
+"""Where the hand tracker looks next: the pure policy behind small-hand search.
+
+MediaPipe's palm detector sees the whole picture shrunk to 192 x 192: a hand
+50-100 px tall in a 640 x 480 webcam frame is 15-30 px there, and is seldom
+found (docs/model.md, "Webcam framing, real hands"). The same hand in a
+square crop half or a third of the frame's height is found most of the
+time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
+(a :class:`View`) MediaPipe is given:
+
+* **search** (no hand): the full frame twice (a large hand that MediaPipe
+  misses once is found on the next frame, as without zoom), then two tiles,
+  the full frame, two tiles, and so on. The tiles are squares half the frame's height, on an
+  overlapping grid that covers the frame, visited nearest-the-centre first.
+  One look per frame, so a frame costs what it cost before: a live camera
+  finds a held hand within about half a second.
+* **follow** (a hand was found): the view it was found in, at first. A hand
+  found in the full frame is followed there, as without zoom (MediaPipe's
+  landmark model already reads it from the full-resolution picture; only
+  its palm detector needs the zoom). A hand found in a tile is followed in
+  a square view centred on it, its side about :data:`SIDE_PER_PALM` palm
+  sizes (the hand about 0.4 of it), at most the frame's height. The view is
+  moved and resized gently, with hysteresis: only once the hand leaves an
+  inner zone (or its size leaves a band), and then by at most a few
+  percent per frame until it is centred (sized) again. MediaPipe's video
+  graph carries its track from one frame to the next in the picture's
+  normalized coordinates, so a view that jumps, or changes its shape,
+  loses the track (measured: a 4:3 view shrinking to a square lost it every
+  other frame), and a new track starts with a jump that reads as motion. A
+  held hand's view does not move at all.
+* **lost**: a hand lost in the full frame is looked for, zoomed, in a
+  square view where it was; a hand lost in a square view keeps that view.
+  After :data:`LOST_FRAMES` frames without it, the search starts again.
+
+Everything here is in pixels of the full frame, without MediaPipe: the
+tracker (:mod:`signify.recognition.hands`) crops the view, runs MediaPipe on
+it and maps the landmarks back with :func:`to_frame`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .normalization import PALM_KNUCKLES, WRIST
+
+TILE_PER_HEIGHT = 0.5  # search tiles: squares this fraction of the frame's height
+TILE_STEP = 0.6  # neighbouring tiles overlap by at least 40% of a tile
+FULL_FIRST = 2  # a search starts with this many looks at the full frame (a large hand missed once is found next)
+TILES_PER_FULL = 2  # ...then this many tiles, the full frame, this many tiles...
+SIDE_PER_PALM = 5.5  # a followed hand's view side, in palm sizes (wrist to knuckles): the hand about 0.4 of it
+MIN_SIDE = 48  # pixels of the frame: no view smaller
+SIZE_BAND = (0.7, 1.45)  # follow: resize once side / wanted side leaves this band...
+SIZE_SETTLED = (0.9, 1.1)  # ...until it is back within this one
+MAX_RESIZE = 1.12  # at most this factor per frame
+CENTRE_BAND = 0.18  # follow: move once the hand's centre is this far from the view's (a fraction of its side)...
+CENTRE_SETTLED = 0.05  # ...until it is this close
+MAX_PAN = 0.06  # at most this fraction of the side per frame
+LOST_FRAMES = 15  # a followed hand missing this many frames in a row: search again
+
+
+@dataclass(frozen=True)
+class View:
+    """A rectangle of the frame in whole pixels: what MediaPipe is given."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def is_full(self, width: int, height: int) -> bool:
+        return (self.x, self.y, self.width, self.height) == (0, 0, width, height)
+
+
+@dataclass(frozen=True)
+class HandExtent:
+    """Where a found hand is and how large, in pixels of the full frame."""
+
+    cx: float
+    cy: float
+    palm: float  # mean wrist-to-knuckle distance
+
+
+def hand_extent(landmarks: NDArray[np.float32], width: int, height: int) -> HandExtent:
+    """The centre of the landmarks' box and the palm size of landmarks normalized to a ``width`` x ``height`` frame."""
+    points = np.asarray(landmarks, dtype=np.float64)[:, :2] * (width, height)
+    low, high = points.min(axis=0), points.max(axis=0)
+    palm = float(np.linalg.norm(points[list(PALM_KNUCKLES)] - points[WRIST], axis=1).mean())
+    return HandExtent(float(low[0] + high[0]) / 2, float(low[1] + high[1]) / 2, palm)
+
+
+def to_frame(landmarks: NDArray[np.float32], view: View, width: int, height: int) -> NDArray[np.float32]:
+    """Landmarks MediaPipe found in ``view`` (normalized to the view) normalized to the full frame.
+
+    x and y are shifted and scaled exactly; z, which MediaPipe gives on the
+    scale of x (the picture's width), is scaled as x is, so that a hand found
+    in a view and the same hand found in the full frame agree.
+    """
+    out = np.array(landmarks, dtype=np.float64, copy=True)
+    out[:, 0] = (view.x + out[:, 0] * view.width) / width
+    out[:, 1] = (view.y + out[:, 1] * view.height) / height
+    out[:, 2] = out[:, 2] * view.width / width
+    return out.astype(np.float32)
+
+
+def search_tiles(width: int, height: int) -> list[View]:
+    """The search grid: overlapping squares covering the frame, nearest the centre first."""
+    side = max(MIN_SIDE, round(TILE_PER_HEIGHT * height))
+    if side >= min(width, height):
+        return []
+    tiles = []
+    for y in _starts(height, side):
+        for x in _starts(width, side):
+            tiles.append(View(x, y, side, side))
+    centre = (width / 2, height / 2)
+    # Python's sort is stable: equally near tiles keep their raster order.
+    return sorted(tiles, key=lambda t: round(math.hypot(t.x + side / 2 - centre[0], t.y + side / 2 - centre[1]), 6))
+
+
+def _starts(length: int, side: int) -> list[int]:
+    count = math.ceil((length - side) / (TILE_STEP * side)) + 1
+    return [round(i * (length - side) / (count - 1)) for i in range(count)] if count > 1 else [0]
+
+
+class ZoomPolicy:
+    """Which view of the frame to give MediaPipe next, from what it found in the last one.
+
+    Call :meth:`next_view` before each frame and :meth:`observe` with what
+    was found in it (:func:`hand_extent` in frame pixels, or None).
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: the next frame is searched from the full frame."""
+        self._frame: tuple[int, int] | None = None
+        self._tiles: list[View] = []
+        self._step = 0  # search: looks taken
+        self._following = False
+        self._cx = self._cy = self._side = 0.0  # the followed view's centre and height
+        self._whole_frame = False  # following in the full frame (a hand found there), else in a square view
+        self._last: HandExtent | None = None
+        self._resizing = self._panning = False
+        self._lost = 0
+        self._view: View | None = None
+
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def next_view(self, width: int, height: int) -> View:
+        """The view to look at in the coming ``width`` x ``height`` frame."""
+        if self._frame != (width, height):
+            self.reset()
+            self._frame = (width, height)
+            self._tiles = search_tiles(width, height)
+        view = self._follow_view(width, height) if self._following else self._search_view(width, height)
+        self._view = view
+        return view
+
+    def observe(self, hand: HandExtent | None) -> None:
+        """What MediaPipe found in the last view (in pixels of the full frame)."""
+        if self._view is None or self._frame is None:
+            raise RuntimeError("observe() before next_view()")
+        width, height = self._frame
+        if hand is None:
+            if self._following:
+                self._lost += 1
+                if self._lost >= LOST_FRAMES:
+                    self._following = False
+                    self._step = 0
+                elif self._lost == 1 and self._whole_frame and self._last is not None:
+                    # Lost in the full frame: look again, zoomed, where it was.
+                    self._whole_frame = False
+                    self._cx, self._cy = self._last.cx, self._last.cy
+                    self._side = min(float(height), max(float(MIN_SIDE), SIDE_PER_PALM * self._last.palm))
+                    self._resizing = self._panning = False
+            else:
+                self._step += 1
+            return
+        self._last = hand
+        self._lost = 0
+        if not self._following:  # found: follow from the very view it was found in
+            view = self._view
+            self._following = True
+            self._whole_frame = view.is_full(width, height)
+            self._cx, self._cy = view.x + view.width / 2, view.y + view.height / 2
+            self._side = float(view.height)
+            self._resizing = self._panning = True
+            return  # the next frame looks where the hand was found, as MediaPipe's track expects
+        if not self._whole_frame:
+            self._steer(hand, width, height)
+
+    def _search_view(self, width: int, height: int) -> View:
+        cycle = TILES_PER_FULL + 1
+        look = self._step - FULL_FIRST
+        if not self._tiles or look < 0 or look % cycle == TILES_PER_FULL:
+            return View(0, 0, width, height)
+        number = (look // cycle) * TILES_PER_FULL + look % cycle
+        return self._tiles[number % len(self._tiles)]
+
+    def _steer(self, hand: HandExtent, width: int, height: int) -> None:
+        largest = float(min(width, height))  # the largest square view
+        wanted = min(largest, max(float(MIN_SIDE), SIDE_PER_PALM * hand.palm))
+        side = self._side
+        ratio = side / wanted
+        if not SIZE_BAND[0] <= ratio <= SIZE_BAND[1] or (wanted == largest and side < largest):
+            self._resizing = True
+        if self._resizing:
+            side = min(largest, side * min(MAX_RESIZE, max(1 / MAX_RESIZE, 1 / ratio)))
+            # A large hand's view grows all the way: the full frame, or the frame's full height.
+            settled = side == largest if wanted == largest else SIZE_SETTLED[0] <= side / wanted <= SIZE_SETTLED[1]
+            self._resizing = not settled
+        self._side = max(float(MIN_SIDE), side)
+        dx, dy = hand.cx - self._cx, hand.cy - self._cy
+        off = max(abs(dx), abs(dy)) / self._side
+        if off > CENTRE_BAND:
+            self._panning = True
+        if self._panning:
+            step = min(1.0, MAX_PAN / off) if off > 0 else 1.0
+            self._cx += dx * step
+            self._cy += dy * step
+            self._panning = off * (1 - step) > CENTRE_SETTLED
+
+    def _follow_view(self, width: int, height: int) -> View:
+        if self._whole_frame:
+            return View(0, 0, width, height)
+        w = h = min(width, height, round(self._side))
+        x = round(min(max(self._cx - w / 2, 0.0), width - w))
+        y = round(min(max(self._cy - h / 2, 0.0), height - h))
+        # Keep the centre where the view is (the view cannot leave the frame).
+        return View(int(x), int(y), int(w), int(h))

@@ -1,0 +1,77 @@
+"""What the small-hand zoom costs per frame: ``python -m bench.zoom_cost --data ../shared/data``.
+
+The same frames (bench.webcam_motion's J, Z and drifting clips of real hand
+photos, hand 50-200 px in 640 x 480, and frames with no hand) go through two
+HandTrackers with the server's settings, one with the zoom and one
+without, frame by frame in turn, so that both see the same load. Printed:
+median and 90th percentile milliseconds per frame, and frames with a hand
+found, per hand size and frame size (640 x 480 as the camera gives it,
+320 x 240 as the demo sends it; both JPEG 75 as decoded by the server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.images import decode_image
+
+from bench import webcam_motion as wm
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.zoom_cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=wm.REPO.parent / "shared" / "data")
+    parser.add_argument("--sizes", default="50,100,200")
+    parser.add_argument("--clips", type=int, default=3, help="clips per hand size (J, Z, drift in turn)")
+    parser.add_argument("--complexity", type=int, default=0)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    clips, _ = wm.build_clips(args.data, sizes, 0, 2)
+    print(f"{'frame':7} {'hand':>5} {'frames':>6} {'plain ms':>8} {'p90':>5} {'found%':>6}  "
+          f"{'zoom ms':>8} {'p90':>5} {'found%':>6}")
+    for side in (640, 320):
+        for size in [*sizes, 0]:
+            chosen = [c for c in clips if c.size == (size or sizes[0]) and c.kind != "HELLO"][: args.clips]
+            frames = []
+            for clip in chosen:
+                room = np.clip(wm.Sprite(clip.photos[0], clip.size).background, 0, 255).astype(np.uint8)
+                for rendered in wm.render(clip):
+                    bgr = room if size == 0 else rendered  # no hand: the clip's room without it
+                    small = bgr if side == wm.WIDTH else cv2.resize(bgr, (side, side * 3 // 4),
+                                                                    interpolation=cv2.INTER_AREA)
+                    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, wm.DEMO_JPEG])
+                    assert ok
+                    frames.append((clip.key, decode_image(jpeg.tobytes(), 1 << 24)))
+            times: dict[bool, list[float]] = {False: [], True: []}
+            found: dict[bool, int] = {False: 0, True: 0}
+            trackers = {z: HandTracker(HandSettings(model_complexity=args.complexity, zoom=z)) for z in (False, True)}
+            try:
+                last = None
+                for key, rgb in frames:
+                    for zoom, tracker in trackers.items():
+                        if key != last:
+                            tracker.reset()  # each clip a new stream
+                        started = time.perf_counter()
+                        hand = tracker.detect(rgb)
+                        times[zoom].append(1000 * (time.perf_counter() - started))
+                        found[zoom] += hand is not None
+                    last = key
+            finally:
+                for tracker in trackers.values():
+                    tracker.close()
+            cells = [f"{np.median(times[z]):>8.2f} {np.percentile(times[z], 90):>5.1f} "
+                     f"{100 * found[z] / len(frames):>6.1f}" for z in (False, True)]
+            print(f"{side}x{side * 3 // 4:<3} {size or '-':>5} {len(frames):>6} {cells[0]}  {cells[1]}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    sys.exit(main())

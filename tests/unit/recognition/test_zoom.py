@@ -1,0 +1,216 @@
+"""The small-hand zoom policy over scripted sequences of what MediaPipe found, without MediaPipe."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from signify.recognition.zoom import (
+    FULL_FIRST,
+    LOST_FRAMES,
+    MAX_PAN,
+    MAX_RESIZE,
+    MIN_SIDE,
+    SIDE_PER_PALM,
+    TILES_PER_FULL,
+    HandExtent,
+    View,
+    ZoomPolicy,
+    hand_extent,
+    search_tiles,
+    to_frame,
+)
+
+W, H = 640, 480
+FULL = View(0, 0, W, H)
+SEARCH_START = [None] * FULL_FIRST  # the full-frame looks a search starts with: a hand after them is in a tile
+
+
+def contains(view: View, x: float, y: float) -> bool:
+    return view.x <= x <= view.x + view.width and view.y <= y <= view.y + view.height
+
+
+def inside_frame(view: View) -> bool:
+    return view.x >= 0 and view.y >= 0 and view.x + view.width <= W and view.y + view.height <= H
+
+
+def run(policy: ZoomPolicy, hands: list[HandExtent | None]) -> list[View]:
+    views = []
+    for hand in hands:
+        views.append(policy.next_view(W, H))
+        policy.observe(hand)
+    return views
+
+
+def test_tiles_cover_the_frame_with_overlap_nearest_the_centre_first() -> None:
+    tiles = search_tiles(W, H)
+    assert len(tiles) == 12
+    assert all(t.width == t.height == H // 2 and inside_frame(t) for t in tiles)
+    # Every 100 px hand, wherever it is, lies wholly inside some tile.
+    for x in range(0, W - 100, 10):
+        for y in range(0, H - 100, 10):
+            assert any(t.x <= x and t.y <= y and x + 100 <= t.x + t.width and y + 100 <= t.y + t.height
+                       for t in tiles)
+    assert contains(tiles[0], W / 2, H / 2) and contains(tiles[1], W / 2, H / 2)
+    assert len(set(tiles)) == len(tiles)
+
+
+def test_a_frame_too_small_to_tile_is_searched_whole() -> None:
+    policy = ZoomPolicy()
+    views = []
+    for _ in range(5):
+        views.append(policy.next_view(64, 48))
+        policy.observe(None)
+    assert views == [View(0, 0, 64, 48)] * 5
+
+
+def test_search_looks_at_the_full_frame_then_tiles_in_turn() -> None:
+    policy = ZoomPolicy()
+    views = run(policy, [None] * (FULL_FIRST + 3 * (TILES_PER_FULL + 1) * 6))
+    tiles = search_tiles(W, H)
+    cycle = TILES_PER_FULL + 1
+    assert views[:FULL_FIRST] == [FULL] * FULL_FIRST
+    views = views[FULL_FIRST:]
+    assert all(v == FULL for v in views[TILES_PER_FULL::cycle])
+    searched = [v for i, v in enumerate(views) if i % cycle != TILES_PER_FULL]
+    assert searched[: len(tiles)] == tiles and searched[len(tiles) : 2 * len(tiles)] == tiles
+    assert not policy.following
+
+
+def test_a_large_hand_in_the_full_frame_keeps_the_full_frame() -> None:
+    policy = ZoomPolicy()
+    hand = HandExtent(320, 240, palm=90.0)  # a hand about 200 px long
+    views = run(policy, [hand] * 30)
+    assert views == [FULL] * 30
+
+
+def test_a_small_hand_found_in_a_tile_is_followed_from_that_tile_and_zoomed_gently() -> None:
+    policy = ZoomPolicy()
+    hand = HandExtent(330, 250, palm=20.0)  # about 45 px long
+    views = run(policy, [*SEARCH_START, *[hand] * 40])
+    found_in = views[FULL_FIRST]
+    assert found_in != FULL and policy.following
+    assert views[FULL_FIRST + 1] == found_in  # followed from the view it was found in: MediaPipe keeps its track
+    sides = [v.width for v in views[FULL_FIRST + 1 :]]
+    for before, after in itertools.pairwise(sides):
+        assert after <= before and before / after <= MAX_RESIZE + 0.02
+    wanted = SIDE_PER_PALM * hand.palm
+    assert abs(views[-1].width / wanted - 1) < 0.12
+    assert all(contains(v, hand.cx, hand.cy) and inside_frame(v) for v in views)
+    moves = [max(abs(a.x + a.width / 2 - b.x - b.width / 2), abs(a.y + a.height / 2 - b.y - b.height / 2))
+             for a, b in itertools.pairwise(views[FULL_FIRST + 1 :])]
+    assert max(moves) <= MAX_PAN * found_in.width + 1
+    # Settled: centred on the hand, and a held hand's view no longer moves.
+    last = views[-1]
+    assert abs(last.x + last.width / 2 - hand.cx) <= 0.06 * last.width
+    assert views[-5:] == [last] * 5
+
+
+def test_a_small_hand_found_in_the_full_frame_is_followed_there_and_looked_for_zoomed_once_lost() -> None:
+    policy = ZoomPolicy()
+    hand = HandExtent(420, 150, palm=20.0)
+    views = run(policy, [hand] * 20 + [None] * 3 + [hand] * 3)
+    assert views[:21] == [FULL] * 21  # MediaPipe tracks it there: its landmarks come from the full resolution
+    zoomed = views[21]
+    assert zoomed.width == zoomed.height == round(SIDE_PER_PALM * hand.palm)
+    assert abs(zoomed.x + zoomed.width / 2 - hand.cx) <= 1 and abs(zoomed.y + zoomed.height / 2 - hand.cy) <= 1
+    assert views[22:] == [zoomed] * 4 and policy.following
+
+
+def test_a_held_hand_that_trembles_does_not_move_its_view() -> None:
+    policy = ZoomPolicy()
+    rng = np.random.default_rng(1)
+    steady = HandExtent(300, 200, palm=18.0)
+    run(policy, [*SEARCH_START, *[steady] * 60])  # found in a tile, then zoomed in and settled
+    settled = policy.next_view(W, H)
+    policy.observe(steady)
+    tremor = [HandExtent(300 + rng.normal(0, 2), 200 + rng.normal(0, 2), 18.0 * (1 + rng.normal(0, 0.08)))
+              for _ in range(60)]
+    assert run(policy, tremor) == [settled] * 60
+
+
+def test_the_view_follows_a_hand_that_moves_away_and_keeps_it_inside() -> None:
+    policy = ZoomPolicy()
+    run(policy, [*SEARCH_START, *[HandExtent(200, 200, palm=18.0)] * 40])
+    path = [HandExtent(200 + 6 * i, 200 + 2 * i, 18.0) for i in range(50)]  # 6 px a frame, a Z's stroke
+    views = run(policy, path)
+    for view, hand in zip(views[1:], path, strict=False):  # each view is chosen from the frame before
+        assert contains(view, hand.cx, hand.cy)
+    assert abs(views[-1].x + views[-1].width / 2 - path[-1].cx) < 0.25 * views[-1].width
+
+
+def test_a_hand_that_comes_closer_zooms_out_to_the_frame_height() -> None:
+    policy = ZoomPolicy()
+    run(policy, [*SEARCH_START, *[HandExtent(320, 240, palm=18.0)] * 40])
+    assert policy.next_view(W, H).width < 150
+    policy.observe(HandExtent(320, 240, palm=18.0))
+    growing = [HandExtent(320, 240, palm=18.0 * 1.05**i) for i in range(40)]  # 18 to 120 px of palm
+    views = run(policy, growing)
+    last = views[-1]  # no zoom left: the frame's pixels as they are, the largest square
+    assert (last.y, last.width, last.height) == (0, H, H) and abs(last.x - (W - H) / 2) <= 2
+    widths = [v.width for v in views]
+    assert widths == sorted(widths)
+
+
+def test_a_lost_hand_keeps_its_view_for_a_while_then_the_search_starts_again() -> None:
+    policy = ZoomPolicy()
+    hand = HandExtent(320, 240, palm=18.0)
+    run(policy, [*SEARCH_START, *[hand] * 40])
+    held = policy.next_view(W, H)
+    policy.observe(None)
+    views = run(policy, [None] * (LOST_FRAMES + 3))
+    assert views[: LOST_FRAMES - 1] == [held] * (LOST_FRAMES - 1)
+    assert views[LOST_FRAMES - 1 : LOST_FRAMES + 1] == [FULL] * FULL_FIRST and not policy.following
+    assert views[LOST_FRAMES + 1] == search_tiles(W, H)[0]
+
+
+def test_a_hand_back_before_the_search_is_followed_on() -> None:
+    policy = ZoomPolicy()
+    hand = HandExtent(320, 240, palm=18.0)
+    run(policy, [*SEARCH_START, *[hand] * 40])
+    held = policy.next_view(W, H)
+    policy.observe(hand)
+    assert run(policy, [None] * 5 + [hand] * 3) == [held] * 8
+
+
+def test_reset_and_a_new_frame_size_start_from_the_full_frame() -> None:
+    policy = ZoomPolicy()
+    run(policy, [HandExtent(320, 240, palm=18.0)] * 40)
+    policy.reset()
+    assert policy.next_view(W, H) == FULL
+    policy.observe(HandExtent(320, 240, palm=18.0))
+    assert policy.next_view(320, 240) == View(0, 0, 320, 240)
+
+
+def test_the_view_never_shrinks_below_its_minimum() -> None:
+    policy = ZoomPolicy()
+    views = run(policy, [*SEARCH_START, *[HandExtent(10, 470, palm=2.0)] * 60])  # a speck in a corner
+    assert MIN_SIDE <= min(v.width for v in views) <= 1.1 * MIN_SIDE
+    assert all(inside_frame(v) for v in views)
+
+
+def test_observe_needs_a_view_first() -> None:
+    with pytest.raises(RuntimeError):
+        ZoomPolicy().observe(None)
+
+
+def test_landmarks_found_in_a_view_map_exactly_to_the_frame() -> None:
+    rng = np.random.default_rng(0)
+    view = View(200, 120, 160, 160)
+    in_frame = np.column_stack([rng.uniform(200, 360, 21) / W, rng.uniform(120, 280, 21) / H, rng.normal(0, 0.05, 21)])
+    # What MediaPipe reports for those points in the view: x, y over the view's sides, z on the view's x scale.
+    in_view = np.column_stack([(in_frame[:, 0] * W - 200) / 160, (in_frame[:, 1] * H - 120) / 160,
+                               in_frame[:, 2] * W / 160]).astype(np.float32)
+    np.testing.assert_allclose(to_frame(in_view, view, W, H), in_frame, atol=1e-6)
+    assert to_frame(in_view, view, W, H).dtype == np.float32
+
+
+def test_hand_extent_is_the_box_centre_and_palm_in_pixels() -> None:
+    landmarks = np.zeros((21, 3), np.float32)
+    landmarks[:, 0], landmarks[:, 1] = 0.5, 0.5
+    landmarks[[5, 9, 13, 17], 1] = 0.5 - 30 / H  # knuckles 30 px above the wrist
+    landmarks[8, 0] = 0.5 + 64 / W
+    extent = hand_extent(landmarks, W, H)
+    assert extent.palm == pytest.approx(30, abs=1e-3)
+    assert extent.cx == pytest.approx(320 + 32, abs=1e-3) and extent.cy == pytest.approx(240 - 15, abs=1e-3)
