@@ -18,18 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from testkit.hand_drawing import blank_frame
 from testkit.motion_clips import Framing, spelling_clip
 from testkit.video import write_y4m
+from tests.browser.conftest import VIEWPORT
 from tests.browser.test_demo_page import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     MOTION_HAND_LENGTH,
-    VIEWPORT,
     SocketLog,
+    launch,
     state,
     wait_for,
 )
@@ -61,13 +60,11 @@ def spelling_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spelling_browser(spelling_file: Path) -> Iterator[Browser]:
+def spelling_browser(playwright: Playwright, spelling_file: Path) -> Iterator[Browser]:
     """Chromium whose camera spells the word."""
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=[
-            *CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={spelling_file}"])
-        yield browser
-        browser.close()
+    browser = launch(playwright, spelling_file)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, WebSocket, WebSocketRoute, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, WebSocket, WebSocketRoute
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -32,6 +32,8 @@ from testkit.hand_drawing import blank_frame
 from testkit.motion_clips import Framing, drifting_clip, j_clip, z_clip
 from testkit.video import write_y4m
 from tests.server_process import ServerProcess
+
+from .conftest import VIEWPORT, OpenPage
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -44,8 +46,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-quic", "--disable-sync", "--use-fake-device-for-media-stream",
 ]
 TOKEN = "browser-test-token"
-OpenPage = Callable[..., Page]
-VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 WAIT_MS = 30_000  # generous: CI machines have two cores, and MediaPipe warms up per session
 # Pixels in the 640x480 camera picture; the page sends it at 320x240, where testkit's drawn folded
 # fingers need about this much to be found in nearly every frame.
@@ -124,15 +124,6 @@ def held_letter_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[ServerProcess]:
-    """The server as `make run` starts it, on ephemeral loopback ports."""
-    process = ServerProcess()
-    process.wait_listening()
-    yield process
-    process.kill()
-
-
-@pytest.fixture(scope="module")
 def guarded_server() -> Iterator[ServerProcess]:
     """A server that wants a token and has a single seat (of either kind)."""
     process = ServerProcess(AUTH_TOKEN=TOKEN, MAX_SESSIONS="1", MAX_KEYPOINT_SESSIONS="1")
@@ -141,17 +132,16 @@ def guarded_server() -> Iterator[ServerProcess]:
     process.kill()
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
+def launch(playwright: Playwright, camera_file: Path) -> Browser:
+    """Debian's Chromium whose fake camera loops ``camera_file`` (Y4M), allowed without asking."""
+    flags = [*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera_file}"]
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=flags)
 
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
     """Chromium with a camera that plays the drawn hand and is allowed without asking."""
-    flags = [*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera_file}"]
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=flags)
+    browser = launch(playwright, camera_file)
     yield browser
     browser.close()
 
@@ -159,31 +149,9 @@ def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def held_letter_browser(playwright: Playwright, held_letter_file: Path) -> Iterator[Browser]:
     """Chromium whose camera shows a person holding one letter, as someone calibrating it does."""
-    camera = f"--use-file-for-fake-video-capture={held_letter_file}"
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                         args=[*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", camera])
+    browser = launch(playwright, held_letter_file)
     yield browser
     browser.close()
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[OpenPage]:
-    """Open the demo at a URL; fails the test on any uncaught JavaScript error."""
-    pages: list[Page] = []
-    errors: list[str] = []
-
-    def open_url(url: str, on: Browser = browser) -> Page:
-        page = on.new_page(viewport=VIEWPORT)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(url)
-        pages.append(page)
-        return page
-
-    yield open_url
-    for page in pages:
-        if not page.is_closed():
-            page.close()
-    assert not errors, errors
 
 
 def state(page: Page) -> dict[str, Any]:
@@ -341,9 +309,7 @@ def test_a_motion_letter_signed_to_the_camera_is_spelled_without_the_shape_it_st
     server: ServerProcess, playwright: Playwright, open_page: OpenPage, motion_files: dict[str, Path],
     letter: str, never: str, tracking: str,
 ) -> None:
-    camera = f"--use-file-for-fake-video-capture={motion_files[letter]}"
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                         args=[*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", camera])
+    browser = launch(playwright, motion_files[letter])
     try:
         page = open_page(f"http://127.0.0.1:{server.port}/?tracking={tracking}", on=browser)
         # Two loops of the clip: each one a word of its own, the letter and nothing it starts from.

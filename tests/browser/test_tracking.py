@@ -18,7 +18,7 @@ from typing import Any
 
 import cv2
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Route, WebSocket, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, WebSocket
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from signify.recognition.hands import HandSettings, HandTracker
 
@@ -27,12 +27,11 @@ from testkit.motion_clips import Frames, Framing, drifting_clip, j_clip, spellin
 from testkit.video import write_y4m
 from tests.server_process import ServerProcess
 
+from .conftest import OpenPage
 from .test_demo_page import (
     CHROMIUM,
-    CHROMIUM_FLAGS,
     MOTION_HAND_LENGTH,
-    VIEWPORT,
-    OpenPage,
+    launch,
     state,
     wait_for,
 )
@@ -75,50 +74,10 @@ def python_handedness(held_frames: list[Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[ServerProcess]:
-    process = ServerProcess()
-    process.wait_listening()
-    yield process
-    process.kill()
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="module")
-def browser(driver: Playwright, camera_file: Path) -> Iterator[Browser]:
-    browser = launch(driver, camera_file)
+def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
+    browser = launch(playwright, camera_file)
     yield browser
     browser.close()
-
-
-def launch(driver: Playwright, camera_file: Path) -> Browser:
-    flags = [*CHROMIUM_FLAGS, "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={camera_file}"]
-    return driver.chromium.launch(executable_path=str(CHROMIUM), args=flags)
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[OpenPage]:
-    """A new page (not yet navigated: routes and watches go on first); fails the test on an uncaught error."""
-    pages: list[Page] = []
-    errors: list[str] = []
-
-    def new_page(url: str = "about:blank", on: Browser = browser) -> Page:
-        page = on.new_page(viewport=VIEWPORT)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        pages.append(page)
-        if url != "about:blank":
-            page.goto(url)
-        return page
-
-    yield new_page
-    for page in pages:
-        if not page.is_closed():  # a test's own browser closes its pages with it
-            page.close()
-    assert not errors, errors
 
 
 class Wire:
@@ -274,11 +233,11 @@ def signed_clip(word: str) -> Frames:
 
 @pytest.mark.parametrize("word", ["J", "HELLO"])
 def test_a_word_signed_to_the_page_is_spelled_by_its_own_tracker_with_only_keypoints_sent(
-    server: ServerProcess, driver: Playwright, open_page: OpenPage, tmp_path: Path, word: str
+    server: ServerProcess, playwright: Playwright, open_page: OpenPage, tmp_path: Path, word: str
 ) -> None:
     camera_file = tmp_path / f"{word}.y4m"
     write_y4m(camera_file, signed_clip(word))
-    browser = launch(driver, camera_file)
+    browser = launch(playwright, camera_file)
     try:
         page = open_page(on=browser)
         wire = Wire(page)
