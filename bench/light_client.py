@@ -4,10 +4,10 @@ Hundreds of keypoint clients at 30 fps are 9,000 messages a second each
 way, and the load generator shares the server's two cores. A full
 WebSocket client (:mod:`bench.load`) costs about as much Python per
 message as the server's own keypoint path, so it measured mostly itself.
-Here every message is framed once, ahead of the run (RFC 6455: masked,
-one mask per message rather than per send, which a server cannot tell
-apart), a send is one ``transport.write`` from a timer callback, and an
-answer is one header parse and one ``json.loads``. The clients record
+Here every message is framed once, ahead of the run, by websockets' own
+framing (masked; one mask per message rather than per send, which a
+server cannot tell apart), a send is one ``transport.write`` from a timer
+callback, and an answer is one header parse and one ``json.loads``. The clients record
 exactly what :mod:`bench.load`'s do, so :mod:`bench.report` reads both.
 """
 
@@ -22,25 +22,14 @@ import time
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from websockets.frames import Frame, Opcode
+
 from .load import DRAIN_S, ClientRecord, FrameRecord
 
-_TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
-_FINAL = 0x80
 
-
-def masked_frame(opcode: int, payload: bytes, mask: bytes | None = None) -> bytes:
-    """One final client frame (clients must mask): header, mask key, masked payload."""
-    mask = mask if mask is not None else os.urandom(4)
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", _FINAL | opcode, 0x80 | size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", _FINAL | opcode, 0x80 | 126, size)
-    else:
-        header = struct.pack("!BBQ", _FINAL | opcode, 0x80 | 127, size)
-    repeated = (mask * (size // 4 + 1))[:size]
-    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(size, "big")
-    return header + mask + masked
+def masked_frame(opcode: Opcode, payload: bytes) -> bytes:
+    """One final client frame (clients must mask), as websockets frames it."""
+    return Frame(opcode, payload).serialize(mask=True)
 
 
 class _Client(asyncio.Protocol):
@@ -95,11 +84,11 @@ class _Client(asyncio.Protocol):
             self._frame(opcode, payload)
 
     def _frame(self, opcode: int, payload: bytes) -> None:
-        if opcode == _TEXT:
+        if opcode == Opcode.TEXT:
             self._message(json.loads(payload))
-        elif opcode == _PING and self._transport is not None:
-            self._transport.write(masked_frame(_PONG, payload))
-        elif opcode == _CLOSE:
+        elif opcode == Opcode.PING and self._transport is not None:
+            self._transport.write(masked_frame(Opcode.PONG, payload))
+        elif opcode == Opcode.CLOSE:
             self.record.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
             self._finish()
 
@@ -150,7 +139,7 @@ async def run_light_load(url: str, messages: Sequence[str], clients: int, fps: f
     at ``fps`` for ``seconds``; every client's record."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    frames = [masked_frame(_TEXT, message.encode()) for message in messages]
+    frames = [masked_frame(Opcode.TEXT, message.encode()) for message in messages]
     loop = asyncio.get_running_loop()
     protocols: list[_Client] = []
     for i in range(clients):
