@@ -82,13 +82,13 @@ from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerSettings
 
 from testkit.motion_clips import j_path, smoothstep, z_path
+from training.sources import PHOTO_FOLDS, photo_original
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "asl-lstm.onnx"
 PHOTOS = Path("roboflow-asl-letters") / "train"
 WIDTH, HEIGHT, FPS = 640, 480, 30
 SIZES = (50, 70, 100)  # the hand box's longer side, in pixels of the 640 x 480 frame
-PHOTO_FOLDS = 3  # as training/__main__.py splits the photos: original index mod 3
 HOLD_BEFORE, HOLD_AFTER = 12, 18  # frames: 0.4 s and 0.6 s
 MOVE_FRAMES = (18, 27, 36)  # 0.6, 0.9 and 1.2 s, in turn
 PATH_SCALES = (1.0, 1.3, 0.8)  # of testkit's J and Z sizes (Z: 1.0 x 0.8 hand lengths), in turn
@@ -160,7 +160,7 @@ def originals(data: Path) -> dict[str, list[Path]]:
     """Every original's augmented copies, in name order."""
     found: dict[str, list[Path]] = {}
     for path in sorted((data / PHOTOS / "images").glob("*.jpg")):
-        found.setdefault(path.name.split("_jpg", 1)[0], []).append(path)
+        found.setdefault(photo_original(path), []).append(path)
     return found
 
 

@@ -22,11 +22,19 @@ from .export import check_parity, export_for_evaluation, export_onnx
 from .fit import FitSettings, fit
 from .motion import MOTION_LOOKALIKES
 from .scores import Scores
-from .sources import LETTER_INDEX, PHOTO_RESHOOTS, Poses, Sequences, load_asl_ai, load_landmark_rows, load_photos
+from .sources import (
+    LETTER_INDEX,
+    PHOTO_FOLDS,
+    PHOTO_RESHOOTS,
+    Poses,
+    Sequences,
+    load_asl_ai,
+    load_landmark_rows,
+    load_photos,
+)
 from .transcripts import TakeScores, held_out_takes, score_takes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PHOTO_FOLDS = 3
 # The server runs MediaPipe Hands at MEDIAPIPE_MODEL_COMPLEXITY 0 or 1, whose
 # landmarks differ: the model learns the photos as both give them, and is
 # scored on each.

@@ -43,6 +43,8 @@ HELD_PHOTO_FRAMES = 4
 # held-out photos by 1.2 points at complexity 0 when photos were scored on a
 # single look (model 2.1.0); scored as clips, they are worth about half a point.
 PHOTO_RESHOOTS = 4
+# The held-out evaluation splits the photos' originals into this many folds: original index mod PHOTO_FOLDS.
+PHOTO_FOLDS = 3
 RESHOOT_SEED = 11
 
 # The asl-ai recordings come from a 640x480 webcam: with x scaled by 4/3 its
