@@ -63,6 +63,11 @@ class Transcript:
       hold, and only after a movement (the hand moving for half the hold in
       a row) within the last three holds: a hand that holds an X still is
       not drawing a Z, and neither is one whose landmarks jitter;
+    - a motion letter is never read into a movement that began from the
+      other motion letter's starting shape: an I held still, then moved,
+      may be a J but is no Z, and an index held still, then moved, may be
+      a Z but is no J (the model, reading a small or unusual hand, can
+      confuse the two movements, never the held shape before them);
     - one motion commits one letter: after a motion letter, another one
       (a double, or the other motion letter read into the same movement)
       needs a pause (the shape the motion ended in, held still for the hold)
@@ -99,6 +104,7 @@ class Transcript:
         self._paused = False  # whether the hand paused since that motion, so that it may count again
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
+        self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
         self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
 
     @property
@@ -117,13 +123,18 @@ class Transcript:
         self._since_movement = 0 if self._moving >= self._half_hold else self._since_movement + 1
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
+            self._held = None
         self._carry_over(stable)
         if stable != self._current:
             self._current, self._run, self._still, self._committed = stable, 0, 0, False
-        if stable is None or self._committed:
+        if stable is None:
+            return None
+        self._still = 0 if moving else self._still + 1
+        if self._still >= self._half_hold and stable not in self._motion_letters:
+            self._held = stable
+        if self._committed:
             return None
         self._run += 1
-        self._still = 0 if moving else self._still + 1
         if stable in self._motion_letters:
             return self._update_motion(stable)
         return self._update_held(stable)
@@ -143,6 +154,8 @@ class Transcript:
     def _update_motion(self, letter: str) -> str | None:
         if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
             return None
+        if self._held in self._starting_shapes and self._held not in self._motion_letters[letter]:
+            return None  # the movement began from the other motion letter's shape
         if self._last_motion is not None and not self._paused:
             return None  # the same movement going on, or another one without a pause
         self._last_motion, self._paused = letter, False
@@ -189,7 +202,7 @@ class Transcript:
         self._text.clear()
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
-        self._carried = None
+        self._carried = self._held = None
 
     def resume(self, text: str) -> str:
         """Carry on from ``text`` (capital letters and spaces, kept by the client); return the text now held.

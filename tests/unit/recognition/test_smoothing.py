@@ -164,7 +164,24 @@ def test_jittering_landmarks_are_no_movement() -> None:
 
 def test_one_movement_commits_one_motion_letter_of_either_kind() -> None:
     assert run(Transcript(4, 99), "jjjjjjzzzzzz") == "J"
-    assert run(Transcript(4, 99), "jjjjjjIIIIzzzzzz") == "JZ"  # with a pause between
+    # With a pause between, and the Z drawn from an index (the J's tail, an I, begins no Z).
+    assert run(Transcript(4, 99), "jjjjjjIIIIDDDDzzzzzz") == "JZ"
+
+
+def test_a_motion_is_never_the_one_that_begins_from_the_other_letters_shape() -> None:
+    # The model reads a small hand's hook as a Z, or an index's strokes as a J; the shape held before says otherwise.
+    assert run(Transcript(4, 99), "IIIIIIiiiizzzzzzZZ") == ""
+    assert run(Transcript(4, 99), "DDDDDDddddjjjjjjJJ") == ""
+    assert run(Transcript(4, 99), "GGGGGGxxjjjjjjj") == ""
+    assert run(Transcript(4, 99), "XXXXXXxxxjjjjjj") == ""
+    # Its own shape, another one, or none held (the hand came in moving) leave the model's reading be.
+    assert run(Transcript(4, 99), "IIIIIIiiiijjjjjj") == "J"
+    assert run(Transcript(4, 99), "AAAAAAaaaajjjjjj") == "AJ"
+    assert run(Transcript(4, 99), "~~~~zzzzzz") == "Z"
+    # The shape held last is what the hand moved from; a hand that left forgets it.
+    assert run(Transcript(4, 99), "IIIIIIDDDDDDddzzzzzz") == "Z"
+    assert run(Transcript(4, 99), "IIIIII...zzzzzz") == "Z"
+    assert run(Transcript(4, 99), "IIIIII..zzzzzz") == ""  # two missed frames are MediaPipe, the same hand
 
 
 def test_held_doubles_and_words_still_work_with_motion_letters() -> None:
