@@ -22,7 +22,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,7 +41,7 @@ from .keypoints import (
     run_clients,
 )
 from .load import ClientRecord, run_load
-from .process import REPO, ServerUnderTest, start_naive, start_signify
+from .process import REPO, ServerUnderTest, start_floor, start_naive, start_signify
 from .report import capacity, latencies_ms, past_capacity, plot, plot_keypoints, summarize
 
 SAMPLE_INTERVAL_S = 0.25
@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cluster", type=int, default=0, metavar="N",
                         help="capacity through HAProxy with 1..N replicas against one replica direct "
                              "(cameras sending pictures, or keypoint clients with --mode keypoints)")
+    parser.add_argument("--floor", action="store_true",
+                        help="with --mode keypoints: sweep bench/floor_server.py too (WebSocket and JSON, no "
+                             "recognition): the most one Python process answers, measured the same way")
     parser.add_argument("--mode", choices=("images", "keypoints"), default="images",
                         help="keypoints: clients that track the hand themselves, in their own processes, swept "
                              "to capacity (--clients defaults to 25,50,100,200,300,400), then image mode again")
@@ -262,20 +265,16 @@ def keypoints_main(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"machine": machine(), "fps": args.fps, "seconds_per_step": args.seconds,
                               "keypoint_messages": len(messages),
                               "note": "load generator processes share the server's 2 cores"}
-    steps: list[dict[str, Any]] = []
-    for n in clients:
-        server = start_signify(max_sessions=2, max_fps=int(args.fps * 2),
-                               extra_env={"MAX_KEYPOINT_SESSIONS": str(n + 10)})
-        step = asyncio.run(_keypoint_step(server, messages, n, args))
-        steps.append(step)
-        print(f"  {n:>3} keypoint clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
-              f"min {step['answered_fps_per_client_min']} fps/client, cpu {step['cpu_cores_used']} cores, "
-              f"{step['rss_mb_per_session']} MB/session", file=sys.stderr)
-        if past_capacity(steps):
-            break
-    result["keypoints"] = {"sweep": steps, "capacity_clients": capacity(steps),
-                           "rule": f">= {KEYPOINT_MIN_FPS} fps per client, p95 < {KEYPOINT_MAX_P95_MS} ms",
-                           "min_fps": KEYPOINT_MIN_FPS, "max_p95_ms": KEYPOINT_MAX_P95_MS}
+    rule = {"rule": f">= {KEYPOINT_MIN_FPS} fps per client, p95 < {KEYPOINT_MAX_P95_MS} ms",
+            "min_fps": KEYPOINT_MIN_FPS, "max_p95_ms": KEYPOINT_MAX_P95_MS}
+    steps = _keypoint_sweep("signify", lambda n: start_signify(
+        max_sessions=2, max_fps=int(args.fps * 2), extra_env={"MAX_KEYPOINT_SESSIONS": str(n + 10)}),
+        messages, clients, args)
+    result["keypoints"] = {"sweep": steps, "capacity_clients": capacity(steps)} | rule
+    if args.floor:
+        floor = _keypoint_sweep("floor", lambda n: start_floor(), messages, clients, args)
+        result["floor"] = {"sweep": floor, "capacity_clients": capacity(floor),
+                           "server": "bench/floor_server.py"} | rule
     result["model_batching"] = batching_costs(Settings.from_env().model_path)
     if not args.smoke:  # image mode again, in the same run, on the same machine state
         images = [1, 8]
@@ -285,6 +284,7 @@ def keypoints_main(args: argparse.Namespace) -> int:
     (args.out / "bench-keypoints.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_keypoints(result, args.out / "bench-keypoints.png")
     print(json.dumps({"machine": result["machine"], "keypoints_capacity": result["keypoints"]["capacity_clients"],
+                      "floor_capacity": result.get("floor", {}).get("capacity_clients"),
                       "keypoint_steps": [{k: s[k] for k in ("clients", "latency_ms", "answered_fps_per_client_min",
                                                              "cpu_cores_used", "rss_mb_per_session")}
                                          for s in steps],
@@ -293,6 +293,21 @@ def keypoints_main(args: argparse.Namespace) -> int:
                                  for s in result.get("images", {}).get("sweep", [])]}, indent=2))
     print(f"wrote {args.out / 'bench-keypoints.json'} and {args.out / 'bench-keypoints.png'}")
     return 0
+
+
+def _keypoint_sweep(name: str, start: Callable[[int], ServerUnderTest], messages: list[str], clients: list[int],
+                    args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Steps of keypoint clients against a fresh server each (``start(clients)``), until two miss the rule."""
+    steps: list[dict[str, Any]] = []
+    for n in clients:
+        step = asyncio.run(_keypoint_step(start(n), messages, n, args))
+        steps.append(step)
+        print(f"  {name}: {n:>3} keypoint clients: p95 {step['latency_ms'].get('p95', '-')} ms, "
+              f"min {step['answered_fps_per_client_min']} fps/client, cpu {step['cpu_cores_used']} cores, "
+              f"{step['rss_mb_per_session']} MB/session", file=sys.stderr)
+        if past_capacity(steps):
+            break
+    return steps
 
 
 async def _keypoint_step(server: ServerUnderTest, messages: list[str], clients: int,

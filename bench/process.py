@@ -96,6 +96,16 @@ def start_naive(model_complexity: int = 0) -> ServerUnderTest:
     return ServerUnderTest(process, port, None, time.perf_counter() - started)
 
 
+def start_floor() -> ServerUnderTest:
+    """The floor server (bench/floor_server.py): WebSocket and JSON only, timed to its first accepted connection."""
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "bench.floor_server", str(port)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(lambda: _port_open(port), process)
+    return ServerUnderTest(process, port, None, time.perf_counter() - started)
+
+
 def _wait_for(condition: object, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

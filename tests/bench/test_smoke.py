@@ -40,7 +40,7 @@ def test_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_keypoint_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "bench", "--mode", "keypoints", "--smoke", "--out", str(tmp_path)]
+    command = [sys.executable, "-m", "bench", "--mode", "keypoints", "--smoke", "--floor", "--out", str(tmp_path)]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "bench-keypoints.json").read_text())
@@ -58,3 +58,7 @@ def test_keypoint_bench_smoke_run_writes_sensible_figures(tmp_path: Path) -> Non
     assert step["server_stage_ms_mean"]["decode"] == step["server_stage_ms_mean"]["keypoints"] == 0
     batching = report["model_batching"]
     assert all(batching[f"batch_{n}_ms_per_window"] > 0 for n in (1, 8, 64))
+    # The floor server, swept the same way, answers every frame (it recognizes nothing).
+    floor = report["floor"]["sweep"][0]
+    assert floor["clients"] == floor["connected"] == 5 and floor["predictions"] == floor["frames_sent"] == 5 * 45
+    assert 0 < floor["latency_ms"]["p50"] <= floor["latency_ms"]["p95"]
