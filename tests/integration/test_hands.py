@@ -75,6 +75,20 @@ def test_zoom_finds_a_small_hand_that_the_full_frame_misses_and_maps_it_to_the_f
     assert placed[2] == pytest.approx(truth[2], rel=0.08)
 
 
+def test_zoom_finds_a_small_hand_again_as_soon_as_it_comes_back() -> None:
+    frame, expected = small_hand_scene(4, (250, 200))
+    empty = np.ascontiguousarray(textured_background(seed=3)[:, :, ::-1])
+    with HandTracker(HandSettings(zoom=True)) as tracker:
+        assert sum(tracker.detect(frame) is not None for _ in range(12)) >= 8
+        assert all(tracker.detect(empty) is None for _ in range(8))  # the hand away, as between two L's
+        back = [tracker.detect(frame) for _ in range(6)]
+    assert all(hand is not None for hand in back[1:])  # its view, or the wider look around it
+    last = back[-1]
+    assert last is not None
+    pixels = (last.landmarks[:, :2] - expected[:, :2]) * (640, 480)
+    assert np.abs(pixels).max() < 5
+
+
 def test_zoom_leaves_a_hand_the_full_frame_finds_exactly_as_it_was() -> None:
     frames = [rgb(Pose(tilt=6.0 + i, cx=300.0 + 3 * i)) for i in range(8)]
     with HandTracker(HandSettings()) as plain, HandTracker(HandSettings(zoom=True)) as zoomed:

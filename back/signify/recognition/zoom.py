@@ -29,7 +29,11 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
   held hand's view does not move at all.
 * **lost**: a hand lost in the full frame is looked for, zoomed, in a
   square view where it was; a hand lost in a square view keeps that view.
-  After :data:`LOST_FRAMES` frames without it, the search starts again.
+  Every other look is :data:`REFIND_SCALE` times wider, centred alike,
+  because finding a hand again is the palm detector's job, and it likes a
+  hand smaller in its picture than the landmark model does; a hand found
+  again is followed from the view it was found in. After
+  :data:`LOST_FRAMES` frames without it, the search starts again.
 
 Everything here is in pixels of the full frame, without MediaPipe: the
 tracker (:mod:`signify.recognition.hands`) crops the view, runs MediaPipe on
@@ -59,6 +63,11 @@ CENTRE_BAND = 0.18  # follow: move once the hand's centre is this far from the v
 CENTRE_SETTLED = 0.05  # ...until it is this close
 MAX_PAN = 0.06  # at most this fraction of the side per frame
 LOST_FRAMES = 15  # a followed hand missing this many frames in a row: search again
+# Lost: every other look is this many times wider (at most the frame's height), centred alike. The
+# followed view suits MediaPipe's landmark model, but its palm detector, which must find the hand
+# again, can miss a hand that fills that much of the picture frame after frame (a 70 px L back
+# after 8 frames away: missed in its 153 px view for 7 frames, found at once in a 240 px tile).
+REFIND_SCALE = 2.0
 
 
 @dataclass(frozen=True)
@@ -191,8 +200,15 @@ class ZoomPolicy:
             self._side = float(view.height)
             self._resizing = self._panning = True
             return  # the next frame looks where the hand was found, as MediaPipe's track expects
-        if not self._whole_frame:
-            self._steer(hand, width, height)
+        if self._whole_frame:
+            return
+        view = self._view
+        if view.height != min(width, height, round(self._side)):  # found again in a wider look: follow from there
+            self._cx, self._cy = view.x + view.width / 2, view.y + view.height / 2
+            self._side = float(view.height)
+            self._resizing = self._panning = True
+            return
+        self._steer(hand, width, height)
 
     def _search_view(self, width: int, height: int) -> View:
         cycle = TILES_PER_FULL + 1
@@ -229,6 +245,8 @@ class ZoomPolicy:
         if self._whole_frame:
             return View(0, 0, width, height)
         w = h = min(width, height, round(self._side))
+        if self._lost % 2 == 1:
+            w = h = min(width, height, round(w * REFIND_SCALE))
         x = round(min(max(self._cx - w / 2, 0.0), width - w))
         y = round(min(max(self._cy - h / 2, 0.0), height - h))
         # Keep the centre where the view is (the view cannot leave the frame).
