@@ -158,22 +158,38 @@ def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots
     id, so it never lands on the other side of a held-out split.
     """
     images = sorted((data / "roboflow-asl-letters" / "train" / "images").glob("*.jpg"))
-    frames = 1 if reshoots or far else HELD_PHOTO_FRAMES
-    settings = f"|mc={model_complexity}|frames={frames}"
-    if reshoots or far:
-        settings += f"|reshoots={reshoots}|seed={RESHOOT_SEED}"
     if far:
-        settings += f"|far={far}|far_version={FAR_RESHOOT_VERSION}"
+        # The far views come after the others from each photo's generator: those stay what they were (and
+        # cached), and only the far views are extracted, under a key of their own.
+        near = load_photos(data, cache_dir, model_complexity, reshoots)
+        settings = f"|mc={model_complexity}|frames=1|reshoots={reshoots}|seed={RESHOOT_SEED}"
+        settings += f"|far={far}|far_version={FAR_RESHOOT_VERSION}|far-only"
+        distant = _extracted(images, cache_dir, settings, model_complexity, reshoots, far, first_view=reshoots)
+        shots = distant.shots + (int(near.shots.max()) + 1 if len(near.shots) else 0)  # shots stay distinct
+        return Poses(np.concatenate([near.hands, distant.hands]), np.concatenate([near.labels, distant.labels]),
+                     np.concatenate([near.groups, distant.groups]), np.concatenate([near.shots, shots]))
+    settings = f"|mc={model_complexity}|frames={1 if reshoots else HELD_PHOTO_FRAMES}"
+    if reshoots:
+        settings += f"|reshoots={reshoots}|seed={RESHOOT_SEED}"
+    return _extracted(images, cache_dir, settings, model_complexity, reshoots, 0, first_view=0)
+
+
+def _extracted(
+    images: list[Path], cache_dir: Path, settings: str, model_complexity: int, reshoots: int, far: int,
+    first_view: int,
+) -> Poses:
+    """The poses of every image's views from ``first_view`` on, from the cache under ``settings`` or extracted."""
     key = hashlib.sha256(("\n".join(p.name for p in images) + settings).encode()).hexdigest()[:16]
     cache = cache_dir / f"photos-{key}.npz"
     if cache.exists():
         cached = np.load(cache)
         return Poses(cached["hands"], cached["labels"], cached["groups"], cached["shots"])
+    frames = 1 if reshoots or far else HELD_PHOTO_FRAMES
     originals = {name: i for i, name in enumerate(sorted({photo_original(p) for p in images}))}
     chunks = _chunks(list(enumerate(images)), EXTRACTION_CHUNK)
     extract = functools.partial(_extract_hands, model_complexity=model_complexity, reshoots=reshoots, far=far,
-                                frames=frames)
-    views_per_photo = max(reshoots + far, 1)
+                                frames=frames, first_view=first_view)
+    views_per_photo = max(reshoots + far - first_view, 1)
     found: list[tuple[NDArray[np.float32], str, int]] = []
     description = f"photo landmarks, complexity {model_complexity}, {reshoots} re-shoots, {far} far"
     # A Hands graph runs on about one core and must not be shared between threads: one process per core.
@@ -208,7 +224,8 @@ def _chunks(items: list[tuple[int, Path]], size: int) -> list[list[tuple[int, Pa
 
 
 def _extract_hands(
-    photos: list[tuple[int, Path]], model_complexity: int, reshoots: int, frames: int, far: int = 0
+    photos: list[tuple[int, Path]], model_complexity: int, reshoots: int, frames: int, far: int = 0,
+    first_view: int = 0,
 ) -> list[tuple[NDArray[np.float32], str, int]]:
     """Normalized hands found in ``photos`` (or in their re-shoots), with the file and the shot each came from."""
     found = []
@@ -227,6 +244,8 @@ def _extract_hands(
             views += [far_reshoot(rgb, rng, hand_pixels(path, rgb.shape[:2])) for _ in range(far)]
             views = views or [rgb]
             for number, view in enumerate(views):
+                if number < first_view:
+                    continue
                 shot = index * len(views) + number
                 aspect = view.shape[1] / view.shape[0]
                 if not single_look:
