@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from .motion import MOTION_LOOKALIKES
 from .scores import Scores
 from .sources import (
     LETTER_INDEX,
+    PHOTO_FAR_RESHOOTS,
     PHOTO_FOLDS,
     PHOTO_RESHOOTS,
     Poses,
@@ -59,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--epochs", type=int, default=FitSettings.epochs)
     train.add_argument("--seed", type=int, default=FitSettings.seed)
     train.add_argument("--skip-evaluation", action="store_true", help="train and export only")
+    train.add_argument("--far-reshoots", type=int, default=PHOTO_FAR_RESHOOTS,
+                       help="far re-shoots per photo (the hand 45-110 px, noisy, JPEG'd), besides the others")
+    train.add_argument("--keep-fold-models", action="store_true",
+                       help="also export each photo fold's held-out model beside --out (<stem>.fold<k>.onnx)")
     train.add_argument("--donations", type=optional_path, default=DEFAULT_DATASET_PATH,
                        help="donation store (DATASET_PATH's default); used if the file exists; '' to leave it out")
     args = parser.parse_args(argv)
@@ -69,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return run_training(args.data, args.out, args.cache, FitSettings(epochs=args.epochs, seed=args.seed),
                         evaluate=not args.skip_evaluation, command=" ".join(["python -m training", *sys.argv[1:]]),
-                        donations=donations)
+                        donations=donations, far_reshoots=args.far_reshoots, keep_fold_models=args.keep_fold_models)
 
 
 def run_training(
@@ -81,14 +87,18 @@ def run_training(
     evaluate: bool,
     command: str,
     donations: Donations | None = None,
+    far_reshoots: int = PHOTO_FAR_RESHOOTS,
+    keep_fold_models: bool = False,
 ) -> int:
     """The whole pipeline; returns an exit code. Without donations, exactly what it was before they existed."""
     started = time.monotonic()
     asl_ai = load_asl_ai(data)
     rows = load_landmark_rows(data)
     photos = {complexity: load_photos(data, cache, complexity) for complexity in PHOTO_COMPLEXITIES}
-    reshoots = {complexity: load_photos(data, cache, complexity, PHOTO_RESHOOTS) for complexity in PHOTO_COMPLEXITIES}
-    evaluation = held_out_evaluation(asl_ai, rows, photos, reshoots, settings, out, donations) if evaluate else {}
+    reshoots = {complexity: load_photos(data, cache, complexity, PHOTO_RESHOOTS, far_reshoots)
+                for complexity in PHOTO_COMPLEXITIES}
+    evaluation = held_out_evaluation(asl_ai, rows, photos, reshoots, settings, out, donations,
+                                     keep_fold_models=keep_fold_models) if evaluate else {}
     # The donated windows are one more source of recordings (see LetterCatalog: a source is drawn first).
     recorded = [asl_ai] if donations is None else [asl_ai, donations.sequences]
     network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
@@ -118,6 +128,8 @@ def held_out_evaluation(
     settings: FitSettings,
     out: Path,
     donations: Donations | None = None,
+    *,
+    keep_fold_models: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Figures on people and images the evaluated model never saw.
 
@@ -127,7 +139,10 @@ def held_out_evaluation(
     With donations from at least two contributors, the donated windows of
     contributors the model never saw are scored too (see
     :func:`donation_scores`). Every split before that is as it was without
-    donations: those models never see a donated window.
+    donations: those models never see a donated window. With
+    ``keep_fold_models`` each photo fold's model is exported beside ``out``
+    (``<stem>.fold<k>.onnx`` and its card), for benches that must not meet
+    a photo the model trained on (bench.webcam_motion plays fold 0's).
     """
     early, late = split_recordings(asl_ai, HELD_OUT_TAIL)
     photo_scores = {complexity: Scores() for complexity in photos}
@@ -140,6 +155,13 @@ def held_out_evaluation(
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
         trained_on = [p.where(p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
         network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
+        if keep_fold_models:
+            with tempfile.TemporaryDirectory(prefix="signify-fold-") as scratch:
+                exported = export_for_evaluation(network, Path(scratch))
+                kept = out.with_name(f"{out.stem}.fold{fold}.onnx")
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(exported, kept)
+                shutil.copyfile(exported.with_suffix(".json"), kept.with_suffix(".json"))
         for complexity, p in photos.items():
             photo_scores[complexity].add(*score_shots(network, p.where(held[complexity])))
         served = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])

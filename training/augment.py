@@ -102,3 +102,34 @@ def reshoot(rgb: NDArray[np.uint8], rng: np.random.Generator) -> NDArray[np.uint
         view = view[:, ::-1]
     relit = view.astype(np.float32) * rng.uniform(0.7, 1.3) + rng.uniform(-25, 25)
     return np.ascontiguousarray(np.clip(relit, 0, 255).astype(np.uint8))
+
+
+# Far re-shoots (see far_reshoot): the hand's longer side at webcam framing, in pixels of a 640 x 480 frame
+# (bench/webcam_motion.py's 50-100 px), the webcam's sensor noise in grey levels and its JPEG quality.
+FAR_HAND_PIXELS = (45.0, 110.0)
+FAR_NOISE = (1.5, 4.0)
+FAR_JPEG = (75, 86)
+
+
+def far_reshoot(rgb: NDArray[np.uint8], rng: np.random.Generator, hand_pixels: float) -> NDArray[np.uint8]:
+    """A re-shoot seen from across the room: the hand only 45-110 px tall, noisy and JPEG'd, then enlarged back.
+
+    ``hand_pixels`` is the hand's longer side in ``rgb`` (its YOLO box).
+    The picture is shrunk so that the hand is as small as a webcam shows it
+    at a distance, gets sensor noise and webcam JPEG compression at that
+    size, and is scaled back up to its own size: what MediaPipe's landmark
+    model reads of such a hand (the server's zoomed view, or the landmark
+    model's own crop of the full frame) is an enlarged low-resolution crop.
+    """
+    view = reshoot(rgb, rng)
+    height, width = view.shape[:2]
+    scale = min(1.0, rng.uniform(*FAR_HAND_PIXELS) / max(hand_pixels, 1.0))
+    small_size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    small = cv2.resize(view, small_size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    small += rng.normal(0.0, rng.uniform(*FAR_NOISE), small.shape).astype(np.float32)
+    noisy = cv2.cvtColor(np.clip(np.round(small), 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
+    ok, jpeg = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(*FAR_JPEG))])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    decoded = cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(cv2.resize(decoded, (width, height), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)

@@ -25,7 +25,7 @@ from signify.recognition.normalization import NUM_LANDMARKS, normalize_hand
 from signify.recognition.trajectory import hand_placement
 from tqdm import tqdm
 
-from .augment import reshoot
+from .augment import far_reshoot, reshoot
 
 LETTERS = tuple(chr(ord("A") + i) for i in range(26))
 LETTER_INDEX = {letter: i for i, letter in enumerate(LETTERS)}
@@ -43,6 +43,15 @@ HELD_PHOTO_FRAMES = 4
 # held-out photos by 1.2 points at complexity 0 when photos were scored on a
 # single look (model 2.1.0); scored as clips, they are worth about half a point.
 PHOTO_RESHOOTS = 4
+# Far re-shoots per photo (see load_photos, ``--far-reshoots``), on top of PHOTO_RESHOOTS, in the same source.
+# Off: two per photo (a third of the re-shoots; MediaPipe finds the hand in 65% of them) left the held-out
+# photos as they were (complexity 0 top-1 88.4% both, 3 folds) and did not read bench.webcam_motion's 50-100 px
+# hands of photo fold 0 better than seed noise (3 seeds each: held shapes about 1 point of frames more at every
+# size alike, J written 3 clips of 27 fewer per size on keypoints-zoom).
+PHOTO_FAR_RESHOOTS = 0
+FAR_RESHOOT_VERSION = 1  # bump when far_reshoot changes, so that cached landmarks are not reused
+# The hand's longer side in a photo without a YOLO box: the photos' hands are about 150-250 px.
+TYPICAL_HAND_PIXELS = 200.0
 # The held-out evaluation splits the photos' originals into this many folds: original index mod PHOTO_FOLDS.
 PHOTO_FOLDS = 3
 RESHOOT_SEED = 11
@@ -134,7 +143,7 @@ def photo_original(path: Path) -> str:
     return path.name.split("_jpg", 1)[0]
 
 
-def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots: int = 0) -> Poses:
+def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots: int = 0, far: int = 0) -> Poses:
     """roboflow-asl-letters through the server's own decode and MediaPipe path, cached by file list and settings.
 
     Every photo with a hand is one shot of up to :data:`HELD_PHOTO_FRAMES`
@@ -143,27 +152,49 @@ def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots
     (:func:`~training.augment.reshoot`: turned, zoomed, shifted, mirrored,
     relit), each a shot of one frame (static image mode, which finds what a
     tracker's first frame finds): they are training material, never scored,
-    and one frame each keeps their extraction affordable.
+    and one frame each keeps their extraction affordable. ``far`` more
+    re-shoots per photo (:func:`~training.augment.far_reshoot`) show its
+    hand 45-110 px tall, noisy and JPEG'd, enlarged back: a webcam's view
+    from across a room.
     Their landmarks carry MediaPipe's real errors on other framings, which
     jittering landmarks cannot imitate. A re-shoot keeps its photo's group
     id, so it never lands on the other side of a held-out split.
     """
     images = sorted((data / "roboflow-asl-letters" / "train" / "images").glob("*.jpg"))
-    frames = 1 if reshoots else HELD_PHOTO_FRAMES
-    settings = f"|mc={model_complexity}|frames={frames}"
+    if far:
+        # The far views come after the others from each photo's generator: those stay what they were (and
+        # cached), and only the far views are extracted, under a key of their own.
+        near = load_photos(data, cache_dir, model_complexity, reshoots)
+        settings = f"|mc={model_complexity}|frames=1|reshoots={reshoots}|seed={RESHOOT_SEED}"
+        settings += f"|far={far}|far_version={FAR_RESHOOT_VERSION}|far-only"
+        distant = _extracted(images, cache_dir, settings, model_complexity, reshoots, far, first_view=reshoots)
+        shots = distant.shots + (int(near.shots.max()) + 1 if len(near.shots) else 0)  # shots stay distinct
+        return Poses(np.concatenate([near.hands, distant.hands]), np.concatenate([near.labels, distant.labels]),
+                     np.concatenate([near.groups, distant.groups]), np.concatenate([near.shots, shots]))
+    settings = f"|mc={model_complexity}|frames={1 if reshoots else HELD_PHOTO_FRAMES}"
     if reshoots:
         settings += f"|reshoots={reshoots}|seed={RESHOOT_SEED}"
+    return _extracted(images, cache_dir, settings, model_complexity, reshoots, 0, first_view=0)
+
+
+def _extracted(
+    images: list[Path], cache_dir: Path, settings: str, model_complexity: int, reshoots: int, far: int,
+    first_view: int,
+) -> Poses:
+    """The poses of every image's views from ``first_view`` on, from the cache under ``settings`` or extracted."""
     key = hashlib.sha256(("\n".join(p.name for p in images) + settings).encode()).hexdigest()[:16]
     cache = cache_dir / f"photos-{key}.npz"
     if cache.exists():
         cached = np.load(cache)
         return Poses(cached["hands"], cached["labels"], cached["groups"], cached["shots"])
+    frames = 1 if reshoots or far else HELD_PHOTO_FRAMES
     originals = {name: i for i, name in enumerate(sorted({photo_original(p) for p in images}))}
     chunks = _chunks(list(enumerate(images)), EXTRACTION_CHUNK)
-    extract = functools.partial(_extract_hands, model_complexity=model_complexity, reshoots=reshoots, frames=frames)
-    views_per_photo = max(reshoots, 1)
+    extract = functools.partial(_extract_hands, model_complexity=model_complexity, reshoots=reshoots, far=far,
+                                frames=frames, first_view=first_view)
+    views_per_photo = max(reshoots + far - first_view, 1)
     found: list[tuple[NDArray[np.float32], str, int]] = []
-    description = f"photo landmarks, complexity {model_complexity}" + (f", {reshoots} re-shoots" if reshoots else "")
+    description = f"photo landmarks, complexity {model_complexity}, {reshoots} re-shoots, {far} far"
     # A Hands graph runs on about one core and must not be shared between threads: one process per core.
     pool = ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("spawn"))
     with pool, tqdm(total=len(images) * views_per_photo, desc=description, unit="img") as progress:
@@ -181,12 +212,23 @@ def load_photos(data: Path, cache_dir: Path, model_complexity: int = 0, reshoots
     return result
 
 
+def hand_pixels(path: Path, shape: tuple[int, ...]) -> float:
+    """The longer side of the hand's YOLO box in ``labels/`` beside the photo's ``images/``, in pixels."""
+    label = path.parent.parent / "labels" / (path.stem + ".txt")
+    rows = [line.split() for line in label.read_text().splitlines() if line.strip()] if label.is_file() else []
+    if not rows or len(rows[0]) < 5:
+        return TYPICAL_HAND_PIXELS
+    width, height = float(rows[0][3]) * shape[1], float(rows[0][4]) * shape[0]
+    return max(width, height)
+
+
 def _chunks(items: list[tuple[int, Path]], size: int) -> list[list[tuple[int, Path]]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _extract_hands(
-    photos: list[tuple[int, Path]], model_complexity: int, reshoots: int, frames: int
+    photos: list[tuple[int, Path]], model_complexity: int, reshoots: int, frames: int, far: int = 0,
+    first_view: int = 0,
 ) -> list[tuple[NDArray[np.float32], str, int]]:
     """Normalized hands found in ``photos`` (or in their re-shoots), with the file and the shot each came from."""
     found = []
@@ -200,8 +242,13 @@ def _extract_hands(
                 continue
             # Seeded per photo, so that the re-shoots do not depend on how the work was split.
             rng = np.random.default_rng([RESHOOT_SEED, index])
-            views = [reshoot(rgb, rng) for _ in range(reshoots)] if reshoots else [rgb]
+            # The far re-shoots are drawn after the others, which stay what they are without them.
+            views = [reshoot(rgb, rng) for _ in range(reshoots)]
+            views += [far_reshoot(rgb, rng, hand_pixels(path, rgb.shape[:2])) for _ in range(far)]
+            views = views or [rgb]
             for number, view in enumerate(views):
+                if number < first_view:
+                    continue
                 shot = index * len(views) + number
                 aspect = view.shape[1] / view.shape[0]
                 if not single_look:

@@ -13,7 +13,7 @@ from signify.recognition.images import decode_image
 from signify.recognition.normalization import WRIST, normalize_hand
 
 from testkit.hand_drawing import Pose, blank_frame, encode_jpeg, hand_jpeg
-from training.augment import reshoot
+from training.augment import far_reshoot, reshoot
 from training.sources import HELD_PHOTO_FRAMES, LETTER_INDEX, MAX_PHOTO_PIXELS, Poses, load_photos
 
 # Roboflow's naming: <letter><number>_jpg.rf.<hash>.jpg, several augmented copies per original.
@@ -94,6 +94,17 @@ def test_reshoots_are_other_views_of_the_same_photos_and_keep_their_groups(photo
     assert np.array_equal(reshoots.hands, again.hands)
 
 
+def test_far_reshoots_come_on_top_of_the_reshoots_and_leave_them_as_they_were(
+    photo_data: Path, tmp_path: Path
+) -> None:
+    near = load_photos(photo_data, tmp_path, reshoots=2)
+    both = load_photos(photo_data, tmp_path, reshoots=2, far=1)
+    assert np.array_equal(both.hands[: len(near.labels)], near.hands)  # the same cached re-shoots, first
+    assert len(np.unique(both.shots)) == len(both.shots)  # one frame each, the far ones shots of their own
+    assert set(both.groups.tolist()) <= set(near.groups.tolist()) | set(load_photos(photo_data, tmp_path).groups)
+    assert len(list(tmp_path.glob("photos-*.npz"))) == 3  # near, far-only and the held photos: keyed apart
+
+
 def test_a_shot_is_scored_on_its_frames_and_a_single_frame_is_held() -> None:
     hands = np.arange(5, dtype=np.float32)[:, None, None] * np.ones((5, 21, 3), dtype=np.float32)
     poses = Poses(hands, np.array([3, 3, 3, 7, 9]), np.array([0, 0, 0, 1, 1]), np.array([4, 4, 4, 5, 8]))
@@ -112,3 +123,16 @@ def test_a_reshoot_changes_the_pixels_not_the_picture_size() -> None:
     assert all(view.shape == rgb.shape and view.dtype == np.uint8 for view in views)
     assert np.array_equal(views[0], views[1]) and not np.array_equal(views[0], views[2])
     assert not np.array_equal(views[0], rgb)
+
+
+def test_a_far_reshoot_keeps_the_picture_size_and_loses_its_detail() -> None:
+    rgb = np.random.default_rng(3).integers(0, 256, (416, 416, 3), dtype=np.uint8)
+    views = [far_reshoot(rgb, np.random.default_rng(seed), hand_pixels=300.0) for seed in (0, 0, 1)]
+    assert all(view.shape == rgb.shape and view.dtype == np.uint8 for view in views)
+    assert np.array_equal(views[0], views[1]) and not np.array_equal(views[0], views[2])
+
+    def detail(image: NDArray[np.uint8]) -> float:
+        return float(np.abs(np.diff(image.astype(np.float32), axis=1)).mean())
+
+    # The hand shrunk to at most 110 of its 300 px and enlarged back: neighbouring pixels much alike.
+    assert all(detail(view) < 0.5 * detail(reshoot(rgb, np.random.default_rng(0))) for view in views)
