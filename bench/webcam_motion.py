@@ -86,6 +86,7 @@ from training.sources import PHOTO_FOLDS, photo_original
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "asl-lstm.onnx"
+DATA = REPO.parent / "shared" / "data"  # the project's shared data, beside the repository (CI lays it there too)
 PHOTOS = Path("roboflow-asl-letters") / "train"
 WIDTH, HEIGHT, FPS = 640, 480, 30
 SIZES = (50, 70, 100)  # the hand box's longer side, in pixels of the 640 x 480 frame
@@ -500,7 +501,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.webcam_motion", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--fold", default="0", help="photo fold 0, 1 or 2 (training's split), or 'all'")
