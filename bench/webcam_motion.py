@@ -43,8 +43,8 @@ Every clip is played through the server's own code along these paths
 * ``image640``: the same at the camera's 640 x 480 (JPEG 75);
 * ``image-nozoom``, ``image640-nozoom``: the same without the zoom (the
   tracker before it);
-* ``keypoints-zoom``: ``keypoints`` with the zoom, what the demo's
-  on-device tracker would give if it zoomed the same way.
+* ``keypoints-zoom``: ``keypoints`` with the zoom, as the demo's on-device
+  tracker zooms (front_demo/zoom.js, the same policy).
 
 Tracking is done once per clip and path and cached (``--cache``), with the
 milliseconds each frame's tracking took; the Recognizer (the
@@ -107,7 +107,7 @@ HELLO_SETS = (("H2", "E8", "L0", "O23"), ("H20", "E22", "L4", "O25"), ("H11", "E
 # path: (long side of the frame sent, MediaPipe settings); None: the full frame as it is, without JPEG.
 PATH_VIEWS: dict[str, tuple[int | None, HandSettings]] = {
     "keypoints": (None, HandSettings(model_complexity=1)),
-    "keypoints-zoom": (None, HandSettings(model_complexity=1, zoom=True)),  # as the demo would track with zoom
+    "keypoints-zoom": (None, HandSettings(model_complexity=1, zoom=True)),  # as the demo tracks (zoom.js)
     "image": (DEMO_LONG_SIDE, HandSettings(zoom=True)),
     "image640": (WIDTH, HandSettings(zoom=True)),
     "image-nozoom": (DEMO_LONG_SIDE, HandSettings()),
