@@ -43,8 +43,8 @@ Every clip is played through the server's own code along these paths
 * ``image640``: the same at the camera's 640 x 480 (JPEG 75);
 * ``image-nozoom``, ``image640-nozoom``: the same without the zoom (the
   tracker before it);
-* ``keypoints-zoom``: ``keypoints`` with the zoom, what the demo's
-  on-device tracker would give if it zoomed the same way.
+* ``keypoints-zoom``: ``keypoints`` with the zoom, as the demo's on-device
+  tracker zooms (front_demo/zoom.js, the same policy).
 
 Tracking is done once per clip and path and cached (``--cache``), with the
 milliseconds each frame's tracking took; the Recognizer (the
@@ -86,6 +86,7 @@ from training.sources import PHOTO_FOLDS, photo_original
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "asl-lstm.onnx"
+DATA = REPO.parent / "shared" / "data"  # the project's shared data, beside the repository (CI lays it there too)
 PHOTOS = Path("roboflow-asl-letters") / "train"
 WIDTH, HEIGHT, FPS = 640, 480, 30
 SIZES = (50, 70, 100)  # the hand box's longer side, in pixels of the 640 x 480 frame
@@ -106,7 +107,7 @@ HELLO_SETS = (("H2", "E8", "L0", "O23"), ("H20", "E22", "L4", "O25"), ("H11", "E
 # path: (long side of the frame sent, MediaPipe settings); None: the full frame as it is, without JPEG.
 PATH_VIEWS: dict[str, tuple[int | None, HandSettings]] = {
     "keypoints": (None, HandSettings(model_complexity=1)),
-    "keypoints-zoom": (None, HandSettings(model_complexity=1, zoom=True)),  # as the demo would track with zoom
+    "keypoints-zoom": (None, HandSettings(model_complexity=1, zoom=True)),  # as the demo tracks (zoom.js)
     "image": (DEMO_LONG_SIDE, HandSettings(zoom=True)),
     "image640": (WIDTH, HandSettings(zoom=True)),
     "image-nozoom": (DEMO_LONG_SIDE, HandSettings()),
@@ -500,7 +501,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.webcam_motion", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--fold", default="0", help="photo fold 0, 1 or 2 (training's split), or 'all'")

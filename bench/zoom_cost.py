@@ -27,7 +27,7 @@ from bench import webcam_motion as wm
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.zoom_cost", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=wm.REPO.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=wm.DATA)
     parser.add_argument("--sizes", default="50,100,200")
     parser.add_argument("--clips", type=int, default=3, help="clips per hand size (J, Z, drift in turn)")
     parser.add_argument("--complexity", type=int, default=0)

@@ -7,7 +7,7 @@ import { FrameGrabber, cameraErrorMessage, startCamera } from "./camera.js";
 import { SignifyConnection, resolveServerUrl } from "./connection.js";
 import { SkeletonOverlay } from "./overlay.js";
 import { FramePump } from "./pump.js";
-import { Tracking, requestedLandmarks, requestedTracking } from "./tracking.js";
+import { Tracking, requestedLandmarks, requestedTracking, requestedZoom } from "./tracking.js";
 import { View } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -41,7 +41,7 @@ const stats = {
 };
 window.signify = stats;
 const tracking = new Tracking(video, grabber, overlay, view, stats, requestedTracking(window.location),
-  requestedLandmarks(window.location));
+  requestedLandmarks(window.location), requestedZoom(window.location));
 // Keypoints from this device's tracker, or JPEG frames for the server's: tracking.js decides.
 const pump = new FramePump(
   () => tracking.grab(), (frame) => tracking.count(frame, connection?.send(frame) ?? false));

@@ -11,15 +11,25 @@
 // happens with ?tracking=server, when the runtime or the model cannot load, or when the
 // tracker fails later.
 //
+// Small hands (50-100 px tall in a 640x480 frame) are found by zooming, as the server's tracker
+// does: zoom.js, a port of the server's policy, picks one view of each frame (the full frame or a
+// search tile while no hand is found, a square view centred on a hand once one is), only that view
+// is given to HandLandmarker, and the landmarks are mapped back to the full frame before anything
+// else sees them (the skeleton, the keypoints sent). ?zoom=off gives it the full frame always, as
+// before, for comparison.
+//
 // The state is written for people in the console and for the browser test:
 // body[data-tracking] ("loading", "device" or "server"), #tracking[data-reason], and in
 // window.signify: tracking, trackingReason, trackerThread ("worker" or "main"), trackerLandmarks
-// ("full" or "lite"), trackerResults,
-// keypointsSent, binaryFramesSent, captureToAnswerMs.
+// ("full" or "lite"), trackerZoom ("on" or "off"), trackerView (the last view tracked, {x, y,
+// width, height} in pixels of the frame), trackerResults, trackerHands,
+// keypointsSent, binaryFramesSent, captureToAnswerMs, trackerMs.
 //
 // The tracker runs in a Web Worker (tracker_worker.js), sent an ImageBitmap of each camera
 // frame, so that the page's own work (drawing, the socket) never waits behind it; where a
 // worker cannot load it, on the page's main thread, on a canvas snapshot of the frame.
+
+import { View, ZoomPolicy, handExtent, toFrame } from "./zoom.js";
 
 const $ = (id) => document.getElementById(id);
 const VENDOR = new URL("./vendor/", import.meta.url);
@@ -70,6 +80,11 @@ export function requestedLandmarks(location) {
   return new URLSearchParams(location.search).get("landmarks") === "lite" ? "lite" : "full";
 }
 
+/** "off" when the page was opened with ?zoom=off, else "on": whether the tracker on the device zooms in on small hands. */
+export function requestedZoom(location) {
+  return new URLSearchParams(location.search).get("zoom") === "off" ? "off" : "on";
+}
+
 // tasks-vision names the hand as seen in the picture; MediaPipe's Python solution, which the
 // protocol follows, names the other one.
 function pythonHandedness(label) {
@@ -96,30 +111,68 @@ export async function createHandLandmarker(landmarks = "full") {
   });
 }
 
-/** HandLandmarker on this thread, fed a canvas snapshot of the video, so that the landmarks belong to exactly that frame. */
-class MainThreadTracker {
-  constructor(landmarker) {
+/**
+ * A HandLandmarker given one view of each frame, the one zoom.js's policy picks (or always the full
+ * frame, without zoom): still one detection a frame. The view is drawn into `canvas` (an
+ * OffscreenCanvas in the worker, the page's own canvas on the main thread); the full frame is given
+ * as it is unless `snapshotFull` (a video element changes under the tracker: it is drawn too).
+ * Results: {landmarks (normalized to the full frame), handedness, view}.
+ */
+export class ZoomedLandmarker {
+  constructor(landmarker, zoom, canvas, snapshotFull = false) {
     this.landmarker = landmarker;
-    this.thread = "main";
-    this.canvas = document.createElement("canvas");
-    this.context = this.canvas.getContext("2d", { willReadFrequently: true });
+    this.policy = zoom ? new ZoomPolicy() : null;
+    this.canvas = canvas;
+    this.context = canvas.getContext("2d", { willReadFrequently: true });
+    this.snapshotFull = snapshotFull;
   }
 
-  static async create(landmarks) {
-    return new MainThreadTracker(await createHandLandmarker(landmarks));
-  }
-
-  async track(video, width, height, timestamp) {
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
+  detect(frame, width, height, timestamp) {
+    const view = this.policy ? this.policy.nextView(width, height) : new View(0, 0, width, height);
+    const full = view.isFull(width, height);
+    let image = frame;
+    if (!full || this.snapshotFull) {
+      if (this.canvas.width !== view.width || this.canvas.height !== view.height) {
+        this.canvas.width = view.width;
+        this.canvas.height = view.height;
+      }
+      this.context.drawImage(frame, view.x, view.y, view.width, view.height, 0, 0, view.width, view.height);
+      image = this.canvas;
     }
-    this.context.drawImage(video, 0, 0, width, height);
-    return this.landmarker.detectForVideo(this.canvas, timestamp);
+    const result = this.landmarker.detectForVideo(image, timestamp);
+    // tasks-vision gives the landmarks normalized to the picture it was given: the view's.
+    const landmarks = full ? result.landmarks : result.landmarks.map((hand) => toFrame(hand, view, width, height));
+    // What the policy needs is where the hand is and how large; which hand it is does not matter.
+    this.policy?.observe(landmarks.length ? handExtent(landmarks[0], width, height) : null);
+    return {
+      landmarks, handedness: result.handedness ?? result.handednesses,
+      view: { x: view.x, y: view.y, width: view.width, height: view.height },
+    };
   }
 
   close() {
     this.landmarker.close();
+  }
+}
+
+/** HandLandmarker on this thread, fed a canvas snapshot of the video (of the view only, when zoomed), so that the
+ * landmarks belong to exactly that frame. */
+class MainThreadTracker {
+  constructor(landmarker, zoom) {
+    this.tracker = new ZoomedLandmarker(landmarker, zoom, document.createElement("canvas"), true);
+    this.thread = "main";
+  }
+
+  static async create(landmarks, zoom) {
+    return new MainThreadTracker(await createHandLandmarker(landmarks), zoom);
+  }
+
+  async track(video, width, height, timestamp) {
+    return this.tracker.detect(video, width, height, timestamp);
+  }
+
+  close() {
+    this.tracker.close();
   }
 }
 
@@ -141,7 +194,7 @@ class WorkerTracker {
   }
 
   /** Rejects if the worker cannot start, or its tracker cannot load (then the worker is ended). */
-  static create(landmarks) {
+  static create(landmarks, zoom) {
     return new Promise((resolve, reject) => {
       let worker;
       try {
@@ -162,7 +215,7 @@ class WorkerTracker {
         event.preventDefault();
         failed(new Error(event.message || "the tracker's worker could not start"));
       };
-      worker.postMessage({ type: "load", landmarks });
+      worker.postMessage({ type: "load", landmarks, zoom });
     });
   }
 
@@ -188,18 +241,19 @@ class WorkerTracker {
   }
 }
 
-/** The tracker with the "full" or "lite" landmark model, in a worker if one can run it here, else on the main
- * thread; rejects if neither can load. */
-export async function createTracker(landmarks = "full") {
+/** The tracker with the "full" or "lite" landmark model, zooming in on small hands if `zoom`, in a worker if one
+ * can run it here, else on the main thread; rejects if neither can load. */
+export async function createTracker(landmarks = "full", zoom = true) {
   try {
-    return await WorkerTracker.create(landmarks);
+    return await WorkerTracker.create(landmarks, zoom);
   } catch (error) {
     console.warn("Signify: the hand tracker cannot run in a worker here; running it on the page instead.", error);
-    return MainThreadTracker.create(landmarks);
+    return MainThreadTracker.create(landmarks, zoom);
   }
 }
 
-/** The `keypoints` message for one HandLandmarker result on a width x height frame captured at `captured`. */
+/** The `keypoints` message for one HandLandmarker result (landmarks normalized to the full frame) on a width x height
+ * frame captured at `captured`. */
 export function keypointsMessage(result, width, height, captured) {
   const hand = result.landmarks?.[0];
   const message = { type: "keypoints", landmarks: [], width, height, captured };
@@ -219,9 +273,11 @@ export class Tracking {
    * @param {object} stats window.signify
    * @param {"device"|"server"} wanted
    * @param {"full"|"lite"} landmarks the landmark model tracking on the device uses
+   * @param {"on"|"off"} zoom whether tracking on the device zooms in on small hands
    */
-  constructor(video, grabber, overlay, view, stats, wanted, landmarks = "full") {
+  constructor(video, grabber, overlay, view, stats, wanted, landmarks = "full", zoom = "on") {
     this.landmarks = landmarks;
+    this.zoom = zoom === "off" ? "off" : "on";
     this.video = video;
     this.grabber = grabber;
     this.overlay = overlay;
@@ -240,7 +296,7 @@ export class Tracking {
     this.trackerMs = null; // what finding the hand in one frame takes here, smoothed
     Object.assign(stats, {
       tracking: this.mode, trackingReason: this.reason, trackerThread: null, trackerLandmarks: landmarks,
-      trackerResults: 0, trackerHands: 0, keypointsSent: 0,
+      trackerZoom: this.zoom, trackerView: null, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
       binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null,
     });
     // Settles once the mode is known: the pump starts then, so that a page that will track
@@ -255,7 +311,7 @@ export class Tracking {
 
   async load() {
     let timer;
-    const loading = createTracker(this.landmarks);
+    const loading = createTracker(this.landmarks, this.zoom === "on");
     try {
       const timeout = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`not loaded in ${LOAD_TIMEOUT_MS / 1000} s`)), LOAD_TIMEOUT_MS);
@@ -346,6 +402,7 @@ export class Tracking {
       this.busy = false;
     }
     if (this.tracker !== tracker || !this.running) return; // stopped or fell back meanwhile
+    this.stats.trackerView = result.view;
     const message = keypointsMessage(result, width, height, captured);
     if (message.landmarks.length) {
       this.stats.trackerHands += 1;

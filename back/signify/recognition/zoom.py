@@ -37,7 +37,9 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
 
 Everything here is in pixels of the full frame, without MediaPipe: the
 tracker (:mod:`signify.recognition.hands`) crops the view, runs MediaPipe on
-it and maps the landmarks back with :func:`to_frame`.
+it and maps the landmarks back with :func:`to_frame`. The demo page's own
+tracker runs a port of this module, ``front_demo/zoom.js``, which must decide
+exactly alike (tests/unit/recognition/test_zoom_js.py): change both together.
 """
 
 from __future__ import annotations

@@ -1,0 +1,136 @@
+"""A small real hand held to the page's camera is found by its own tracker's zoom, and not without it.
+
+The camera plays a 640x480 clip made with bench/webcam_motion.py's own rendering:
+a real hand photo (the Roboflow ASL letters, ../shared/data) cut out, scaled so
+that its box is 70 px tall, and held still over the photo's own room, with a
+tremor, sensor noise and webcam JPEG. At that size MediaPipe's palm detector,
+which sees the whole frame shrunk to 192 x 192, does not find this hand in the
+full frame; front_demo/zoom.js's search tiles do, and the page then follows it
+in a square view around it. The page tracks on the device (tasks-vision in
+Chromium's wasm, the default full landmark model: on these photos it keeps
+the hand better than the lite one), in its worker or, when the worker cannot
+load, on the main thread; ``?zoom=off`` gives it the full frame always.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from signify.recognition.hands import HandSettings, HandTracker
+
+from bench import webcam_motion as wm
+from testkit.video import write_y4m
+from tests.server_process import ServerProcess
+
+from .conftest import OpenPage
+from .test_demo_page import CHROMIUM, SocketLog, launch, state, wait_for
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+]
+PHOTO = "H2"  # an H whose hand, at 70 px, the full frame never finds (nor do three others: L0, L4, Y4)
+SIZE = 70  # the hand box's longer side, in pixels of the 640x480 frame
+HELD_FRAMES = 90  # 3 s, which the fake camera loops: the hand never leaves
+CENTRE = (wm.WIDTH / 2, wm.HEIGHT * 0.45)  # where the clip holds the hand's box centre
+SETTLE_RESULTS = 30  # tracker results before counting: about a loop of the clip at a busy machine's rate
+COUNTED_RESULTS = 45
+
+
+@pytest.fixture(scope="module")
+def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The photo's hand held still at ``SIZE`` px in its room, as bench.webcam_motion renders its clips."""
+    photos_dir = wm.DATA / wm.PHOTOS / "images"
+    if not photos_dir.is_dir():
+        pytest.fail(f"{photos_dir} is missing: the project's shared data lies beside the repository (../shared/data)")
+    with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
+        photos = wm.pick_photos(wm.DATA, [PHOTO], tracker)
+    assert [p.name for p in photos] == [PHOTO], f"no copy of {PHOTO} in which MediaPipe finds the hand"
+    clip = wm.Clip("held", SIZE, (photos[0],), PHOTO[0], "", seed=wm._seed("held", SIZE, PHOTO))
+    clip.track = [(0, *CENTRE, 0.0, False)] * HELD_FRAMES
+    path = tmp_path_factory.mktemp("small-hand") / f"{PHOTO}-{SIZE}px.y4m"
+    write_y4m(path, list(wm.render(clip)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
+    browser = launch(playwright, camera_file)
+    yield browser
+    browser.close()
+
+
+def hand_found(page: Page) -> tuple[float, dict[str, Any]]:
+    """The fraction of the tracker's results with a hand, over ``COUNTED_RESULTS`` after it settled; the state then."""
+    settled = wait_for(page, f"s.tracking === 'device' && s.trackerResults >= {SETTLE_RESULTS}", timeout_ms=60_000)
+    try:
+        shown = wait_for(page, f"s.trackerResults >= {settled['trackerResults'] + COUNTED_RESULTS}", timeout_ms=60_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the tracker did not keep up: {state(page)}")
+    results = shown["trackerResults"] - settled["trackerResults"]
+    return (shown["trackerHands"] - settled["trackerHands"]) / results, shown
+
+
+def assert_landmarks_on_the_hand(sockets: SocketLog) -> None:
+    """The keypoints sent are normalized to the full frame, and lie where the clip holds the hand."""
+    found = [k for k in sockets.sent_of("keypoints") if k["landmarks"]]
+    assert len(found) >= 10
+    for message in found:
+        assert (message["width"], message["height"]) == (wm.WIDTH, wm.HEIGHT)
+        points = np.array(message["landmarks"])[:, :2] * (wm.WIDTH, wm.HEIGHT)
+        low, high = points.min(axis=0), points.max(axis=0)
+        # The landmarks' box within the photo's hand box (which holds some wrist and margin) and as large.
+        assert np.abs((low + high) / 2 - CENTRE).max() < 0.5 * SIZE, (low, high)
+        assert 0.3 * SIZE < (high - low).max() < 1.3 * SIZE, (low, high)
+
+
+def test_the_zoom_finds_a_small_real_hand_the_full_frame_misses_and_spells_it(
+    server: ServerProcess, open_page: OpenPage
+) -> None:
+    page = open_page()
+    sockets = SocketLog(page)
+    page.goto(f"http://127.0.0.1:{server.port}/")
+    fraction, shown = hand_found(page)
+    assert shown["trackerZoom"] == "on" and shown["trackerThread"] == "worker"
+    assert fraction >= 0.8, f"hand found in {fraction:.0%} of the frames: {shown}"
+    # Followed zoomed in: a square view around the hand, far smaller than the frame.
+    view = shown["trackerView"]
+    assert view["width"] == view["height"] < wm.HEIGHT / 2
+    assert view["x"] <= CENTRE[0] <= view["x"] + view["width"] and view["y"] <= CENTRE[1] <= view["y"] + view["height"]
+    assert_landmarks_on_the_hand(sockets)
+    letter = PHOTO[0]
+    try:
+        wait_for(page, f"s.transcript.includes('{letter}')")
+    except PlaywrightTimeoutError:
+        pytest.fail(f"{letter} not written: {state(page)}")
+    assert shown["errors"] == 0 and shown["binaryFramesSent"] == 0
+
+
+def test_without_the_zoom_the_small_hand_is_not_found(server: ServerProcess, open_page: OpenPage) -> None:
+    page = open_page(f"http://127.0.0.1:{server.port}/?zoom=off")
+    fraction, shown = hand_found(page)
+    assert shown["trackerZoom"] == "off"
+    assert shown["trackerView"] == {"x": 0, "y": 0, "width": wm.WIDTH, "height": wm.HEIGHT}
+    assert fraction <= 0.2, f"hand found in {fraction:.0%} of the frames without zoom"
+
+
+def test_the_main_thread_tracker_zooms_too(server: ServerProcess, open_page: OpenPage) -> None:
+    page = open_page()
+    sockets = SocketLog(page)
+
+    def not_found(route: Route) -> None:
+        route.fulfill(status=404, body="Not found\n")
+
+    page.route("**/tracker_worker.js", not_found)  # no worker: the tracker runs on the page
+    page.goto(f"http://127.0.0.1:{server.port}/")
+    fraction, shown = hand_found(page)
+    assert shown["trackerThread"] == "main" and shown["trackerZoom"] == "on"
+    assert fraction >= 0.8, f"hand found in {fraction:.0%} of the frames: {shown}"
+    assert shown["trackerView"]["width"] < wm.HEIGHT / 2
+    assert_landmarks_on_the_hand(sockets)
