@@ -28,6 +28,9 @@ export const CENTRE_BAND = 0.18; // follow: move once the hand's centre is this 
 export const CENTRE_SETTLED = 0.05; // ...until it is this close
 export const MAX_PAN = 0.06; // at most this fraction of the side per frame
 export const LOST_FRAMES = 15; // a followed hand missing this many frames in a row: search again
+// Lost: every other look this many times wider (at most the frame's height), centred alike: finding the hand
+// again is the palm detector's job, and it misses hands that fill much of its picture.
+export const REFIND_SCALE = 2.0;
 
 // signify.recognition.normalization's landmark numbers (MediaPipe's hand model).
 const WRIST = 0;
@@ -209,7 +212,18 @@ export class ZoomPolicy {
       this.panning = true;
       return;
     }
-    if (!this.wholeFrame) this.steer(hand, width, height);
+    if (this.wholeFrame) return;
+    const view = this.view;
+    if (view.height !== Math.min(width, height, roundHalfEven(this.side))) {
+      // Found again in a wider look: followed from there, as from a tile.
+      this.cx = view.x + view.width / 2;
+      this.cy = view.y + view.height / 2;
+      this.side = view.height;
+      this.resizing = true;
+      this.panning = true;
+      return;
+    }
+    this.steer(hand, width, height);
   }
 
   searchView(width, height) {
@@ -250,7 +264,8 @@ export class ZoomPolicy {
 
   followView(width, height) {
     if (this.wholeFrame) return new View(0, 0, width, height);
-    const side = Math.min(width, height, roundHalfEven(this.side));
+    let side = Math.min(width, height, roundHalfEven(this.side));
+    if (this.lost % 2 === 1) side = Math.min(width, height, roundHalfEven(side * REFIND_SCALE));
     // Kept inside the frame: a view cannot leave it.
     const x = roundHalfEven(Math.min(Math.max(this.cx - side / 2, 0), width - side));
     const y = roundHalfEven(Math.min(Math.max(this.cy - side / 2, 0), height - side));
