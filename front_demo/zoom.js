@@ -200,30 +200,25 @@ export class ZoomPolicy {
     }
     this.last = hand;
     this.lost = 0;
+    const view = this.view;
     if (!this.isFollowing) {
-      // Found: follow from the very view it was found in, as MediaPipe's track expects.
-      const view = this.view;
+      // Found: follow from the very view it was found in.
       this.isFollowing = true;
       this.wholeFrame = view.isFull(width, height);
-      this.cx = view.x + view.width / 2;
-      this.cy = view.y + view.height / 2;
-      this.side = view.height;
-      this.resizing = true;
-      this.panning = true;
-      return;
+      this.followFrom(view);
+    } else if (!this.wholeFrame) {
+      if (view.height !== Math.min(width, height, roundHalfEven(this.side))) this.followFrom(view); // a wider look
+      else this.steer(hand, width, height);
     }
-    if (this.wholeFrame) return;
-    const view = this.view;
-    if (view.height !== Math.min(width, height, roundHalfEven(this.side))) {
-      // Found again in a wider look: followed from there, as from a tile.
-      this.cx = view.x + view.width / 2;
-      this.cy = view.y + view.height / 2;
-      this.side = view.height;
-      this.resizing = true;
-      this.panning = true;
-      return;
-    }
-    this.steer(hand, width, height);
+  }
+
+  /** Follow from `view`: the next frame looks where the hand was found, as MediaPipe's track expects. */
+  followFrom(view) {
+    this.cx = view.x + view.width / 2;
+    this.cy = view.y + view.height / 2;
+    this.side = view.height;
+    this.resizing = true;
+    this.panning = true;
   }
 
   searchView(width, height) {

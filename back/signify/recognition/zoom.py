@@ -194,23 +194,22 @@ class ZoomPolicy:
             return
         self._last = hand
         self._lost = 0
+        view = self._view
         if not self._following:  # found: follow from the very view it was found in
-            view = self._view
             self._following = True
             self._whole_frame = view.is_full(width, height)
-            self._cx, self._cy = view.x + view.width / 2, view.y + view.height / 2
-            self._side = float(view.height)
-            self._resizing = self._panning = True
-            return  # the next frame looks where the hand was found, as MediaPipe's track expects
-        if self._whole_frame:
-            return
-        view = self._view
-        if view.height != min(width, height, round(self._side)):  # found again in a wider look: follow from there
-            self._cx, self._cy = view.x + view.width / 2, view.y + view.height / 2
-            self._side = float(view.height)
-            self._resizing = self._panning = True
-            return
-        self._steer(hand, width, height)
+            self._follow_from(view)
+        elif not self._whole_frame:
+            if view.height != min(width, height, round(self._side)):  # found again in a wider look
+                self._follow_from(view)
+            else:
+                self._steer(hand, width, height)
+
+    def _follow_from(self, view: View) -> None:
+        """Follow from ``view``: the next frame looks where the hand was found, as MediaPipe's track expects."""
+        self._cx, self._cy = view.x + view.width / 2, view.y + view.height / 2
+        self._side = float(view.height)
+        self._resizing = self._panning = True
 
     def _search_view(self, width: int, height: int) -> View:
         cycle = TILES_PER_FULL + 1
