@@ -61,6 +61,7 @@ real jitter at these sizes. By default only the originals of photo fold 0
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import math
@@ -83,6 +84,8 @@ from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerS
 
 from testkit.motion_clips import j_path, smoothstep, z_path
 from training.sources import PHOTO_FOLDS, photo_original
+
+from .page_tracker import PageTracker, page_tracker
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "models" / "asl-lstm.onnx"
@@ -113,7 +116,9 @@ PATH_VIEWS: dict[str, tuple[int | None, HandSettings]] = {
     "image-nozoom": (DEMO_LONG_SIDE, HandSettings()),
     "image640-nozoom": (WIDTH, HandSettings()),
 }
-PATHS = tuple(PATH_VIEWS)
+# The demo page's own tracker (bench.page_tracker): path -> whether front_demo/zoom.js zooms.
+PAGE_PATHS = {"page": True, "page-nozoom": False}
+PATHS = (*PATH_VIEWS, *PAGE_PATHS)
 # The cache of RENDER_VERSION 1 held these two paths in one file per clip, under these names.
 LEGACY_PATHS = {"keypoints": "keypoints", "image-nozoom": "image"}
 CLASSES = {  # name: (photo letters, letter to write, letters never to write)
@@ -361,17 +366,20 @@ class Tracked:
     ms: NDArray[np.float32] | None = None  # (frames,) the tracker's time per frame; None in the oldest cache
 
 
-def track_clip(clip: Clip, paths: Sequence[str]) -> dict[str, Tracked]:
-    """The paths' MediaPipe output over the clip, each from a fresh tracker like a new stream."""
+def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None) -> dict[str, Tracked]:
+    """The paths' tracking of the clip, each from a fresh tracker like a new stream (``page`` for the page paths)."""
     server = RecognizerSettings()
-    trackers = {path: HandTracker(PATH_VIEWS[path][1]) for path in paths}
+    mediapipe_paths = [path for path in paths if path in PATH_VIEWS]
+    trackers = {path: HandTracker(PATH_VIEWS[path][1]) for path in mediapipe_paths}
     frames = len(clip.track)
     found = {path: (np.full((frames, 21, 3), np.nan, np.float32), np.ones(frames, bool), np.zeros(frames, np.float32))
-             for path in paths}
+             for path in mediapipe_paths}
+    rendered = []
     try:
         for i, bgr in enumerate(render(clip)):
+            rendered.append(bgr)
             views = {}
-            for path in paths:
+            for path in mediapipe_paths:
                 side = PATH_VIEWS[path][0]
                 if side is None:
                     views[path] = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
@@ -381,7 +389,7 @@ def track_clip(clip: Clip, paths: Sequence[str]) -> dict[str, Tracked]:
                 ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, DEMO_JPEG])
                 assert ok
                 views[path] = decode_image(jpeg.tobytes(), server.max_image_pixels)
-            for path in paths:
+            for path in mediapipe_paths:
                 started = time.perf_counter()
                 hand = trackers[path].detect(views[path])
                 found[path][2][i] = 1000 * (time.perf_counter() - started)
@@ -391,10 +399,19 @@ def track_clip(clip: Clip, paths: Sequence[str]) -> dict[str, Tracked]:
     finally:
         for tracker in trackers.values():
             tracker.close()
-    return {path: Tracked(found[path][0], found[path][1], WIDTH / HEIGHT, found[path][2]) for path in paths}
+    tracked = {path: Tracked(found[path][0], found[path][1], WIDTH / HEIGHT, found[path][2])
+               for path in mediapipe_paths}
+    for path in paths:
+        if path in PAGE_PATHS:
+            if page is None:
+                raise ValueError(f"path {path} needs the page's tracker")
+            result = page.track(rendered, zoom=PAGE_PATHS[path])
+            tracked[path] = Tracked(result.landmarks, result.right, WIDTH / HEIGHT, result.ms)
+    return tracked
 
 
-def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path) -> dict[str, Tracked]:
+def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTracker | None = None
+                    ) -> dict[str, Tracked]:
     """The paths' tracking of the clip, from the cache where it holds them, else tracked now and stored."""
     tracked: dict[str, Tracked] = {}
     legacy = cache / f"{_seed(clip.key, 1):08x}.npz"
@@ -409,7 +426,7 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path) -> dict[str, 
             tracked[path] = Tracked(stored[f"{name}_landmarks"], stored[f"{name}_right"], WIDTH / HEIGHT)
     missing = [p for p in paths if p not in tracked]
     if missing:
-        for path, result in track_clip(clip, missing).items():
+        for path, result in track_clip(clip, missing, page).items():
             tracked[path] = result
             np.savez_compressed(_cache_file(cache, clip, path),
                                 landmarks=result.landmarks, right=result.right,
@@ -418,7 +435,8 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path) -> dict[str, 
 
 
 def _cache_file(cache: Path, clip: Clip, path: str) -> Path:
-    version = ZOOM_VERSION if PATH_VIEWS[path][1].zoom else 0
+    zoomed = PAGE_PATHS[path] if path in PAGE_PATHS else PATH_VIEWS[path][1].zoom
+    version = ZOOM_VERSION if zoomed else 0
     return cache / f"{_seed(clip.key, RENDER_VERSION, path, version):08x}.npz"
 
 
@@ -527,13 +545,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     played: dict[str, dict[str, Played]] = {}
     timings: dict[str, dict[str, NDArray[np.float32] | None]] = {}
-    for number, clip in enumerate(clips):
-        tracked = cached_tracking(clip, paths, args.cache)
-        played[clip.key] = {path: play(model, clip, tracked[path]) for path in paths}
-        timings[clip.key] = {path: tracked[path].ms for path in paths}
-        if number % 20 == 0:
-            print(f"  {number + 1}/{len(clips)} {clip.key}: "
-                  + " | ".join(f"{p} {played[clip.key][p].text!r}" for p in paths), flush=True)
+    with contextlib.ExitStack() as stack:
+        page = stack.enter_context(page_tracker()) if set(paths) & set(PAGE_PATHS) else None
+        for number, clip in enumerate(clips):
+            tracked = cached_tracking(clip, paths, args.cache, page)
+            played[clip.key] = {path: play(model, clip, tracked[path]) for path in paths}
+            timings[clip.key] = {path: tracked[path].ms for path in paths}
+            if number % 20 == 0:
+                print(f"  {number + 1}/{len(clips)} {clip.key}: "
+                      + " | ".join(f"{p} {played[clip.key][p].text!r}" for p in paths), flush=True)
     rows = summarize(clips, played, paths, timings)
     print_table(rows)
     print(f"{time.perf_counter() - started:.0f} s", flush=True)
@@ -547,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
 # Bump when the rendering changes, so that cached tracking is not reused for other pictures.
 RENDER_VERSION = 1
 # Bump when the zoom changes (signify.recognition.zoom's policy or constants), so that the zoom paths are tracked again.
-ZOOM_VERSION = 6
+ZOOM_VERSION = 7
 
 if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -260,7 +260,8 @@ export class ZoomPolicy {
   followView(width, height) {
     if (this.wholeFrame) return new View(0, 0, width, height);
     let side = Math.min(width, height, roundHalfEven(this.side));
-    if (this.lost % 2 === 1) side = Math.min(width, height, roundHalfEven(side * REFIND_SCALE));
+    // From the second frame lost on (a hand missed once is looked for in its own view: its track goes on).
+    if (this.lost >= 2 && this.lost % 2 === 0) side = Math.min(width, height, roundHalfEven(side * REFIND_SCALE));
     // Kept inside the frame: a view cannot leave it.
     const x = roundHalfEven(Math.min(Math.max(this.cx - side / 2, 0), width - side));
     const y = roundHalfEven(Math.min(Math.max(this.cy - side / 2, 0), height - side));

@@ -29,7 +29,9 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
   held hand's view does not move at all.
 * **lost**: a hand lost in the full frame is looked for, zoomed, in a
   square view where it was; a hand lost in a square view keeps that view.
-  Every other look is :data:`REFIND_SCALE` times wider, centred alike,
+  From the second frame lost on, every other look is :data:`REFIND_SCALE`
+  times wider, centred alike (a hand missed for one frame is still looked
+  for in its own view, so that a moving hand's track goes on unbroken),
   because finding a hand again is the palm detector's job, and it likes a
   hand smaller in its picture than the landmark model does; a hand found
   again is followed from the view it was found in. After
@@ -65,10 +67,12 @@ CENTRE_BAND = 0.18  # follow: move once the hand's centre is this far from the v
 CENTRE_SETTLED = 0.05  # ...until it is this close
 MAX_PAN = 0.06  # at most this fraction of the side per frame
 LOST_FRAMES = 15  # a followed hand missing this many frames in a row: search again
-# Lost: every other look is this many times wider (at most the frame's height), centred alike. The
-# followed view suits MediaPipe's landmark model, but its palm detector, which must find the hand
-# again, can miss a hand that fills that much of the picture frame after frame (a 70 px L back
-# after 8 frames away: missed in its 153 px view for 7 frames, found at once in a 240 px tile).
+# Lost: from the second frame lost on, every other look is this many times wider (at most the frame's
+# height), centred alike. The followed view suits MediaPipe's landmark model, but its palm detector, which
+# must find the hand again, can miss a hand that fills that much of the picture frame after frame (a 70 px L
+# back after 8 frames away: missed in its 153 px view for 7 frames, found at once in a 240 px tile). The
+# first lost frame keeps the view: MediaPipe drops a moving hand for a frame now and then, and a wider look
+# then broke the track, and with it the motion, of a drawn J.
 REFIND_SCALE = 2.0
 
 
@@ -246,7 +250,7 @@ class ZoomPolicy:
         if self._whole_frame:
             return View(0, 0, width, height)
         w = h = min(width, height, round(self._side))
-        if self._lost % 2 == 1:
+        if self._lost >= 2 and self._lost % 2 == 0:
             w = h = min(width, height, round(w * REFIND_SCALE))
         x = round(min(max(self._cx - w / 2, 0.0), width - w))
         y = round(min(max(self._cy - h / 2, 0.0), height - h))
