@@ -1,0 +1,120 @@
+"""The demo page's own hand tracker, frame by frame, for benches: what the page would send for each frame.
+
+A harness page on a Signify server's origin imports front_demo/tracking.js
+(Playwright answers its one URL; Signify never serves it), so the tracker is
+exactly the page's: tasks-vision's HandLandmarker with the page's model and
+options, in VIDEO mode, behind :class:`ZoomedLandmarker` with or without
+front_demo/zoom.js. Frames are handed over one by one at 30 fps of clock
+time, never dropped, so that a slow machine measures the same landmarks as a
+fast one. Each clip gets a fresh HandLandmarker and a fresh zoom policy, like
+a page opened anew.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from playwright.sync_api import Page, sync_playwright
+
+from .process import start_signify
+from .same_letters import CHROMIUM, CHROMIUM_FLAGS
+
+HARNESS_PATH = "/__page_tracker.html"  # never served by Signify: Playwright answers it
+FRAME_JPEG_QUALITY = 95  # how frames are handed to the browser
+
+HARNESS = """<!doctype html>
+<meta charset="utf-8">
+<script type="module">
+import { ZoomedLandmarker, createHandLandmarker, keypointsMessage } from "./tracking.js";
+
+const canvas = document.createElement("canvas");
+let clock = 0;
+
+function load(url) {
+  return new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => resolve(image);
+    image.onerror = reject;
+    image.src = url;
+  });
+}
+
+// One clip's frames through a fresh tracker: per frame, the keypoints message's landmarks and handedness.
+window.trackClip = async (urls, zoom) => {
+  const tracker = new ZoomedLandmarker(await createHandLandmarker(), zoom, canvas, true);
+  clock += 1000;
+  const out = [];
+  try {
+    for (const url of urls) {
+      const image = await load(url);
+      clock += 1000 / 30;
+      const started = performance.now();
+      const result = tracker.detect(image, image.naturalWidth, image.naturalHeight, clock);
+      const ms = performance.now() - started;
+      const message = keypointsMessage(result, image.naturalWidth, image.naturalHeight, clock);
+      out.push({ landmarks: message.landmarks, handedness: message.handedness ?? "Right", ms });
+    }
+  } finally {
+    tracker.close();
+  }
+  return out;
+};
+window.harnessReady = true;
+</script>
+"""
+
+
+@dataclass(frozen=True)
+class PageTracking:
+    """A clip as the page tracked it: landmarks normalized to the frame (NaN: no hand), handedness, ms a frame."""
+
+    landmarks: NDArray[np.float32]  # (frames, 21, 3)
+    right: NDArray[np.bool_]  # (frames,) the protocol's (Python MediaPipe's) label
+    ms: NDArray[np.float32]  # (frames,)
+
+
+class PageTracker:
+    """The page's tracker in headless Chromium; see the module's docstring."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+
+    def track(self, frames: Sequence[NDArray[np.uint8]], zoom: bool) -> PageTracking:
+        """BGR frames of one clip, in order."""
+        urls = []
+        for frame in frames:
+            ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, FRAME_JPEG_QUALITY])
+            assert ok
+            urls.append("data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode())
+        results = self._page.evaluate("([urls, zoom]) => window.trackClip(urls, zoom)", [urls, zoom])
+        landmarks = np.full((len(results), 21, 3), np.nan, np.float32)
+        for i, result in enumerate(results):
+            if result["landmarks"]:
+                landmarks[i] = np.asarray(result["landmarks"], dtype=np.float32)
+        right = np.array([r["handedness"] != "Left" for r in results], dtype=bool)
+        return PageTracking(landmarks, right, np.array([r["ms"] for r in results], dtype=np.float32))
+
+
+@contextmanager
+def page_tracker() -> Iterator[PageTracker]:
+    """A Signify server (for the page's files) and the harness page on its origin."""
+    server = start_signify(max_sessions=1, max_fps=60)
+    try:
+        with sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+            try:
+                page = browser.new_page()
+                page.route(f"**{HARNESS_PATH}", lambda route: route.fulfill(body=HARNESS, content_type="text/html"))
+                page.goto(f"http://127.0.0.1:{server.port}{HARNESS_PATH}")
+                page.wait_for_function("window.harnessReady === true", timeout=120_000)
+                yield PageTracker(page)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
