@@ -64,6 +64,11 @@ export class View {
   isFull(width, height) {
     return this.x === 0 && this.y === 0 && this.width === width && this.height === height;
   }
+
+  /** The same rectangle (zoom.py's View is a dataclass: == compares its fields). */
+  equals(other) {
+    return this.x === other.x && this.y === other.y && this.width === other.width && this.height === other.height;
+  }
 }
 
 /** Where a found hand is and how large, in pixels of the full frame: the centre of its landmarks' box and
@@ -207,7 +212,8 @@ export class ZoomPolicy {
       this.wholeFrame = view.isFull(width, height);
       this.followFrom(view);
     } else if (!this.wholeFrame) {
-      if (view.height !== Math.min(width, height, roundHalfEven(this.side))) this.followFrom(view); // a wider look
+      // Found again in a wider look than the followed view: followed from there.
+      if (!view.equals(this.followView(width, height))) this.followFrom(view);
       else this.steer(hand, width, height);
     }
   }

@@ -204,7 +204,7 @@ class ZoomPolicy:
             self._whole_frame = view.is_full(width, height)
             self._follow_from(view)
         elif not self._whole_frame:
-            if view.height != min(width, height, round(self._side)):  # found again in a wider look
+            if view != self._follow_view(width, height):  # found again in a wider look than the followed view
                 self._follow_from(view)
             else:
                 self._steer(hand, width, height)
