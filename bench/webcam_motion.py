@@ -374,10 +374,14 @@ def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None
     frames = len(clip.track)
     found = {path: (np.full((frames, 21, 3), np.nan, np.float32), np.ones(frames, bool), np.zeros(frames, np.float32))
              for path in mediapipe_paths}
-    rendered = []
+    page_paths = [path for path in paths if path in PAGE_PATHS]
+    if page_paths and page is None:
+        raise ValueError(f"paths {page_paths} need the page's tracker")
+    rendered = []  # the frames, kept only for the page's tracker, which takes a clip at once
     try:
         for i, bgr in enumerate(render(clip)):
-            rendered.append(bgr)
+            if page_paths:
+                rendered.append(bgr)
             views = {}
             for path in mediapipe_paths:
                 side = PATH_VIEWS[path][0]
@@ -401,12 +405,10 @@ def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None
             tracker.close()
     tracked = {path: Tracked(found[path][0], found[path][1], WIDTH / HEIGHT, found[path][2])
                for path in mediapipe_paths}
-    for path in paths:
-        if path in PAGE_PATHS:
-            if page is None:
-                raise ValueError(f"path {path} needs the page's tracker")
-            result = page.track(rendered, zoom=PAGE_PATHS[path])
-            tracked[path] = Tracked(result.landmarks, result.right, WIDTH / HEIGHT, result.ms)
+    for path in page_paths:
+        assert page is not None
+        result = page.track(rendered, zoom=PAGE_PATHS[path])
+        tracked[path] = Tracked(result.landmarks, result.right, WIDTH / HEIGHT, result.ms)
     return tracked
 
 
