@@ -12,21 +12,19 @@ a page opened anew.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
+from .browser_harness import LOAD_IMAGE_JS, harness_page, jpeg_data_url
 from .process import start_signify
-from .same_letters import CHROMIUM, CHROMIUM_FLAGS
+from .same_letters import encode
 
 HARNESS_PATH = "/__page_tracker.html"  # never served by Signify: Playwright answers it
-FRAME_JPEG_QUALITY = 95  # how frames are handed to the browser
 
 HARNESS = """<!doctype html>
 <meta charset="utf-8">
@@ -35,15 +33,7 @@ import { ZoomedLandmarker, createHandLandmarker, keypointsMessage } from "./trac
 
 const canvas = document.createElement("canvas");
 let clock = 0;
-
-function load(url) {
-  return new Promise((resolve, reject) => {
-    const image = new Image();
-    image.onload = () => resolve(image);
-    image.onerror = reject;
-    image.src = url;
-  });
-}
+""" + LOAD_IMAGE_JS + """
 
 // One clip's frames through a fresh tracker: per frame, the keypoints message's landmarks and handedness.
 window.trackClip = async (urls, zoom) => {
@@ -87,11 +77,7 @@ class PageTracker:
 
     def track(self, frames: Sequence[NDArray[np.uint8]], zoom: bool) -> PageTracking:
         """BGR frames of one clip, in order."""
-        urls = []
-        for frame in frames:
-            ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, FRAME_JPEG_QUALITY])
-            assert ok
-            urls.append("data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode())
+        urls = [jpeg_data_url(encode(frame)) for frame in frames]
         results = self._page.evaluate("([urls, zoom]) => window.trackClip(urls, zoom)", [urls, zoom])
         landmarks = np.full((len(results), 21, 3), np.nan, np.float32)
         for i, result in enumerate(results):
@@ -106,15 +92,7 @@ def page_tracker() -> Iterator[PageTracker]:
     """A Signify server (for the page's files) and the harness page on its origin."""
     server = start_signify(max_sessions=1, max_fps=60)
     try:
-        with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-            try:
-                page = browser.new_page()
-                page.route(f"**{HARNESS_PATH}", lambda route: route.fulfill(body=HARNESS, content_type="text/html"))
-                page.goto(f"http://127.0.0.1:{server.port}{HARNESS_PATH}")
-                page.wait_for_function("window.harnessReady === true", timeout=120_000)
-                yield PageTracker(page)
-            finally:
-                browser.close()
+        with harness_page(server.port, HARNESS_PATH, HARNESS) as page:
+            yield PageTracker(page)
     finally:
         server.stop()

@@ -28,8 +28,7 @@ import base64
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,19 +36,15 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from websockets.sync.client import connect
 
 from testkit.letter_shapes import LETTER_SHAPES
 from testkit.motion_clips import Framing, drifting_clip
 
+from .browser_harness import LOAD_IMAGE_JS, harness_page, jpeg_data_url
 from .process import REPO, start_signify
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-quic", "--disable-sync",
-]
 PHOTOS = REPO.parent / "shared" / "data" / "roboflow-asl-letters" / "train" / "images"
 HARNESS_PATH = "/__same_letters.html"  # never served by Signify: Playwright answers it
 DRAWN_LETTERS = "".join(sorted(LETTER_SHAPES))  # the letters testkit can draw (J and Z are movements of I and D)
@@ -71,15 +66,7 @@ const fullContext = full.getContext("2d", { willReadFrequently: true });
 const small = document.createElement("canvas");
 const smallContext = small.getContext("2d");
 let clock = 0;
-
-function load(url) {
-  return new Promise((resolve, reject) => {
-    const image = new Image();
-    image.onload = () => resolve(image);
-    image.onerror = reject;
-    image.src = url;
-  });
-}
+""" + LOAD_IMAGE_JS + """
 
 async function jpegBase64(canvas) {
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
@@ -171,24 +158,9 @@ def photo_samples(folder: Path = PHOTOS, hold: int = HOLD_FRAMES, limit: int | N
     return [Sample(path.name[0].upper(), [path.read_bytes()] * hold, path.name) for path in paths]
 
 
-@contextmanager
-def harness(server_port: int) -> Iterator[Page]:
-    """A page on the Signify server's origin running the demo's tracker."""
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page()
-            page.route(f"**{HARNESS_PATH}", lambda route: route.fulfill(body=HARNESS, content_type="text/html"))
-            page.goto(f"http://127.0.0.1:{server_port}{HARNESS_PATH}")
-            page.wait_for_function("window.harnessReady === true", timeout=120_000)
-            yield page
-        finally:
-            browser.close()
-
-
 def track(page: Page, sample: Sample) -> list[dict[str, Any]]:
     """The sample's frames through the page's tracker: keypoints message, JPEG and tracker time per frame."""
-    urls = ["data:image/jpeg;base64," + base64.b64encode(frame).decode() for frame in sample.frames]
+    urls = [jpeg_data_url(frame) for frame in sample.frames]
     frames: list[dict[str, Any]] = page.evaluate("(urls) => window.track(urls)", urls)
     return frames
 
@@ -221,7 +193,7 @@ def compare(samples: Sequence[Sample], log: bool = True) -> dict[str, Any]:
     """Both paths over ``samples``; the figures."""
     server = start_signify(max_sessions=2, max_fps=MAX_FPS)
     try:
-        with harness(server.port) as page:
+        with harness_page(server.port, HARNESS_PATH, HARNESS) as page:
             keypoints: list[list[str | bytes]] = []
             jpegs: list[list[str | bytes]] = []
             tracker_ms: list[float] = []
