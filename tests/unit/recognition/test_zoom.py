@@ -166,11 +166,17 @@ def test_a_hand_that_comes_closer_zooms_out_to_the_frame_height() -> None:
     assert widths == sorted(widths)
 
 
-def test_a_lost_hand_is_looked_for_in_its_view_and_a_wider_one_then_searched_for_again() -> None:
+def settled() -> tuple[ZoomPolicy, HandExtent, View]:
+    """A policy that found a small hand in a tile and has settled its view on it; the hand, and the view the
+    policy is looking at now (``next_view`` called: the caller observes what it found there)."""
     policy = ZoomPolicy()
     hand = HandExtent(320, 240, palm=18.0)
     run(policy, [*SEARCH_START, *[hand] * 40])
-    held = policy.next_view(W, H)
+    return policy, hand, policy.next_view(W, H)
+
+
+def test_a_lost_hand_is_looked_for_in_its_view_and_a_wider_one_then_searched_for_again() -> None:
+    policy, _, held = settled()
     policy.observe(None)
     views = run(policy, [None] * (LOST_FRAMES + 3))
     # The palm detector, which must find it again, may miss a hand that fills the followed view: from the
@@ -190,10 +196,7 @@ def test_the_wider_look_never_leaves_the_frame() -> None:
 
 
 def test_a_hand_back_in_its_view_is_followed_on() -> None:
-    policy = ZoomPolicy()
-    hand = HandExtent(320, 240, palm=18.0)
-    run(policy, [*SEARCH_START, *[hand] * 40])
-    held = policy.next_view(W, H)
+    policy, hand, held = settled()
     policy.observe(hand)
     views = run(policy, [None] * 3 + [hand] * 3)
     assert views[:2] == [held, held] and is_wider(views[2], held)  # missed once: the same view
@@ -201,10 +204,7 @@ def test_a_hand_back_in_its_view_is_followed_on() -> None:
 
 
 def test_a_hand_back_in_the_wider_look_is_followed_from_it_and_zoomed_in_gently() -> None:
-    policy = ZoomPolicy()
-    hand = HandExtent(320, 240, palm=18.0)
-    run(policy, [*SEARCH_START, *[hand] * 40])
-    held = policy.next_view(W, H)
+    policy, hand, held = settled()
     policy.observe(None)
     assert run(policy, [None]) == [held]
     views = run(policy, [hand] * 30)
