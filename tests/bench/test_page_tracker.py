@@ -8,6 +8,7 @@ from signify.recognition.hands import HandSettings, HandTracker
 
 from bench import webcam_motion as wm
 from bench.page_tracker import page_tracker
+from tests.photos import PHOTO_DATA
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SIZE = 70  # px: the full frame misses this hand (tests/browser/test_small_hands.py), the zoom finds it
@@ -16,8 +17,8 @@ FRAMES = 40
 
 def test_the_page_tracker_finds_a_small_hand_only_with_its_zoom_and_gives_frame_coordinates() -> None:
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
-        photos = wm.pick_photos(wm.DATA, ["H2"], tracker)
-    assert photos, f"H2 not found in {wm.DATA}: the shared data lies beside the repository"
+        photos = wm.pick_photos(PHOTO_DATA, ["H2"], tracker)
+    assert [p.name for p in photos] == ["H2"]
     centre = (wm.WIDTH / 2, wm.HEIGHT * 0.45)
     clip = wm.Clip("held", SIZE, (photos[0],), "H", "", seed=1)
     clip.track = [(0, *centre, 0.0, False)] * FRAMES

@@ -2,7 +2,7 @@
 a J and a Z signed that small are written, never the letter they start from.
 
 The camera plays a 640x480 clip made with bench/webcam_motion.py's own rendering:
-a real hand photo (the Roboflow ASL letters, ../shared/data) cut out, scaled so
+a real hand photo (the Roboflow ASL letters, copied into tests/data) cut out, scaled so
 that its box is 70 px tall, and held still over the photo's own room, with a
 tremor, sensor noise and webcam JPEG. At that size MediaPipe's palm detector,
 which sees the whole frame shrunk to 192 x 192, does not find this hand in the
@@ -32,6 +32,7 @@ from signify.recognition.hands import HandSettings, HandTracker
 
 from bench import webcam_motion as wm
 from testkit.video import write_y4m
+from tests.photos import PHOTO_DATA
 from tests.server_process import ServerProcess
 
 from .conftest import OpenPage
@@ -72,12 +73,9 @@ def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
 
 
 def photo(name: str) -> wm.Photo:
-    """The original ``name`` of the Roboflow photos, as bench.webcam_motion picks it (a copy MediaPipe reads)."""
-    photos_dir = wm.DATA / wm.PHOTOS / "images"
-    if not photos_dir.is_dir():
-        pytest.fail(f"{photos_dir} is missing: the project's shared data lies beside the repository (../shared/data)")
+    """The original ``name`` of the Roboflow photos in tests/data, as bench.webcam_motion picks it."""
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
-        photos = wm.pick_photos(wm.DATA, [name], tracker)
+        photos = wm.pick_photos(PHOTO_DATA, [name], tracker)
     assert [p.name for p in photos] == [name], f"no copy of {name} in which MediaPipe finds the hand"
     return photos[0]
 
