@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from hypothesis import strategies as st
 from signify.recognition.model import LetterModel
 from signify.recognition.normalization import normalize_hand
 from signify.recognition.trajectory import hand_placement, window_motion
+from signify.serving import protocol
 from signify.serving.protocol import LANDMARK_LIMIT, KeypointsMessage, ProtocolError, parse_message
 
 from tests.conftest import loopback_settings
@@ -52,6 +56,38 @@ def test_parsing_never_fails_except_with_a_protocol_error(message: str | bytes) 
         assert parsed.landmarks.shape == (21, 3)
         assert np.all(np.isfinite(parsed.landmarks))
         assert np.all(np.abs(parsed.landmarks) <= LANDMARK_LIMIT)
+
+
+def _outcome(message: str | bytes) -> tuple[Any, ...]:
+    """What parsing makes of ``message``: the error answered, or the parsed message's fields."""
+    try:
+        parsed = parse_message(message, 7, 1024 * 1024)
+    except ProtocolError as error:
+        return ("error", error.code, error.message, error.frame_id)
+    return (type(parsed).__name__, *(value.tolist() if isinstance(value, np.ndarray) else value
+                                     for value in (getattr(parsed, f.name) for f in dataclasses.fields(parsed))))
+
+
+class _JsonOnly:
+    """orjson as the parser would see it if it refused everything: json reads every message."""
+
+    JSONDecodeError = protocol.orjson.JSONDecodeError
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        raise protocol.orjson.JSONDecodeError("refused", "", 0)
+
+    dumps = staticmethod(protocol.orjson.dumps)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages)
+def test_the_fast_json_reader_answers_every_message_as_json_does(message: str | bytes) -> None:
+    # orjson reads what json reads (integers past 64 bits as floats, which changes no answer) and refuses
+    # the rest (NaN, lone surrogates, numbers past a double), which json then reads.
+    fast = _outcome(message)
+    with mock.patch.object(protocol, "orjson", _JsonOnly):
+        assert _outcome(message) == fast
 
 
 @pytest.fixture(scope="module")

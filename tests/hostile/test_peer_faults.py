@@ -62,7 +62,7 @@ async def test_a_client_that_leaves_while_its_frame_is_processed(
     for received in range(3):
         client = await RawClient.open(app.websocket.port)
         await client.send_binary(large_frame)
-        await until(lambda received=received: app.metrics.frames_received._value.get() > received)  # in work now
+        await until(lambda received=received: app.metrics.frames_received.value > received)  # in work now
         if leave == "close handshake":
             client.protocol.send_close(1000)
             await client.flush()
@@ -94,7 +94,7 @@ async def test_a_client_that_never_reads_cannot_grow_the_send_buffer(serve: Serv
     await until(lambda: transport.get_write_buffer_size() >= WRITE_LIMIT_BYTES)
     # The server waits for the client instead of queueing its answers without bound ...
     assert peak <= WRITE_LIMIT_BYTES + LARGEST_ANSWER_BYTES
-    assert app.metrics.frames_received._value.get() < sent  # ... and so stopped reading from it: TCP backpressure
+    assert app.metrics.frames_received.value < sent  # ... and so stopped reading from it: TCP backpressure
     # Meanwhile everybody else is served as usual.
     async with open_client(app) as other:
         await ready(other)

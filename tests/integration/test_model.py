@@ -52,6 +52,7 @@ def test_any_window_length_gives_a_probability_per_letter(model: LetterModel, fr
     assert scores.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
     top = scores.top(3)
     assert [label for label, _ in top] == [model.card.labels[i] for i in np.argsort(-scores.probabilities)[:3]]
+    assert scores.best() == top[0][0]
 
 
 def test_the_model_is_not_a_constant(model: LetterModel) -> None:

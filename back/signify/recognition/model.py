@@ -98,6 +98,10 @@ class LetterScores:
         order = np.argsort(-self.probabilities)[:k]
         return [(self.labels[i], float(self.probabilities[i])) for i in order]
 
+    def best(self) -> str:
+        """The most likely letter: ``top(1)``'s, without sorting."""
+        return self.labels[int(np.argmax(self.probabilities))]
+
 
 class LetterModel:
     """An onnxruntime session over windows of normalized hands ``(time, 21, 3)`` and their motion ``(time, 3)``."""

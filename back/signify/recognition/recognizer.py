@@ -274,7 +274,7 @@ class Recognizer:
         """The second half: the shared model's scores for the staged window become this frame's answer."""
         shared, hands, placements = scored.scores, scored.hands, scored.placements
         scores = self._adapted(shared)
-        letter = scores.top(1)[0][0]
+        letter = scores.best()
         stable = self._stable = self._smoother.push(letter)
         prompt, outcome = self._collect(shared, hands, placements)
         if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
