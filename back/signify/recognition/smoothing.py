@@ -76,7 +76,9 @@ class Transcript:
       needs a pause (the shape the motion ended in, held still for the hold)
       or a change of hand in between, like held doubles;
     - the shape a motion ends in is its tail, not a letter: it needs three
-      times the hold to count as a letter of its own.
+      times the hold to count as a letter of its own, also when the tracker
+      lost the hand for a moment after the motion (only a hand away for a
+      word gap, or another shape held, ends the tail).
 
     A transcript may be resumed (:meth:`resume`) with text kept elsewhere,
     after a reconnect: what follows continues that text as if nothing had
@@ -104,6 +106,7 @@ class Transcript:
         self._committed = False
         self._absent = 0
         self._last_motion: str | None = None  # the motion letter committed last, until the hand changes
+        self._tail: str | None = None  # the same, until another shape is held or the word ends: its end shape is tail
         self._paused = False  # whether the hand paused since that motion, so that it may count again
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
@@ -128,6 +131,8 @@ class Transcript:
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
             self._held = None
+        if self._absent >= self._word_gap:
+            self._tail = None
         self._carry_over(stable)
         if stable != self._current:
             self._current, self._run, self._still, self._committed = stable, 0, 0, False
@@ -164,21 +169,22 @@ class Transcript:
             return None  # the movement began from a shape held still that does not start this letter
         if self._last_motion is not None and not self._paused:
             return None  # the same movement going on, or another one without a pause
-        self._last_motion, self._paused = letter, False
+        self._last_motion = self._tail = letter
+        self._paused = False
         return self._commit(letter)
 
     def _update_held(self, letter: str) -> str | None:
-        if self._last_motion is not None and letter in self._motion_letters[self._last_motion]:
-            if self._still >= self._commit_after:
+        if self._tail is not None and letter in self._motion_letters[self._tail]:
+            if self._last_motion is not None and self._still >= self._commit_after:
                 self._paused = True
             hold = 3 * self._commit_after
         else:
             if self._still >= self._half_hold:
-                self._last_motion = None  # another handshape, held: the hand changed
+                self._last_motion = self._tail = None  # another handshape, held: the hand changed
             hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
         if self._still < hold:
             return None
-        self._last_motion = None
+        self._last_motion = self._tail = None
         return self._commit(letter)
 
     def _commit(self, letter: str) -> str:
@@ -208,6 +214,7 @@ class Transcript:
         self._text.clear()
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
+        self._tail = None
         self._carried = self._held = None
 
     def resume(self, text: str) -> str:
@@ -229,5 +236,5 @@ class Transcript:
         if last != " ":
             self._carried = last
             if last in self._motion_letters:
-                self._last_motion = last
+                self._last_motion = self._tail = last
         return self.text

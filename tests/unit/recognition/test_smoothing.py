@@ -149,6 +149,16 @@ def test_a_letter_held_long_after_a_motion_is_a_letter_of_its_own() -> None:
     assert run(Transcript(4, 99), "FFFFIIIIIIIIiijjjjjJ" + "I" * 11) == "FIJ"
 
 
+def test_the_tail_of_a_motion_outlasts_a_hand_lost_for_a_moment() -> None:
+    # After a Z, the tracker loses a small hand for a few frames, then finds the G the Z ended in: still its tail.
+    assert run(Transcript(4, 99), "zzzzzzZZ......" + "G" * 11) == "Z"
+    assert run(Transcript(4, 99), "zzzzzzZZ......" + "G" * 12) == "ZG"
+    # A hand away for a word gap starts a new word: the G is a letter of its own after its usual hold.
+    assert run(Transcript(4, 6), "zzzzzzZZ......" + "G" * 8) == "Z G"
+    # So does another shape held in between.
+    assert run(Transcript(4, 99), "zzzzzzZZ..AAAA" + "G" * 8) == "ZAG"
+
+
 def test_a_motion_letter_needs_a_hand_that_moved_lately() -> None:
     assert run(Transcript(4, 99), "ZZZZZZZZZZ") == ""  # a still index read as Z for a moment is no Z
     # A movement is two frames of motion in a row (half the hold); the second Z frame commits
