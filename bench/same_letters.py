@@ -1,10 +1,11 @@
 """``python -m bench.same_letters``: the same camera frames through both tracking paths, and the letters each gives.
 
 The on-device path is the demo page's own: front_demo/tracking.js's HandLandmarker
-(tasks-vision in headless Chromium, served by the Signify server) finds the hand
-in each frame at its full resolution and makes the ``keypoints`` message the page
-would send. The image path is the page's JPEG frame (front_demo/camera.js: the
-long side shrunk to 320 pixels, JPEG at 0.75, encoded by the same Chromium),
+(tasks-vision in headless Chromium, served by the Signify server), behind the
+page's zoom (``ZoomedLandmarker``, front_demo/zoom.js), finds the hand in each frame
+at its full resolution and makes the ``keypoints`` message the page would send.
+The image path is the page's JPEG frame (front_demo/camera.js: the long side
+shrunk to 320 pixels, JPEG at 0.75, encoded by the same Chromium),
 tracked by the server's MediaPipe. Both go to one Signify server over the wire,
 one frame at a time as the page's pump sends them.
 
@@ -58,9 +59,10 @@ HARNESS = """<!doctype html>
 <meta charset="utf-8">
 <script type="module">
 import { JPEG_QUALITY, LONG_SIDE } from "./camera.js";
-import { createHandLandmarker, keypointsMessage } from "./tracking.js";
+import { ZoomedLandmarker, createHandLandmarker, keypointsMessage } from "./tracking.js";
 
 const landmarker = await createHandLandmarker();
+const zoomCanvas = document.createElement("canvas");
 const full = document.createElement("canvas");
 const fullContext = full.getContext("2d", { willReadFrequently: true });
 const small = document.createElement("canvas");
@@ -81,6 +83,7 @@ async function jpegBase64(canvas) {
 // One sample's frames: for each, the page's keypoints message and the page's JPEG frame.
 window.track = async (urls) => {
   clock += 1000; // a second between samples, as if the hand had been away
+  const tracker = new ZoomedLandmarker(landmarker, true, zoomCanvas); // a fresh zoom, as after a reload
   const frames = [];
   for (const url of urls) {
     const image = await load(url);
@@ -91,7 +94,7 @@ window.track = async (urls) => {
     fullContext.drawImage(image, 0, 0);
     clock += 1000 / 30;
     const started = performance.now();
-    const result = landmarker.detectForVideo(full, clock);
+    const result = tracker.detect(full, width, height, clock);
     const trackerMs = performance.now() - started;
     const scale = Math.min(1, LONG_SIDE / Math.max(width, height));
     small.width = Math.round(width * scale);

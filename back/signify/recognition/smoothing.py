@@ -67,8 +67,9 @@ class Transcript:
       its own starting shapes, or from no held shape at all: an I held
       still, then moved, may be a J but is no Z; an index held still, then
       moved, may be a Z but is no J; an O held still, then moved away, is
-      neither (the model, reading a small or unusual hand in motion, can
-      take any movement for J or Z, never the shape held still before it).
+      neither (reading a small or unusual hand in motion, the model takes
+      movements for J or Z far more often than it misreads the shape held
+      still before them).
       A starting shape read on the way counts even while the hand moves:
       an O, then an I read for a moment, then the hook, is a J;
     - one motion commits one letter: after a motion letter, another one
