@@ -53,7 +53,7 @@ def window_features(points: NDArray[np.float32], signs: NDArray[np.float32]) -> 
     """Features of windows of one length: tracked hands ``(batch, time, 21, 3)`` in image heights
     (:func:`~signify.recognition.normalization.in_image_heights`) and their mirror signs ``(batch, time)``."""
     placements = placed(points, signs)
-    hands = normalized(points.astype(np.float32, copy=True), signs)
+    hands = normalized(points.astype(np.float32, copy=True), signs, palm=placements[..., 2])
     return WindowFeatures(hands, placements, window_motion(placements),
                           hand_speeds(hands, placements, settle=SETTLE_FRAMES))
 

@@ -45,14 +45,17 @@ def normalize_hand(
     return normalized(in_image_heights(landmarks, aspect), mirror_sign(handedness))
 
 
-def normalized(points: NDArray[np.float32], signs: float | NDArray[np.float32]) -> NDArray[np.float32]:
+def normalized(
+    points: NDArray[np.float32], signs: float | NDArray[np.float32], palm: NDArray[np.float32] | None = None
+) -> NDArray[np.float32]:
     """:func:`normalize_hand` of hands already in image heights (:func:`in_image_heights`), in place.
 
     ``signs`` is each hand's :func:`mirror_sign` (one for all, or one per
     hand, shaped like ``points.shape[:-2]``): a batch of windows from many
     clients, each hand with its own label, is normalized in one pass.
+    ``palm``: the hands' :func:`palm_size`, when the caller has it already.
     """
-    size = palm_size(points)
+    size = palm_size(points) if palm is None else palm
     points -= points[..., WRIST : WRIST + 1, :]
     safe_size = np.where(size > MIN_PALM_SIZE, size, np.inf)
     points /= safe_size[..., None, None]
