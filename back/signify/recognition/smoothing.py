@@ -63,15 +63,13 @@ class Transcript:
       hold, and only after a movement (the hand moving for half the hold in
       a row) within the last three holds: a hand that holds an X still is
       not drawing a Z, and neither is one whose landmarks jitter;
-    - a motion letter is read only into a movement that began from one of
-      its own starting shapes, or from no held shape at all: an I held
-      still, then moved, may be a J but is no Z; an index held still, then
-      moved, may be a Z but is no J; an O held still, then moved away, is
-      neither (reading a small or unusual hand in motion, the model takes
-      movements for J or Z far more often than it misreads the shape held
-      still before them).
-      A starting shape read on the way counts even while the hand moves:
-      an O, then an I read for a moment, then the hook, is a J;
+    - a motion letter is never read into a movement that began from the
+      other motion letter's starting shape: an I held still, then moved,
+      may be a J but is no Z, and an index held still, then moved, may be
+      a Z but is no J (the model, reading a small or unusual hand, can
+      confuse the two movements; a shape held still before them that
+      starts neither says nothing, as an unseen signer's I may be read as
+      another letter while held);
     - one motion commits one letter: after a motion letter, another one
       (a double, or the other motion letter read into the same movement)
       needs a pause (the shape the motion ended in, held still for the hold)
@@ -111,8 +109,7 @@ class Transcript:
         self._paused = False  # whether the hand paused since that motion, so that it may count again
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
-        # What a movement began from: the last letter this hand held still for half a hold, or a starting shape.
-        self._held: str | None = None
+        self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
         self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
 
     @property
@@ -137,8 +134,6 @@ class Transcript:
         self._carry_over(stable)
         if stable != self._current:
             self._current, self._run, self._still, self._committed = stable, 0, 0, False
-            if stable in self._starting_shapes:
-                self._held = stable  # formed on the way, moving or not: the hand may be starting its letter
         if stable is None:
             return None
         self._still = 0 if moving else self._still + 1
@@ -166,8 +161,8 @@ class Transcript:
     def _update_motion(self, letter: str) -> str | None:
         if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
             return None
-        if self._held is not None and self._held not in self._motion_letters[letter]:
-            return None  # the movement began from a shape held still that does not start this letter
+        if self._held in self._starting_shapes and self._held not in self._motion_letters[letter]:
+            return None  # the movement began from the other motion letter's shape
         if self._last_motion is not None and not self._paused:
             return None  # the same movement going on, or another one without a pause
         self._last_motion = self._tail = letter

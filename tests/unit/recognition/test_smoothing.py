@@ -140,7 +140,7 @@ def test_a_repeated_motion_needs_a_pause_or_a_change_of_hand() -> None:
     assert run(Transcript(4, 99), "jjjjjjIIIIjjjjjj") == "JJ"  # the I held still between: a pause
     assert run(Transcript(4, 99), "zzzzzz...zzzzzz") == "ZZ"  # the hand left between
     assert run(Transcript(4, 99), "zzzzzz..zzzzzz") == "Z"  # two missed frames are MediaPipe, not a new hand
-    assert run(Transcript(4, 99), "zzzzzzAADDzzzzzz") == "ZZ"  # another handshape held between
+    assert run(Transcript(4, 99), "zzzzzzAAzzzzzz") == "ZZ"  # another handshape held between
 
 
 def test_a_letter_held_long_after_a_motion_is_a_letter_of_its_own() -> None:
@@ -187,21 +187,8 @@ def test_a_motion_is_never_the_one_that_begins_from_the_other_letters_shape() ->
     # Its own shape, or none held (the hand came in moving), leave the model's reading be.
     assert run(Transcript(4, 99), "IIIIIIiiiijjjjjj") == "J"
     assert run(Transcript(4, 99), "~~~~zzzzzz") == "Z"
-
-
-def test_a_motion_is_never_read_into_a_movement_from_a_shape_that_starts_no_motion_letter() -> None:
-    # An O (a C, an A) held still, then moved away: the model may read the movement as J or Z; it began from neither.
-    assert run(Transcript(4, 99), "OOOOOOooojjjjjjJJJ") == "O"
-    assert run(Transcript(4, 99), "CCCCccczzzzzzZZ") == "C"
-    assert run(Transcript(4, 99), "AAAAAAaaaajjjjjj") == "A"
-
-
-def test_a_shape_formed_on_the_way_lets_the_motion_be_read() -> None:
-    # From an A to a J: the I, read for a moment while the hand already moves, is what the hook begins from.
-    assert run(Transcript(4, 99), "AAAAAAiiijjjjjj") == "AJ"
-    assert run(Transcript(4, 99), "IIIIIIIIdddzzzzzz") == "IZ"
-    # A passing shape that starts neither letter changes nothing: the hand moved from the O.
-    assert run(Transcript(4, 99), "OOOOOOcccjjjjjj") == "O"
+    # So does a shape that starts neither: an unseen signer's I may be read as another letter while held.
+    assert run(Transcript(4, 99), "MMMMMMmmmmjjjjjj") == "MJ"
     # The shape held last is what the hand moved from; a hand that left forgets it.
     assert run(Transcript(4, 99), "IIIIIIDDDDDDddzzzzzz") == "Z"
     assert run(Transcript(4, 99), "IIIIII...zzzzzz") == "Z"
