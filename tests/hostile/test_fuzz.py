@@ -77,8 +77,6 @@ class _JsonOnly:
     def loads(text: str | bytes) -> Any:
         raise protocol.orjson.JSONDecodeError("refused", "", 0)
 
-    dumps = staticmethod(protocol.orjson.dumps)
-
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(messages)

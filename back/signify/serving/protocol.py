@@ -301,7 +301,7 @@ def _parse_keypoints(payload: dict[str, Any], frame_id: int) -> KeypointsMessage
         raise ProtocolError("bad_keypoints", f"landmarks must be a list of {NUM_LANDMARKS} points", frame_id)
     # Every keypoint client sends 30 of these a second: the checks are sets of types and lengths, built
     # in C, and one array, not a Python call per value (a third of the keypoint path's time went here).
-    # json gives exact ints and floats, so type() also keeps out booleans.
+    # Both JSON readers give exact ints and floats, so type() also keeps out booleans.
     sizes = set(map(len, raw)) if set(map(type, raw)) == {list} else set()
     if not sizes or not sizes <= _POINT_SIZES:
         raise _bad_point(frame_id)
