@@ -14,17 +14,20 @@ from typing import Any
 import numpy as np
 from signify.config import DEFAULT_DATASET_PATH, Settings
 from signify.donations.store import StoreError
+from signify.recognition.model import LetterModel, ModelCard
 
 from .calibration import anchors_of, calibration_evaluation
-from .card import write_card
+from .card import MODEL_NAME, MODEL_VERSION, write_card
 from .donations import Donations, donation_scores, optional_path, read_donations
-from .evaluate import plot_confusion, score_sequences, score_shots, score_windows
-from .export import check_parity, export_for_evaluation, export_onnx
+from .evaluate import HELD_POSE_FRAMES, plot_confusion, score_sequences, score_shots, score_windows
+from .export import QUANTIZATION, export_for_evaluation, export_onnx, quantization_effect, quantization_windows, served
 from .fit import FitSettings, fit
-from .motion import MOTION_LOOKALIKES
+from .motion import MOTION_LOOKALIKES, still_placements
+from .network import LetterLSTM
 from .scores import Scores
 from .sources import (
     LETTER_INDEX,
+    LETTERS,
     PHOTO_FAR_RESHOOTS,
     PHOTO_FOLDS,
     PHOTO_RESHOOTS,
@@ -35,6 +38,7 @@ from .sources import (
     load_photos,
 )
 from .transcripts import TakeScores, held_out_takes, score_takes
+from .windows import WindowSet
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The server runs MediaPipe Hands at MEDIAPIPE_MODEL_COMPLEXITY 0 or 1, whose
@@ -101,21 +105,22 @@ def run_training(
                                      keep_fold_models=keep_fold_models) if evaluate else {}
     # The donated windows are one more source of recordings (see LetterCatalog: a source is drawn first).
     recorded = [asl_ai] if donations is None else [asl_ai, donations.sequences]
-    network = fit(recorded, [rows, *photos.values(), *reshoots.values()], settings, "final (all data)")
-    export_onnx(network, out)
-    anchors = anchors_of(network, photos[SERVED_COMPLEXITY])
+    everything = [rows, *photos.values(), *reshoots.values()]
+    network = fit(recorded, everything, settings, "final (all data)")
+    parity = export_onnx(network, out, quantization_ranges(recorded, everything, settings))
+    shipped = LetterModel(out, card=ModelCard(MODEL_NAME, MODEL_VERSION, LETTERS, outputs_probabilities=True))
+    shots, _ = photos[SERVED_COMPLEXITY].shot_windows(HELD_POSE_FRAMES)
+    quantized = {**QUANTIZATION, "on_training_photos": quantization_effect(
+        network, shipped, [(shot, still_placements(len(shot))) for shot in shots]).card()}
+    anchors = anchors_of(shipped, photos[SERVED_COMPLEXITY])
     samples = {"asl-ai": sum(len(s) for s in asl_ai.segments), "asl-translator-landmarks": len(rows.labels),
                "roboflow-asl-letters": len(photos[SERVED_COMPLEXITY].shot_starts())}
     donated = None if donations is None else {"windows": len(donations),
                                               "contributors": donations.contributor_count}
-    # The parity check loads the model exactly as the server does, which needs its card.
-    write_card(out, settings, evaluation, parity=None, seconds=0.0, command=command, samples=samples,
-               donations=donated, anchors=anchors)
-    parity = check_parity(network, out)
     seconds = round(time.monotonic() - started, 1)
-    write_card(out, settings, evaluation, parity=parity, seconds=seconds, command=command, samples=samples,
-               donations=donated, anchors=anchors)
-    print(json.dumps({"model": str(out), "seconds": seconds, "parity_max_abs_diff": parity,
+    write_card(out, settings, evaluation, parity=parity, quantization=quantized, seconds=seconds, command=command,
+               samples=samples, donations=donated, anchors=anchors)
+    print(json.dumps({"model": str(out), "seconds": seconds, "parity_max_abs_diff": parity, "quantization": quantized,
                       **{name: _without_per_letter(split) for name, split in evaluation.items()}}, indent=2))
     return 0
 
@@ -155,29 +160,23 @@ def held_out_evaluation(
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
         trained_on = [p.where(p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
         network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
-        if keep_fold_models:
-            with tempfile.TemporaryDirectory(prefix="signify-fold-") as scratch:
-                exported = export_for_evaluation(network, Path(scratch))
-                kept = out.with_name(f"{out.stem}.fold{fold}.onnx")
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(exported, kept)
-                shutil.copyfile(exported.with_suffix(".json"), kept.with_suffix(".json"))
+        kept = out.with_name(f"{out.stem}.fold{fold}.onnx") if keep_fold_models else None
+        model = fold_model(network, quantization_ranges([early], [rows, *trained_on], settings), kept)
         for complexity, p in photos.items():
-            photo_scores[complexity].add(*score_shots(network, p.where(held[complexity])))
-        served = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])
-        first_frame_scores.add(*score_shots(network, served.first_frames()))
-        motion_scores.add(*score_sequences(network, late))
+            photo_scores[complexity].add(*score_shots(model, p.where(held[complexity])))
+        held_photos = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])
+        first_frame_scores.add(*score_shots(model, held_photos.first_frames()))
+        motion_scores.add(*score_sequences(model, late))
         # J and Z drawn by the held-out photos' hands, and those hands drifting, as the server transcribes them.
-        with tempfile.TemporaryDirectory(prefix="signify-eval-") as scratch:
-            takes = held_out_takes(served.where(np.isin(served.labels, list(MOTION_LOOKALIKES))), takes_rng)
-            score_takes(export_for_evaluation(network, Path(scratch)), takes, take_scores)
-    unseen_signer = fit([], [rows, *photos.values(), *reshoots.values()], settings, "without asl-ai")
+        takes = held_out_takes(held_photos.where(np.isin(held_photos.labels, list(MOTION_LOOKALIKES))), takes_rng)
+        score_takes(model, takes, take_scores)
+    unseen_signer = fit_served([], [rows, *photos.values(), *reshoots.values()], settings, "without asl-ai")
     unseen_signer_scores = Scores()
     unseen_signer_scores.add(*score_sequences(unseen_signer, asl_ai.of_letters(ASL_AI_MOTION_CHECK)))
-    unseen_photos = fit([asl_ai], [rows], settings, "without photos")
+    unseen_photos = fit_served([asl_ai], [rows], settings, "without photos")
     unseen_photo_scores = Scores()
     unseen_photo_scores.add(*score_shots(unseen_photos, photos[SERVED_COMPLEXITY]))
-    unseen_rows = fit([asl_ai], [*photos.values(), *reshoots.values()], settings, "without the second signer")
+    unseen_rows = fit_served([asl_ai], [*photos.values(), *reshoots.values()], settings, "without the second signer")
     unseen_row_scores = Scores()
     unseen_row_scores.add(*score_shots(unseen_rows, rows))
     splits = {
@@ -190,7 +189,7 @@ def held_out_evaluation(
     }
     if donations is not None and donations.contributor_count >= 2:
         splits["donations_held_out_contributors"] = donation_scores(asl_ai, rows, photos, reshoots, settings,
-                                                                    donations, fit=fit, score=score_windows)
+                                                                    donations, fit=fit_served, score=score_windows)
     out.parent.mkdir(parents=True, exist_ok=True)
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
@@ -199,6 +198,27 @@ def held_out_evaluation(
             # Each signer calibrated as the server calibrates a user, by the model that never saw them.
             "calibration_unseen_signers": calibration_evaluation(unseen_rows, rows, unseen_signer, asl_ai,
                                                                  photos[SERVED_COMPLEXITY])}
+
+
+def fit_served(sequences: list[Sequences], poses: list[Poses], settings: FitSettings, label: str) -> LetterModel:
+    """A network trained as :func:`fit` trains it, as the server runs it (:func:`served`): what evaluations score."""
+    return served(fit(sequences, poses, settings, label), quantization_ranges(sequences, poses, settings))
+
+
+def quantization_ranges(sequences: list[Sequences], poses: list[Poses], settings: FitSettings) -> WindowSet:
+    """The windows a network's quantization ranges are measured on: its own training data's."""
+    return quantization_windows(sequences, poses, settings.max_frames, settings.sequence_share)
+
+
+def fold_model(network: LetterLSTM, ranges_from: WindowSet, kept: Path | None) -> LetterModel:
+    """A photo fold's network as the server runs it; with ``kept``, its file and card copied there too."""
+    with tempfile.TemporaryDirectory(prefix="signify-fold-") as scratch:
+        exported = export_for_evaluation(network, Path(scratch), ranges_from)
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(exported, kept)
+            shutil.copyfile(exported.with_suffix(".json"), kept.with_suffix(".json"))
+        return LetterModel(exported)
 
 
 def _without_per_letter(figures: dict[str, Any]) -> dict[str, Any]:

@@ -27,16 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
-from signify.calibration.adaptation import Anchors, fit_adaptation
+from signify.calibration.adaptation import Anchors, fit_adaptation, log_probabilities
 from signify.calibration.collection import HELD_FRAMES, Observation, Take, profile_from_takes
+from signify.recognition.model import LetterModel
 
-from .evaluate import HELD_POSE_FRAMES, SEQUENCE_WINDOW
+from .evaluate import HELD_POSE_FRAMES, SEQUENCE_WINDOW, answers
 from .motion import still_placements
-from .network import LetterLSTM
 from .sources import LETTERS, Poses, Sequences
-from .windows import Window, pad
+from .windows import Window
 
 TAKES_PER_LETTER = (1, 3, 5)
 PARTIAL_LETTERS, PARTIAL_TAKES = 5, 3  # a user who calibrates only their five weakest letters
@@ -45,7 +44,6 @@ FIRST_SESSION = 0.5  # of each recording
 SECOND_SESSION = 0.3  # the last part of each recording
 TEST_STRIDE = 4
 CALIBRATION_SEED = 20261201
-BATCH = 512
 
 
 @dataclass(frozen=True)
@@ -65,28 +63,20 @@ class Embedded:
         return [Observation(e, p) for e, p in zip(self.embeddings, self.log_probabilities, strict=True)]
 
 
-@torch.no_grad()
-def embed(network: LetterLSTM, windows: list[Window], labels: NDArray[np.int64]) -> Embedded:
-    """The shared model's log-probabilities and embedding for each window, at its last frame."""
-    network.eval()
-    log_probabilities, embeddings = [], []
-    for start in range(0, len(windows), BATCH):
-        chunk = windows[start : start + BATCH]
-        batch = pad(chunk, [0] * len(chunk), max(len(w) for w, _ in chunk))
-        steps = network.sequence_embeddings(torch.from_numpy(batch.hands), torch.from_numpy(batch.motion))
-        last = steps[torch.arange(len(chunk)), torch.from_numpy(batch.lengths) - 1]
-        log_probabilities.append(torch.log_softmax(network.classify(last), dim=-1).numpy())
-        embeddings.append(last.numpy())
-    return Embedded(np.concatenate(log_probabilities), np.concatenate(embeddings), labels)
+def embed(model: LetterModel, windows: list[Window], labels: NDArray[np.int64]) -> Embedded:
+    """The shared model's log-probabilities and embedding for each window, at its last frame, as the server
+    observes them for a calibration."""
+    probabilities, embeddings = answers(model, windows)
+    return Embedded(log_probabilities(probabilities), embeddings, labels)
 
 
-def embed_rows(network: LetterLSTM, rows: Poses) -> Embedded:
+def embed_rows(model: LetterModel, rows: Poses) -> Embedded:
     """Every row held still, as the server sees a held pose."""
     windows, labels = rows.shot_windows(HELD_POSE_FRAMES)
-    return embed(network, [(w, still_placements(len(w))) for w in windows], labels)
+    return embed(model, [(w, still_placements(len(w))) for w in windows], labels)
 
 
-def embed_recordings(network: LetterLSTM, recordings: Sequences) -> tuple[Embedded, NDArray[np.float64]]:
+def embed_recordings(model: LetterModel, recordings: Sequences) -> tuple[Embedded, NDArray[np.float64]]:
     """The window ending at every frame of every recording, and where in its recording each frame lies (0 to 1)."""
     windows: list[Window] = []
     labels, where = [], []
@@ -96,12 +86,12 @@ def embed_recordings(network: LetterLSTM, recordings: Sequences) -> tuple[Embedd
             windows.append((segment[stretch], places[stretch]))
             labels.append(int(label))
             where.append((end - 1) / max(1, len(segment) - 1))
-    return embed(network, windows, np.array(labels, dtype=np.int64)), np.array(where)
+    return embed(model, windows, np.array(labels, dtype=np.int64)), np.array(where)
 
 
-def anchors_of(network: LetterLSTM, photos: Poses) -> Anchors:
+def anchors_of(model: LetterModel, photos: Poses) -> Anchors:
     """The generic example of every letter that calibration fits with: its mean over ``photos``, held still."""
-    embedded = embed_rows(network, photos)
+    embedded = embed_rows(model, photos)
     letters = range(len(LETTERS))
     missing = [LETTERS[k] for k in letters if not np.any(embedded.labels == k)]
     if missing:
@@ -224,7 +214,7 @@ def _percent(right: NDArray[np.bool_]) -> float:
 
 
 def calibration_evaluation(
-    without_rows: LetterLSTM, rows: Poses, without_recordings: LetterLSTM, recordings: Sequences, photos: Poses
+    without_rows: LetterModel, rows: Poses, without_recordings: LetterModel, recordings: Sequences, photos: Poses
 ) -> dict[str, Any]:
     """The card's calibration figures: each signer scored by a model that never saw them.
 

@@ -17,7 +17,7 @@ from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "3.1.0"
+MODEL_VERSION = "3.2.0"
 
 DATA_SOURCES = [
     {
@@ -132,7 +132,8 @@ def write_card(
     settings: FitSettings,
     evaluation: dict[str, dict[str, Any]],
     *,
-    parity: float | None,
+    parity: float,
+    quantization: dict[str, Any],
     seconds: float,
     command: str,
     samples: dict[str, int],
@@ -140,6 +141,9 @@ def write_card(
     anchors: Anchors | None = None,
 ) -> None:
     """Write ``<model>.json`` beside the exported ``model_path``, with the file's sha256.
+
+    ``parity``: the float graph's largest difference from PyTorch; ``quantization``: how its learned
+    layers were quantized, and what that changed (:func:`training.export.quantization_effect`).
 
     ``anchors``: the model's generic example of every letter, which a
     user's calibration fits with (:mod:`signify.calibration.adaptation`).
@@ -193,8 +197,9 @@ def write_card(
             "command": command,
             "settings": asdict(settings),
             "seconds": seconds,
-            "framework": "PyTorch (CPU), exported to ONNX opset 17",
-            "onnx_vs_pytorch_max_abs_diff": parity,
+            "framework": "PyTorch (CPU), exported to ONNX opset 17, learned layers quantized to int8",
+            "float_onnx_vs_pytorch_max_abs_diff": parity,
+            "quantization": quantization,
             "shipped_model_trained_on": trained_on,
             "motion": MOTION_SYNTHESIS,
         },

@@ -1,15 +1,19 @@
-"""A network's answers on held-out shots and recordings, and the confusion matrices drawn from them."""
+"""A model's answers on held-out shots and recordings, and the confusion matrices drawn from them.
+
+The model is the exported, quantized file the server would load (:func:`training.export.served`), read
+by the server's own :class:`~signify.recognition.model.LetterModel`: the figures are the shipped file's.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
+from signify.recognition.model import LetterModel, LetterScores
 
 from .motion import still_placements
-from .network import LetterLSTM
 from .sources import LETTERS, Poses, Sequences
 from .windows import Window, pad
 
@@ -18,19 +22,17 @@ SEQUENCE_WINDOW = 32
 WINDOW_BATCH = 1024  # windows scored at once: a batch of every donation could be gigabytes
 
 
-@torch.no_grad()
 def score_shots(
-    network: LetterLSTM, poses: Poses, hold: int = HELD_POSE_FRAMES
+    model: LetterModel, poses: Poses, hold: int = HELD_POSE_FRAMES
 ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
     """Each shot as the server answers it (see :meth:`Poses.shot_windows`), the true labels and the shots' groups."""
     windows, labels = poses.shot_windows(hold)
     held = [(window, still_placements(len(window))) for window in windows]
-    return _probabilities(network, held), labels, poses.groups[poses.shot_starts()]
+    return _probabilities(model, held), labels, poses.groups[poses.shot_starts()]
 
 
-@torch.no_grad()
 def score_sequences(
-    network: LetterLSTM, sequences: Sequences, stride: int = 8
+    model: LetterModel, sequences: Sequences, stride: int = 8
 ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
     """Every full window of consecutive real frames (J and Z in motion included), its label and its recording."""
     windows: list[Window] = []
@@ -42,12 +44,11 @@ def score_sequences(
             windows.append((segment[stretch], places[stretch]))
             labels.append(int(label))
             recordings.append(recording)
-    return _probabilities(network, windows), np.array(labels, dtype=np.int64), np.array(recordings, dtype=np.int64)
+    return _probabilities(model, windows), np.array(labels, dtype=np.int64), np.array(recordings, dtype=np.int64)
 
 
-@torch.no_grad()
 def score_windows(
-    network: LetterLSTM, sequences: Sequences, groups: NDArray[np.int64]
+    model: LetterModel, sequences: Sequences, groups: NDArray[np.int64]
 ) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.int64]]:
     """Each recording scored once, whole, as one window: for donated windows, which are already windows.
 
@@ -60,16 +61,32 @@ def score_windows(
     resample.
     """
     windows = list(zip(sequences.segments, sequences.placements, strict=True))
-    chunks = [_probabilities(network, windows[i : i + WINDOW_BATCH]) for i in range(0, len(windows), WINDOW_BATCH)]
-    return np.concatenate(chunks), sequences.labels, groups
+    return _probabilities(model, windows), sequences.labels, groups
 
 
-def _probabilities(network: LetterLSTM, windows: list[Window]) -> NDArray[np.float32]:
-    longest = max(len(w) for w, _ in windows)
-    batch = pad(windows, [0] * len(windows), longest)
-    scores = network(torch.from_numpy(batch.hands), torch.from_numpy(batch.motion), torch.from_numpy(batch.lengths))
-    result: NDArray[np.float32] = torch.softmax(scores, dim=-1).numpy()
-    return result
+def _probabilities(model: LetterModel, windows: list[Window]) -> NDArray[np.float32]:
+    return answers(model, windows)[0]
+
+
+def answers(model: LetterModel, windows: list[Window]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Each window's probabilities and embedding, as the server answers it: windows of one length share a call.
+
+    The server never pads a window: each is read at its own last frame, as here.
+    """
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for index, (window, _) in enumerate(windows):
+        by_length[len(window)].append(index)
+    answered: dict[int, LetterScores] = {}
+    for length, members in by_length.items():
+        for start in range(0, len(members), WINDOW_BATCH):
+            chunk = members[start : start + WINDOW_BATCH]
+            batch = pad([windows[i] for i in chunk], [0] * len(chunk), length)
+            answered.update(zip(chunk, model.predict_batch(batch.hands, batch.motion), strict=True))
+    ordered = [answered[index] for index in range(len(windows))]
+    embeddings = [scores.embedding for scores in ordered if scores.embedding is not None]
+    if len(embeddings) != len(ordered):
+        raise ValueError(f"model {model.path} has no embedding output")
+    return np.stack([scores.probabilities for scores in ordered]), np.stack(embeddings)
 
 
 def plot_confusion(matrices: dict[str, NDArray[np.int64]], path: Path) -> None:

@@ -11,7 +11,6 @@ client that tracks hands itself) and reading what it committed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -140,8 +139,7 @@ class TakeScores:
         return result
 
 
-def score_takes(model_file: Path, takes: list[Take], scores: TakeScores) -> None:
-    """Play every take through a fresh Recognizer on the ONNX model at ``model_file`` and record it."""
-    model = LetterModel(model_file)
+def score_takes(model: LetterModel, takes: list[Take], scores: TakeScores) -> None:
+    """Play every take through a fresh Recognizer on ``model`` and record it."""
     for take in takes:
         scores.add(take, transcribe(model, take.clip))

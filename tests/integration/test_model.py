@@ -61,6 +61,22 @@ def test_the_model_is_not_a_constant(model: LetterModel) -> None:
     assert len(answers) > 1
 
 
+def test_a_window_is_answered_the_same_whatever_shares_its_call(model: LetterModel) -> None:
+    # The scoring thread puts many sessions' windows into one call: one client's hands must not move another's
+    # answer. A layer quantized dynamically would (its range is the whole batch's); the shipped one's is fixed.
+    rng = np.random.default_rng(3)
+    hands = np.stack([normalize_hand(np.repeat(rng.uniform(0.3, 0.7, size=(1, 21, 3)), 32, axis=0)
+                                     + rng.normal(0, 0.005, size=(32, 21, 3))) for _ in range(8)])
+    motion = rng.normal(0, 0.3, size=(8, 32, 3)).astype(np.float32)
+    alone = [model.predict_batch(hands[i : i + 1], motion[i : i + 1])[0].probabilities for i in range(8)]
+    hostile_hands, hostile_motion = hands.copy(), motion.copy()
+    hostile_hands[0] *= 50  # as far out as a degenerate hand's normalized joints can reach
+    hostile_motion[0] *= 50
+    together = model.predict_batch(hostile_hands, hostile_motion)
+    for i in range(1, 8):
+        np.testing.assert_allclose(together[i].probabilities, alone[i], atol=1e-5)
+
+
 def test_a_missing_model_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not found"):
         LetterModel(tmp_path / "missing.onnx")

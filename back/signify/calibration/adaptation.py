@@ -37,6 +37,7 @@ from .profile import Profile
 L2_PENALTY = 1e-3  # on weights and bias; the loss is the weighted mean cross-entropy
 ANCHOR_WEIGHT = 0.8  # each anchor's weight; each of the user's examples weighs 1
 ITERATIONS = 300
+PROBABILITY_FLOOR = 1e-30  # what a probability rounded to zero counts as in a logarithm
 GATE_START, GATE_FULL = 0.6, 0.9  # cosines of this model's embeddings; check them again after a retrain
 
 
@@ -46,6 +47,13 @@ class Anchors:
 
     embeddings: NDArray[np.float32]  # (classes, dims)
     log_probabilities: NDArray[np.float32]  # (classes, classes)
+
+
+def log_probabilities(probabilities: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The shared model's probabilities as a calibration observes them: their logarithms, a probability
+    rounded to zero read as :data:`PROBABILITY_FLOOR` so that every logarithm is finite."""
+    logarithms: NDArray[np.float32] = np.log(np.maximum(probabilities, PROBABILITY_FLOOR)).astype(np.float32)
+    return logarithms
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class Adaptation:
         norm = float(np.linalg.norm(embedding))
         nearest = float((self.keys @ embedding).max()) / norm if norm > 0 else 0.0
         gate = min(1.0, max(0.0, (nearest - GATE_START) / (GATE_FULL - GATE_START)))
-        logits = np.log(np.maximum(probabilities, 1e-30)).astype(np.float64)
+        logits = np.log(np.maximum(probabilities, PROBABILITY_FLOOR)).astype(np.float64)
         if gate > 0:
             logits += gate * (embedding @ self.weights + self.bias)
         return _softmax(logits).astype(np.float32)

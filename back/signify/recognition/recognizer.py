@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ..calibration.adaptation import Adaptation, fit_adaptation
+from ..calibration.adaptation import Adaptation, fit_adaptation, log_probabilities
 from ..calibration.collection import (
     CalibrationResult,
     CalibrationRun,
@@ -315,8 +315,7 @@ class Recognizer:
             return None, None
         if len(hands) < self._settings.buffer_size:  # the hand came back after leaving: wait for a full window
             return None, None
-        log_probabilities = np.log(np.maximum(shared.probabilities, 1e-30)).astype(np.float32)
-        observation = Observation(shared.embedding, log_probabilities, hands, placements)
+        observation = Observation(shared.embedding, log_probabilities(shared.probabilities), hands, placements)
         if not run.observe(observation):
             return None, None
         if run.finished:
