@@ -73,6 +73,8 @@ def answers(model: LetterModel, windows: list[Window]) -> tuple[NDArray[np.float
 
     The server never pads a window: each is read at its own last frame, as here.
     """
+    if not windows:
+        raise ValueError("no windows to score: a held-out split came out empty")
     by_length: dict[int, list[int]] = defaultdict(list)
     for index, (window, _) in enumerate(windows):
         by_length[len(window)].append(index)
