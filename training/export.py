@@ -113,8 +113,8 @@ def quantize(float_path: Path, path: Path, ranges_from: WindowSet) -> None:
     """``float_path`` with its embedding layers (:data:`QUANTIZED_LAYERS`) quantized, written to ``path``."""
     graph = onnx.load(str(float_path)).graph
     layers = [node.name for node in graph.node if node.op_type == "MatMul" and node.name.startswith(QUANTIZED_LAYERS)]
-    # The quantizer warns on the root logger that it was not given a pre-processed graph; pre-processing
-    # (shape inference, fusions) made no difference to this graph's speed or answers.
+    # The quantizer warns on the root logger that it was not given a pre-processed graph (shape inference,
+    # fusions); tried on this graph, pre-processing changed nothing measurable in its speed.
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
