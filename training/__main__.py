@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,10 +18,9 @@ from .calibration import anchors_of, calibration_evaluation
 from .card import MODEL_NAME, MODEL_VERSION, write_card
 from .donations import Donations, donation_scores, optional_path, read_donations
 from .evaluate import HELD_POSE_FRAMES, plot_confusion, score_sequences, score_shots, score_windows
-from .export import QUANTIZATION, export_for_evaluation, export_onnx, quantization_effect, quantization_windows, served
+from .export import QUANTIZATION, export_onnx, quantization_effect, quantization_windows, served
 from .fit import FitSettings, fit
 from .motion import MOTION_LOOKALIKES, still_placements
-from .network import LetterLSTM
 from .scores import Scores
 from .sources import (
     LETTER_INDEX,
@@ -161,7 +158,7 @@ def held_out_evaluation(
         trained_on = [p.where(p.groups % PHOTO_FOLDS != fold) for p in [*photos.values(), *reshoots.values()]]
         network = fit([early], [rows, *trained_on], settings, f"photo fold {fold + 1}/{PHOTO_FOLDS}")
         kept = out.with_name(f"{out.stem}.fold{fold}.onnx") if keep_fold_models else None
-        model = fold_model(network, quantization_ranges([early], [rows, *trained_on], settings), kept)
+        model = served(network, quantization_ranges([early], [rows, *trained_on], settings), kept)
         for complexity, p in photos.items():
             photo_scores[complexity].add(*score_shots(model, p.where(held[complexity])))
         held_photos = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])
@@ -208,17 +205,6 @@ def fit_served(sequences: list[Sequences], poses: list[Poses], settings: FitSett
 def quantization_ranges(sequences: list[Sequences], poses: list[Poses], settings: FitSettings) -> WindowSet:
     """The windows a network's quantization ranges are measured on: its own training data's."""
     return quantization_windows(sequences, poses, settings.max_frames, settings.sequence_share)
-
-
-def fold_model(network: LetterLSTM, ranges_from: WindowSet, kept: Path | None) -> LetterModel:
-    """A photo fold's network as the server runs it; with ``kept``, its file and card copied there too."""
-    with tempfile.TemporaryDirectory(prefix="signify-fold-") as scratch:
-        exported = export_for_evaluation(network, Path(scratch), ranges_from)
-        if kept is not None:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(exported, kept)
-            shutil.copyfile(exported.with_suffix(".json"), kept.with_suffix(".json"))
-        return LetterModel(exported)
 
 
 def _without_per_letter(figures: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -155,10 +156,16 @@ def export_for_evaluation(network: LetterLSTM, directory: Path, ranges_from: Win
     return path
 
 
-def served(network: LetterLSTM, ranges_from: WindowSet) -> LetterModel:
-    """``network`` as the server runs it: exported, quantized, and loaded by the server's own :class:`LetterModel`."""
+def served(network: LetterLSTM, ranges_from: WindowSet, kept: Path | None = None) -> LetterModel:
+    """``network`` as the server runs it: exported, quantized, and loaded by the server's own :class:`LetterModel`;
+    with ``kept``, the file and its card are copied there too."""
     with tempfile.TemporaryDirectory(prefix="signify-served-") as scratch:
-        return LetterModel(export_for_evaluation(network, Path(scratch), ranges_from))
+        exported = export_for_evaluation(network, Path(scratch), ranges_from)
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(exported, kept)
+            shutil.copyfile(exported.with_suffix(".json"), kept.with_suffix(".json"))
+        return LetterModel(exported)
 
 
 @torch.no_grad()

@@ -69,7 +69,7 @@ class Adaptation:
         norm = float(np.linalg.norm(embedding))
         nearest = float((self.keys @ embedding).max()) / norm if norm > 0 else 0.0
         gate = min(1.0, max(0.0, (nearest - GATE_START) / (GATE_FULL - GATE_START)))
-        logits = np.log(np.maximum(probabilities, PROBABILITY_FLOOR)).astype(np.float64)
+        logits = log_probabilities(probabilities).astype(np.float64)
         if gate > 0:
             logits += gate * (embedding @ self.weights + self.bias)
         return _softmax(logits).astype(np.float32)
