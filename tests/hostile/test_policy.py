@@ -170,6 +170,17 @@ async def test_an_idle_session_is_closed(serve: Serve) -> None:
     await until(lambda: app.status.sessions == app.status.sessions_closing == 0)
 
 
+async def test_a_session_that_keeps_sending_outlives_the_idle_timeout(serve: Serve) -> None:
+    app = await serve(IDLE_TIMEOUT="1")
+    async with open_client(app) as ws:
+        await ready(ws)
+        for frame_id in range(1, 7):  # three seconds of messages half a second apart: never a second's silence
+            assert (await answer(ws, keypoints(frame_id)))["id"] == frame_id
+            await asyncio.sleep(0.5)
+        assert (await answer(ws, keypoints(7)))["id"] == 7
+        assert await close_of(ws) == (1000, "idle timeout")  # then silent, and closed
+
+
 async def test_frames_are_never_compressed(serve: Serve) -> None:
     app = await serve()
     async with connect(ws_url(app.websocket.port)) as ws:  # websockets offers permessage-deflate by default

@@ -39,6 +39,7 @@ from ..jsonlog import log
 from ..recognition.images import ImageError
 from ..recognition.model import LetterModel, ModelCard
 from ..recognition.recognizer import TOP_K, CalibrationOutcome, Recognition, Recognizer
+from .idle import IdleWatch
 from .metrics import Metrics
 from .protocol import (
     CalibrationSkip,
@@ -141,6 +142,8 @@ class Session:
         self._closing = False  # set once this side has decided to close: discard what still arrives
         self._abandoned = False  # the drain deadline passed: frames still in work were answered shutting_down
         self._closer: asyncio.Task[None] | None = None
+        self._idle = IdleWatch(limits.idle_timeout)
+        self._idle_timer: asyncio.TimerHandle | None = None
         self._worker: asyncio.Task[None] | None = None
         self._in_work: _Job | None = None
         self._frames = 0
@@ -207,26 +210,45 @@ class Session:
     # ---- reader -------------------------------------------------------------
 
     async def _read(self) -> None:
-        while True:
-            try:
-                async with asyncio.timeout(self._limits.idle_timeout):
+        loop = asyncio.get_running_loop()
+        self._idle_timer = loop.call_at(self._idle.next_check(loop.time()), self._check_idle)
+        try:
+            while True:
+                self._idle.waiting(loop.time())
+                try:
                     message = await self._ws.recv()
-            except TimeoutError:
-                # Silent is not gone: the frames it sent are answered first. What it sends
-                # meanwhile stays unread and crosses the close frame, unaccepted, as at shutdown.
-                await self._finish_work()
-                self._closing = True
-                await self._ws.close(CloseCode.NORMAL_CLOSURE, "idle timeout")
-                return
-            except ConnectionClosed:
-                return
-            # Once closing, messages are still read, and dropped: the client's close
-            # frame may be queued behind them, and the handshake needs it.
-            if not self._closing:
-                await self._receive(message, time.perf_counter())
-            # recv() and send() return at once while data is queued: without a turn
-            # here, one client's flood of small messages holds the loop for everyone.
-            await asyncio.sleep(0)
+                except ConnectionClosed:
+                    return
+                self._idle.heard()
+                # Once closing, messages are still read, and dropped: the client's close
+                # frame may be queued behind them, and the handshake needs it.
+                if not self._closing:
+                    await self._receive(message, time.perf_counter())
+                # recv() and send() return at once while data is queued: without a turn
+                # here, one client's flood of small messages holds the loop for everyone.
+                await asyncio.sleep(0)
+        finally:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+
+    def _check_idle(self) -> None:
+        """The idle timer: close a session that waited too long for a message, else look again later."""
+        if self._closing:  # closing for another reason already
+            return
+        now = asyncio.get_running_loop().time()
+        if self._idle.expired(now):
+            self._closing = True
+            self._closer = asyncio.create_task(self._close_idle())
+        else:
+            self._idle_timer = asyncio.get_running_loop().call_at(self._idle.next_check(now), self._check_idle)
+
+    async def _close_idle(self) -> None:
+        # Silent is not gone: the frames it sent are answered first. What it sends meanwhile
+        # is read and dropped (closing), unaccepted, and crosses the close frame, as at shutdown.
+        try:
+            await self._finish_work()
+        finally:  # the client is closed even if the worker failed (finish() reports that)
+            await self._ws.close(CloseCode.NORMAL_CLOSURE, "idle timeout")
 
     async def _receive(self, raw: str | bytes, arrived: float) -> None:
         next_id = self._frames + 1
