@@ -4,8 +4,9 @@ Issue 17 asks for 300 keypoint clients at 30 fps on two cores: 9,000
 messages a second each way. This server does no recognition at all. It
 does only what any server written with Signify's libraries must do for
 each message: python-websockets on asyncio reads and unmasks the frame,
-``json.loads`` parses it, and an answer of the same fields and size as
-Signify's (:func:`signify.serving.protocol.prediction_message`, a fixed
+``orjson.loads`` parses it (Signify's first reader, in
+:mod:`signify.serving.protocol`), and an answer of the same fields and
+size as Signify's (:func:`signify.serving.protocol.prediction_message`, a fixed
 top three) is serialized and sent. What this process answers at most is
 the most any one Signify process could answer, whatever its recognition
 costs: ``python -m bench --mode keypoints --floor`` sweeps it with the
@@ -17,9 +18,9 @@ Run: ``python -m bench.floor_server PORT``.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 
+import orjson
 from signify.serving.protocol import dumps, prediction_message, ready_message
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -37,7 +38,7 @@ async def main(port: int) -> None:
         try:
             async for message in websocket:
                 frame_id += 1
-                frame = json.loads(message)
+                frame = orjson.loads(message)
                 hand = bool(frame.get("landmarks"))
                 answer = prediction_message(frame_id, TOP if hand else [], "A" if hand else None, "HELLO", None,
                                             {"decode": 0.0, "keypoints": 0.0, "model": 0.0, "total": 0.0}, hand=hand)
