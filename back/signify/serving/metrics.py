@@ -92,15 +92,7 @@ class Metrics:
         answers = self._frames.versions.get(version)
         if answers is None:
             answers = self._frames.versions[version] = _VersionTally()
-        answers.frames += 1
-        if confidence is not None:
-            answers.hand_frames += 1
-            answers.confidence += confidence
-        if stable:
-            answers.stable_frames += 1
-        if committed:
-            answers.commits += 1
-        answers.latency.observe(total_ms / 1000.0)
+        answers.record(confidence, stable, committed, total_ms)
 
     def serving(self, roles: dict[str, str | None], canary_percent: float) -> None:
         """The versions in service now, by role (``stable``, ``previous``, ``canary``)."""
@@ -125,6 +117,18 @@ class _VersionTally:
         self.stable_frames = 0
         self.commits = 0
         self.latency = _Histogram()
+
+    def record(self, confidence: float | None, stable: bool, committed: bool, total_ms: float) -> None:
+        """One answered frame (see :meth:`Metrics.observe_answer`)."""
+        self.frames += 1
+        if confidence is not None:
+            self.hand_frames += 1
+            self.confidence += confidence
+        if stable:
+            self.stable_frames += 1
+        if committed:
+            self.commits += 1
+        self.latency.observe(total_ms / 1000.0)
 
 
 # The per-version counters: attribute of _VersionTally, metric name, help.

@@ -235,12 +235,13 @@ class Session:
         """The idle timer: close a session that waited too long for a message, else look again later."""
         if self._closing:  # closing for another reason already
             return
-        now = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         if self._idle.expired(now):
             self._closing = True
             self._closer = asyncio.create_task(self._close_idle())
         else:
-            self._idle_timer = asyncio.get_running_loop().call_at(self._idle.next_check(now), self._check_idle)
+            self._idle_timer = loop.call_at(self._idle.next_check(now), self._check_idle)
 
     async def _close_idle(self) -> None:
         # Silent is not gone: the frames it sent are answered first. What it sends meanwhile
