@@ -34,7 +34,7 @@ from .sources import (
     load_landmark_rows,
     load_photos,
 )
-from .transcripts import TakeScores, held_out_takes, score_takes
+from .transcripts import TakeScores, held_out_takes, held_out_words, score_takes
 from .windows import WindowSet
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +46,8 @@ PHOTO_COMPLEXITIES = (0, 1)
 SERVED_COMPLEXITY = Settings.mediapipe_model_complexity
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
 TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any training run's
+WORDS_SEED = 2027  # the held-out spelled words, drawn apart so that the takes stay what they were
+WORDS_PER_FOLD = 100
 # asl-ai's recordings scored by a model that never saw asl-ai: its motion letters, and the
 # handshapes they start from, which must not be read as motion.
 ASL_AI_MOTION_CHECK = tuple(LETTER_INDEX[letter] for letter in "JZIDGX")
@@ -152,6 +154,8 @@ def held_out_evaluation(
     motion_scores = Scores()
     take_scores = TakeScores()
     takes_rng = np.random.default_rng(TAKES_SEED)
+    word_scores = TakeScores()
+    words_rng = np.random.default_rng(WORDS_SEED)
     for fold in range(PHOTO_FOLDS):
         # Every augmented copy and re-shoot of an original, at every complexity, stays on one side.
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
@@ -167,6 +171,8 @@ def held_out_evaluation(
         # J and Z drawn by the held-out photos' hands, and those hands drifting, as the server transcribes them.
         takes = held_out_takes(held_photos.where(np.isin(held_photos.labels, list(MOTION_LOOKALIKES))), takes_rng)
         score_takes(model, takes, take_scores)
+        # Words of held letters spelled by the held-out photos' hands: their changes of shape are not J or Z.
+        score_takes(model, held_out_words(held_photos, words_rng, WORDS_PER_FOLD, fold * WORDS_PER_FOLD), word_scores)
     unseen_signer = fit_served([], [rows, *photos.values(), *reshoots.values()], settings, "without asl-ai")
     unseen_signer_scores = Scores()
     unseen_signer_scores.add(*score_sequences(unseen_signer, asl_ai.of_letters(ASL_AI_MOTION_CHECK)))
@@ -192,6 +198,7 @@ def held_out_evaluation(
                    out.with_suffix(".confusion.png"))
     return {**{name: scores.summary() for name, scores in splits.items()},
             "motion_takes_held_out_photos": take_scores.summary(),
+            "words_held_out_photos": word_scores.summary(),
             # Each signer calibrated as the server calibrates a user, by the model that never saw them.
             "calibration_unseen_signers": calibration_evaluation(unseen_rows, rows, unseen_signer, asl_ai,
                                                                  photos[SERVED_COMPLEXITY])}

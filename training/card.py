@@ -17,7 +17,7 @@ from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "3.2.0"
+MODEL_VERSION = "3.3.0"
 
 DATA_SOURCES = [
     {
@@ -72,7 +72,10 @@ MOTION_SYNTHESIS = (
     "Z paths), 0.5-2 hand heights, 0.4-1.5 s, eased, turned up to 20 degrees, either direction, 0-12 still "
     "frames before and after; a window holds at least half the motion. Of J and Z windows 60% are synthesized. "
     "Held letters are held still (50%), drifting and swaying (35%) or making one straight move (15%); the "
-    "starting shapes and X move more often (70%): a hand that drifts or moves straight keeps its letter."
+    "starting shapes and X move more often (70%): a hand that drifts or moves straight keeps its letter. "
+    "A quarter of the held letters' windows from poses (J and Z never) begin with another held letter "
+    "that the hand changes from, in place, over 0-6 frames, and end holding the letter for at least 3 "
+    "frames: in a spelled word a change of shape is not a J or a Z."
 )
 
 EVALUATION_NOTE = (
@@ -95,6 +98,10 @@ EVALUATION_NOTE = (
     "a fresh session, and scored by what it committed: recall (the letter committed), false_commits "
     "(a starting shape, or the other motion letter, for J and Z takes; J or Z for drifting ones) and "
     "exact (nothing but the letter). "
+    "words_held_out_photos: in each fold 100 words of 4 to 6 held letters (no J or Z, no letter twice "
+    "in a row), each letter one held-out photo's hand (complexity 0, its last frame) held 30-40 frames, "
+    "changing into the next over 0-6 frames, played through the Recognizer the same way: recall and "
+    "exact (the word written), false_commits (a J or Z written); each word is its own group. "
     f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
     "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
     "first frame) as 16 identical frames. "

@@ -59,6 +59,7 @@ TRAINING_DRIFT = (0.05, 0.15)
 DRIFT = (0.025, 0.1)
 STRAIGHT_MOVE_SPEED = (0.05, 0.2)  # palm sizes per frame: a hand coming up into the picture
 PLACEMENT_NOISE = (0.003, 0.03)  # palm sizes: MediaPipe's wrist jitter, larger for small hands
+CHANGE_FRAMES = (0, 6)  # frames a hand takes to change from one letter's shape into the next one's
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,13 @@ def motion_clip(letter: int, pose: Hands, rng: np.random.Generator, recorded: li
     depth = np.exp(np.cumsum(rng.normal(0, 0.01, len(hands))))  # the hand comes a little closer or goes away
     placements = with_noise(as_placements(wrist, depth), rng)
     return Clip(hands, placements, before, before + frames)
+
+
+def changing_hands(first: Hands, second: Hands, frames: int) -> Hands:
+    """The ``frames`` hands between the shapes ``first`` and ``second`` ``(21, 3)`` (neither included), as a
+    signer changes from one letter to the next: every joint on a straight line, slow at both ends."""
+    progress = eased(frames + 2)[1:-1, None, None]
+    return (first[None] + (second - first)[None] * progress).astype(np.float32)
 
 
 def as_placements(wrist: NDArray[np.float64], palm: NDArray[np.float64]) -> Placements:

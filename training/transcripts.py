@@ -20,9 +20,11 @@ from signify.recognition.recognizer import Recognizer, RecognizerSettings
 from signify.recognition.smoothing import MOTION_LETTERS
 
 from .motion import (
+    CHANGE_FRAMES,
     MOTION_LOOKALIKES,
     STARTING_SHAPES,
     Clip,
+    changing_hands,
     drift_placements,
     held_placements,
     motion_clip,
@@ -30,12 +32,17 @@ from .motion import (
 )
 from .scores import group_interval
 from .sources import LETTERS, Poses
+from .windows import with_tracking_noise
 
 # Raw landmarks are rebuilt in a square image with the hand about this tall (image heights),
 # like a hand a little under half a metre from a webcam.
 PALM_IN_IMAGE = 0.08
 PAUSE_FRAMES = 10  # still frames after a take, as before the next letter
 DRIFT_FRAMES = 45
+# Spelled words: letters per word, and frames each letter is held (1-1.3 s: deliberate spelling, like
+# bench.webcam_motion's HELLO).
+WORD_LETTERS = (4, 6)
+LETTER_HOLD = (30, 40)
 
 
 def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -99,6 +106,42 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) ->
     return takes
 
 
+def held_out_words(poses: Poses, rng: np.random.Generator, count: int, first_group: int = 0) -> list[Take]:
+    """``count`` words of held letters spelled by held-out hands, each expected exactly, never with a J or Z.
+
+    Each letter is one held-out photo's hand (its last frame) held still
+    for 1-1.3 s, changing into the next letter's over 0-6 frames; no letter
+    follows itself (a double needs the hand to change or leave). The change
+    of shape is what a transcript must not read as motion. Every word is a
+    group of its own, numbered from ``first_group``: words share photos at
+    random, not by design.
+    """
+    last_frames = np.r_[poses.shot_starts()[1:], len(poses.shots)] - 1
+    shots: dict[int, list[int]] = {}
+    for index in last_frames:
+        label = int(poses.labels[index])
+        if LETTERS[label] not in MOTION_LETTERS:
+            shots.setdefault(label, []).append(int(index))
+    letters = sorted(shots)
+    takes = []
+    for number in range(count):
+        word: list[int] = []
+        for _ in range(int(rng.integers(WORD_LETTERS[0], WORD_LETTERS[1] + 1))):
+            word.append(int(rng.choice([letter for letter in letters if not word or letter != word[-1]])))
+        chosen = [shots[letter][int(rng.integers(0, len(shots[letter])))] for letter in word]
+        parts = []
+        for i, shot in enumerate(chosen):
+            if i:
+                change = int(rng.integers(CHANGE_FRAMES[0], CHANGE_FRAMES[1] + 1))
+                parts.append(changing_hands(poses.hands[chosen[i - 1]], poses.hands[shot], change))
+            parts.append(np.repeat(poses.hands[shot][None], int(rng.integers(LETTER_HOLD[0], LETTER_HOLD[1] + 1)),
+                                   axis=0))
+        hands = with_tracking_noise(np.concatenate(parts), rng)
+        takes.append(Take("word", "".join(LETTERS[letter] for letter in word), frozenset(MOTION_LETTERS),
+                          Clip(hands, held_placements(len(hands), rng), 0, 0), first_group + number))
+    return takes
+
+
 def _paused(clip: Clip, rng: np.random.Generator) -> Clip:
     """The take followed by a short still pause, as a signer holds before the next letter."""
     hands = np.concatenate([clip.hands, np.repeat(clip.hands[-1:], PAUSE_FRAMES, axis=0)])
@@ -117,7 +160,7 @@ class TakeScores:
     def add(self, take: Take, text: str) -> None:
         """Record what one take spelled."""
         letters = set(text.replace(" ", ""))
-        hit = take.expected in letters
+        hit = take.expected in text.replace(" ", "")  # the letter, or the whole word, written
         false = bool(letters & take.forbidden)
         self.takes.setdefault(take.kind, []).append((hit, false, text.strip() == take.expected, take.group))
 

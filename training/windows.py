@@ -5,7 +5,9 @@ right after a hand appears is one frame, then two, and so on up to the
 buffer size. Training windows therefore have random lengths. Photos and
 landmark rows are single poses: their windows repeat the pose with a
 little per-frame noise, like a held letter in front of a camera, held
-still, drifting or making one straight move (:mod:`training.motion`). J
+still, drifting or making one straight move (:mod:`training.motion`), and
+some begin with another letter that the hand changes from, as in a spelled
+word: a change of shape is not motion (:meth:`LetterCatalog.after_another`). J
 and Z come from recordings and, more often, from every source's starting
 handshapes moved along J and Z paths. Each window's motion input is
 computed by the server's own :func:`signify.recognition.trajectory.window_motion`.
@@ -22,10 +24,12 @@ from signify.recognition.trajectory import MOTION_SIZE, window_motion
 
 from .augment import augment_windows, random_speed, time_warp
 from .motion import (
+    CHANGE_FRAMES,
     MOTION_LOOKALIKES,
     STARTING_SHAPES,
     TRAINING_DRIFT,
     Z,
+    changing_hands,
     drift_placements,
     held_placements,
     motion_clip,
@@ -46,6 +50,10 @@ SYNTHESIZED_MOTION_SHARE = 0.6
 HELD_STILL, HELD_DRIFTING = 0.5, 0.35
 LOOKALIKE_STILL, LOOKALIKE_DRIFTING = 0.3, 0.45
 RECORDED_PATH_FRAMES = 30
+# Of the held letters' windows from poses, this share begins with another letter, which the hand changes from:
+# in a spelled word every letter but the first comes after one, and a change of shape is not a J or a Z.
+AFTER_ANOTHER_SHARE = 0.25
+MIN_HELD_AFTER_CHANGE = 3  # frames of the letter after the change: a window that ends mid-change is neither letter
 
 Window = tuple[NDArray[np.float32], NDArray[np.float32]]  # hands (time, 21, 3) and placements (time, 4)
 
@@ -149,7 +157,32 @@ class LetterCatalog:
         pose = self._pose(label, rng)
         if pose is None:
             return None
-        hands = pose_window(pose, length, rng)
+        return self._moved(pose_window(pose, length, rng), label, rng)
+
+    def after_another(self, label: int, length: int, rng: np.random.Generator) -> Window | None:
+        """A window that ends holding the letter after changing into it from another held letter, as in a
+        spelled word, the hand held in place; None if no source has the letter.
+
+        In place, not drifting: a drift is as fast as a small J's hook (:data:`TRAINING_DRIFT`), and a
+        change of shape that also travels is what a J is. Trained with drifting changes too, the fold
+        models wrote fewer J in bench.webcam_motion's J clips (an I turning as it moves along the hook).
+        """
+        pose = self._pose(label, rng)
+        others = [other for other in self.poses if other != label and other not in STARTING_SHAPES]
+        if pose is None or not others:
+            return None
+        before = self._pose(others[int(rng.integers(0, len(others)))], rng)
+        assert before is not None
+        held = int(rng.integers(min(MIN_HELD_AFTER_CHANGE, length), length + 1))
+        change = min(int(rng.integers(CHANGE_FRAMES[0], CHANGE_FRAMES[1] + 1)), length - held)
+        hands = np.concatenate([np.repeat(before[None], length - held - change, axis=0),
+                                changing_hands(before, pose, change), np.repeat(pose[None], held, axis=0)])
+        return with_tracking_noise(hands, rng), held_placements(length, rng)
+
+    @staticmethod
+    def _moved(hands: NDArray[np.float32], label: int, rng: np.random.Generator) -> Window:
+        """Held hands still, drifting and swaying, or making one straight move (see :data:`HELD_STILL`)."""
+        length = len(hands)
         still, drifting = (LOOKALIKE_STILL, LOOKALIKE_DRIFTING) if label in MOTION_LOOKALIKES else (
             HELD_STILL, HELD_DRIFTING)
         how = rng.random()
@@ -203,6 +236,8 @@ def sample_windows(
         length = random_length(rng, max_frames)
         if window is None and use_sequence:
             window = catalog.recording(label, length, rng)
+        if window is None and label not in STARTING_SHAPES and rng.random() < AFTER_ANOTHER_SHARE:
+            window = catalog.after_another(label, length, rng)
         if window is None:
             window = catalog.held_pose(label, length, rng)
         if window is not None:

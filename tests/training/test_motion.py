@@ -12,6 +12,7 @@ from training.motion import (
     MIN_MOTION_SHARE,
     J,
     Z,
+    changing_hands,
     drift_placements,
     eased,
     held_placements,
@@ -129,3 +130,13 @@ def test_a_synthesized_window_reads_as_motion_through_the_servers_own_function(p
     motion = window_motion(clip.placements[clip.motion_start : clip.motion_end])
     assert np.abs(motion[:, :2]).max() > 0.5
 
+
+
+def test_a_change_of_letter_moves_every_joint_straight_from_one_shape_to_the_other() -> None:
+    first, second = np.zeros((21, 3), np.float32), np.ones((21, 3), np.float32)
+    between = changing_hands(first, second, 4)
+    assert between.shape == (4, 21, 3)
+    steps = between[:, 0, 0]
+    assert np.all(np.diff(steps) > 0) and steps[0] > 0 and steps[-1] < 1  # on the way, neither end included
+    assert np.allclose(between, steps[:, None, None])  # every joint as far along as the others
+    assert changing_hands(first, second, 0).shape == (0, 21, 3)  # an abrupt change

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from signify.recognition.normalization import normalize_hand
@@ -9,7 +11,15 @@ from signify.recognition.trajectory import hand_placement, window_motion
 
 from training.motion import Clip, Z, motion_clip
 from training.sources import LETTER_INDEX, Poses
-from training.transcripts import Take, TakeScores, held_out_takes, raw_landmarks
+from training.transcripts import (
+    LETTER_HOLD,
+    WORD_LETTERS,
+    Take,
+    TakeScores,
+    held_out_takes,
+    held_out_words,
+    raw_landmarks,
+)
 
 
 def test_raw_landmarks_normalize_back_to_the_take() -> None:
@@ -55,3 +65,29 @@ def test_take_scores_count_recall_false_commits_and_exact_spellings() -> None:
     low, high = summary["recall_95"]
     assert low <= 0.6 <= high
 
+
+
+def test_held_out_words_spell_held_letters_with_changes_between() -> None:
+    takes = held_out_words(poses("ABCIJZ"), np.random.default_rng(3), count=30, first_group=100)
+    assert [take.group for take in takes] == list(range(100, 130))
+    for take in takes:
+        word = take.expected
+        assert WORD_LETTERS[0] <= len(word) <= WORD_LETTERS[1]
+        assert set(word) <= set("ABCI")  # never a motion letter
+        assert all(a != b for a, b in itertools.pairwise(word))  # a double needs the hand to change
+        assert (take.kind, take.forbidden) == ("word", frozenset("JZ"))
+        frames = len(take.clip.hands)
+        assert len(word) * LETTER_HOLD[0] <= frames <= len(word) * LETTER_HOLD[1] + (len(word) - 1) * 6
+        assert take.clip.placements.shape == (frames, 4)
+        assert np.abs(np.diff(take.clip.placements[:, :2], axis=0)).max() < 0.2  # the hand stays in place
+
+
+def test_a_word_is_recalled_only_when_written_whole() -> None:
+    clip = Clip(np.zeros((1, 21, 3), np.float32), np.zeros((1, 3), np.float32), 0, 0)
+    scores = TakeScores()
+    for group, text in enumerate(["CAB", "CA B", "CJAB", "CA", "XCABX"]):
+        scores.add(Take("word", "CAB", frozenset("JZ"), clip, group), text)
+    summary = scores.summary()["word"]
+    assert summary["recall"] == pytest.approx(3 / 5)  # CAB, CA B (a space is not a letter), XCABX
+    assert summary["exact"] == pytest.approx(1 / 5)
+    assert summary["false_commits"] == pytest.approx(1 / 5)
