@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -52,19 +53,24 @@ def test_held_out_takes_make_j_from_i_z_from_index_shapes_and_drifting_lookalike
     assert (drift.expected, drift.forbidden) == ("X", frozenset("JZ"))
 
 
-def test_take_scores_count_recall_false_commits_and_exact_spellings() -> None:
+def summary_of(kind: str, expected: str, forbidden: str, texts: list[str]) -> dict[str, Any]:
+    """TakeScores' summary of one kind of take, each take of its own group, that wrote ``texts``."""
     clip = Clip(np.zeros((1, 21, 3), np.float32), np.zeros((1, 3), np.float32), 0, 1)
     scores = TakeScores()
-    for group, text in enumerate(["J", "IJ", "", "J J", "I"]):
-        scores.add(Take("J from I", "J", frozenset("IZ"), clip, group), text)
-    summary = scores.summary()["J from I"]
+    for group, text in enumerate(texts):
+        scores.add(Take(kind, expected, frozenset(forbidden), clip, group), text)
+    summary: dict[str, Any] = scores.summary()[kind]
+    return summary
+
+
+def test_take_scores_count_recall_false_commits_and_exact_spellings() -> None:
+    summary = summary_of("J from I", "J", "IZ", ["J", "IJ", "", "J J", "I"])
     assert (summary["takes"], summary["groups"]) == (5, 5)
     assert summary["recall"] == pytest.approx(3 / 5)
     assert summary["false_commits"] == pytest.approx(2 / 5)
     assert summary["exact"] == pytest.approx(1 / 5)
     low, high = summary["recall_95"]
     assert low <= 0.6 <= high
-
 
 
 def test_held_out_words_spell_held_letters_with_changes_between() -> None:
@@ -83,11 +89,7 @@ def test_held_out_words_spell_held_letters_with_changes_between() -> None:
 
 
 def test_a_word_is_recalled_only_when_written_whole() -> None:
-    clip = Clip(np.zeros((1, 21, 3), np.float32), np.zeros((1, 3), np.float32), 0, 0)
-    scores = TakeScores()
-    for group, text in enumerate(["CAB", "CA B", "CJAB", "CA", "XCABX"]):
-        scores.add(Take("word", "CAB", frozenset("JZ"), clip, group), text)
-    summary = scores.summary()["word"]
+    summary = summary_of("word", "CAB", "JZ", ["CAB", "CA B", "CJAB", "CA", "XCABX"])
     assert summary["recall"] == pytest.approx(3 / 5)  # CAB, CA B (a space is not a letter), XCABX
     assert summary["exact"] == pytest.approx(1 / 5)
     assert summary["false_commits"] == pytest.approx(1 / 5)
