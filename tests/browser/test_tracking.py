@@ -149,8 +149,11 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
     for message in with_hand:
         assert len(message["landmarks"]) == 21 and all(len(point) == 3 for point in message["landmarks"])
         assert all(0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 for x, y, _ in message["landmarks"])
-    # tasks-vision names the other hand: the page sends what the Python solution would say.
-    assert {message["handedness"] for message in with_hand} == {python_handedness}
+    # tasks-vision names the other hand: the page sends what the Python solution would say. MediaPipe's
+    # label can flip for a frame or two of one hand (signify.recognition.trajectory), as it did once in CI
+    # here, so the test holds most frames to it, not every one.
+    labels = [message["handedness"] for message in with_hand]
+    assert labels.count(python_handedness) >= 0.9 * len(labels), labels
 
     predictions = wire.received_of("prediction")
     assert predictions and all(p["landmarks"] == [] for p in predictions), "the server echoes no landmarks"
