@@ -97,6 +97,10 @@ class Poses:
         """Where each shot's run of consecutive poses begins."""
         return np.flatnonzero(np.r_[True, self.shots[1:] != self.shots[:-1]])
 
+    def shot_ends(self) -> NDArray[np.int64]:
+        """Each shot's last pose: the landmarks of a tracker that has settled on the picture."""
+        return np.r_[self.shot_starts()[1:], len(self.shots)] - 1
+
     def where(self, selection: NDArray[np.bool_] | NDArray[np.int64]) -> Poses:
         """The poses a boolean mask or an index array selects, every field alike."""
         return Poses(self.hands[selection], self.labels[selection], self.groups[selection], self.shots[selection])

@@ -88,8 +88,7 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) ->
     commit themselves and never a J or a Z.
     """
     takes = []
-    last_frames = np.r_[poses.shot_starts()[1:], len(poses.shots)] - 1
-    for index in last_frames:
+    for index in poses.shot_ends():
         pose, label, group = poses.hands[index], int(poses.labels[index]), int(poses.groups[index])
         for motion, shapes in STARTING_SHAPES.items():
             if label in shapes:
@@ -116,9 +115,8 @@ def held_out_words(poses: Poses, rng: np.random.Generator, count: int, first_gro
     group of its own, numbered from ``first_group``: words share photos at
     random, not by design.
     """
-    last_frames = np.r_[poses.shot_starts()[1:], len(poses.shots)] - 1
     shots: dict[int, list[int]] = {}
-    for index in last_frames:
+    for index in poses.shot_ends():
         label = int(poses.labels[index])
         if LETTERS[label] not in MOTION_LETTERS:
             shots.setdefault(label, []).append(int(index))

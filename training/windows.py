@@ -157,7 +157,15 @@ class LetterCatalog:
         pose = self._pose(label, rng)
         if pose is None:
             return None
-        return self._moved(pose_window(pose, length, rng), label, rng)
+        hands = pose_window(pose, length, rng)
+        still, drifting = (LOOKALIKE_STILL, LOOKALIKE_DRIFTING) if label in MOTION_LOOKALIKES else (
+            HELD_STILL, HELD_DRIFTING)
+        how = rng.random()
+        if how < still:
+            return hands, held_placements(length, rng)
+        if how < still + drifting:
+            return sway_hands(hands, rng), drift_placements(length, rng, TRAINING_DRIFT)
+        return hands, straight_move_placements(length, rng)
 
     def after_another(self, label: int, length: int, rng: np.random.Generator) -> Window | None:
         """A window that ends holding the letter after changing into it from another held letter, as in a
@@ -178,19 +186,6 @@ class LetterCatalog:
         hands = np.concatenate([np.repeat(before[None], length - held - change, axis=0),
                                 changing_hands(before, pose, change), np.repeat(pose[None], held, axis=0)])
         return with_tracking_noise(hands, rng), held_placements(length, rng)
-
-    @staticmethod
-    def _moved(hands: NDArray[np.float32], label: int, rng: np.random.Generator) -> Window:
-        """Held hands still, drifting and swaying, or making one straight move (see :data:`HELD_STILL`)."""
-        length = len(hands)
-        still, drifting = (LOOKALIKE_STILL, LOOKALIKE_DRIFTING) if label in MOTION_LOOKALIKES else (
-            HELD_STILL, HELD_DRIFTING)
-        how = rng.random()
-        if how < still:
-            return hands, held_placements(length, rng)
-        if how < still + drifting:
-            return sway_hands(hands, rng), drift_placements(length, rng, TRAINING_DRIFT)
-        return hands, straight_move_placements(length, rng)
 
     def synthesized_motion(self, label: int, max_frames: int, rng: np.random.Generator) -> Window | None:
         """A J or Z window made from a source's starting handshape, if any source has one."""
