@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from signify.config import DEFAULT_DATASET_PATH, Settings
 from signify.donations.store import StoreError
 from signify.recognition.model import LetterModel, ModelCard
@@ -20,7 +19,7 @@ from .donations import Donations, donation_scores, optional_path, read_donations
 from .evaluate import HELD_POSE_FRAMES, plot_confusion, score_sequences, score_shots, score_windows
 from .export import QUANTIZATION, export_onnx, quantization_effect, quantization_windows, served
 from .fit import FitSettings, fit
-from .motion import MOTION_LOOKALIKES, still_placements
+from .motion import still_placements
 from .scores import Scores
 from .sources import (
     LETTER_INDEX,
@@ -34,7 +33,7 @@ from .sources import (
     load_landmark_rows,
     load_photos,
 )
-from .transcripts import TakeScores, held_out_takes, held_out_words, score_takes
+from .transcripts import TranscriptFigures
 from .windows import WindowSet
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +44,6 @@ PHOTO_COMPLEXITIES = (0, 1)
 # The headline photo figures are the ones at the complexity the server runs by default.
 SERVED_COMPLEXITY = Settings.mediapipe_model_complexity
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs
-TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any training run's
-WORDS_SEED = 2027  # the held-out spelled words, drawn apart so that the takes stay what they were
-WORDS_PER_FOLD = 100
 # asl-ai's recordings scored by a model that never saw asl-ai: its motion letters, and the
 # handshapes they start from, which must not be read as motion.
 ASL_AI_MOTION_CHECK = tuple(LETTER_INDEX[letter] for letter in "JZIDGX")
@@ -70,7 +66,17 @@ def main(argv: list[str] | None = None) -> int:
                        help="also export each photo fold's held-out model beside --out (<stem>.fold<k>.onnx)")
     train.add_argument("--donations", type=optional_path, default=DEFAULT_DATASET_PATH,
                        help="donation store (DATASET_PATH's default); used if the file exists; '' to leave it out")
+    rescore = sub.add_parser(
+        "transcripts", help="score a card's transcript figures again from its kept fold models (after a rule change)")
+    rescore.add_argument("--model", type=Path, default=REPO_ROOT / "models" / "asl-lstm.onnx")
+    rescore.add_argument("--fold-models", type=Path, required=True,
+                         help="the directory of the run's <stem>.fold<k>.onnx (make train's --keep-fold-models)")
+    rescore.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
+    rescore.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify")
     args = parser.parse_args(argv)
+    if args.command == "transcripts":
+        command = " ".join(["python -m training", *(sys.argv[1:] if argv is None else argv)])
+        return rescore_transcripts(args.model, args.fold_models, args.data, args.cache, command)
     try:
         donations = read_donations(args.donations)
     except StoreError as exc:
@@ -79,6 +85,32 @@ def main(argv: list[str] | None = None) -> int:
     return run_training(args.data, args.out, args.cache, FitSettings(epochs=args.epochs, seed=args.seed),
                         evaluate=not args.skip_evaluation, command=" ".join(["python -m training", *sys.argv[1:]]),
                         donations=donations, far_reshoots=args.far_reshoots, keep_fold_models=args.keep_fold_models)
+
+
+def rescore_transcripts(model: Path, fold_models: Path, data: Path, cache: Path, command: str) -> int:
+    """Score the transcript figures of ``model``'s card again with its run's fold models, and write them in.
+
+    The figures are the transcript's as much as the network's: when the
+    transcript's rules change, the same fold models (each trained without
+    its fold's photos) play the same takes again under the new rules.
+    """
+    card_path = model.with_suffix(".json")
+    card = json.loads(card_path.read_text())
+    folds = [fold_models / f"{model.stem}.fold{fold}.onnx" for fold in range(PHOTO_FOLDS)]
+    missing = [str(path) for path in folds if not path.exists()]
+    if missing:
+        print(f"error: no fold model {', '.join(missing)} (train with --keep-fold-models)", file=sys.stderr)
+        return 2
+    photos = load_photos(data, cache, SERVED_COMPLEXITY)
+    transcripts = TranscriptFigures()
+    for fold, path in enumerate(folds):
+        transcripts.add_fold(LetterModel(path), photos.where(photos.groups % PHOTO_FOLDS == fold))
+    figures = transcripts.summary()
+    card["evaluation"].update(figures)
+    card["evaluation"]["transcripts_scored_by"] = command
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    print(json.dumps({name: _without_per_letter(split) for name, split in figures.items()}, indent=2))
+    return 0
 
 
 def run_training(
@@ -152,10 +184,7 @@ def held_out_evaluation(
     photo_scores = {complexity: Scores() for complexity in photos}
     first_frame_scores = Scores()  # a single look at each photo, as the figures before model 2.2.0 were taken
     motion_scores = Scores()
-    take_scores = TakeScores()
-    takes_rng = np.random.default_rng(TAKES_SEED)
-    word_scores = TakeScores()
-    words_rng = np.random.default_rng(WORDS_SEED)
+    transcripts = TranscriptFigures()
     for fold in range(PHOTO_FOLDS):
         # Every augmented copy and re-shoot of an original, at every complexity, stays on one side.
         held = {complexity: p.groups % PHOTO_FOLDS == fold for complexity, p in photos.items()}
@@ -168,11 +197,8 @@ def held_out_evaluation(
         held_photos = photos[SERVED_COMPLEXITY].where(held[SERVED_COMPLEXITY])
         first_frame_scores.add(*score_shots(model, held_photos.first_frames()))
         motion_scores.add(*score_sequences(model, late))
-        # J and Z drawn by the held-out photos' hands, and those hands drifting, as the server transcribes them.
-        takes = held_out_takes(held_photos.where(np.isin(held_photos.labels, list(MOTION_LOOKALIKES))), takes_rng)
-        score_takes(model, takes, take_scores)
-        # Words of held letters spelled by the held-out photos' hands: their changes of shape are not J or Z.
-        score_takes(model, held_out_words(held_photos, words_rng, WORDS_PER_FOLD, fold * WORDS_PER_FOLD), word_scores)
+        # J, Z and words drawn by the held-out photos' hands, as the server transcribes them.
+        transcripts.add_fold(model, held_photos)
     unseen_signer = fit_served([], [rows, *photos.values(), *reshoots.values()], settings, "without asl-ai")
     unseen_signer_scores = Scores()
     unseen_signer_scores.add(*score_sequences(unseen_signer, asl_ai.of_letters(ASL_AI_MOTION_CHECK)))
@@ -197,8 +223,7 @@ def held_out_evaluation(
     plot_confusion({name: scores.confusion() for name, scores in splits.items()},
                    out.with_suffix(".confusion.png"))
     return {**{name: scores.summary() for name, scores in splits.items()},
-            "motion_takes_held_out_photos": take_scores.summary(),
-            "words_held_out_photos": word_scores.summary(),
+            **transcripts.summary(),
             # Each signer calibrated as the server calibrates a user, by the model that never saw them.
             "calibration_unseen_signers": calibration_evaluation(unseen_rows, rows, unseen_signer, asl_ai,
                                                                  photos[SERVED_COMPLEXITY])}

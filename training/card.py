@@ -102,6 +102,8 @@ EVALUATION_NOTE = (
     "in a row), each letter one held-out photo's hand (complexity 0, its last frame) held 30-40 frames, "
     "changing into the next over 0-6 frames, played through the Recognizer the same way: recall and "
     "exact (the word written), false_commits (a J or Z written); each word is its own group. "
+    "words_held_out_photos_brisk: the same with other words, each letter held 15-18 frames (about two "
+    "letters a second). "
     f"A photo is scored on the window of its {HELD_PHOTO_FRAMES} tracked frames, which is what the "
     "server answers from when the photo is held before its camera; a one-frame pose (a landmark row, a "
     "first frame) as 16 identical frames. "

@@ -39,10 +39,16 @@ from .windows import with_tracking_noise
 PALM_IN_IMAGE = 0.08
 PAUSE_FRAMES = 10  # still frames after a take, as before the next letter
 DRIFT_FRAMES = 45
-# Spelled words: letters per word, and frames each letter is held (1-1.3 s: deliberate spelling, like
-# bench.webcam_motion's HELLO).
+# Spelled words: letters per word, and frames each letter is held: 1-1.3 s, deliberate spelling like
+# bench.webcam_motion's HELLO, and 0.5-0.6 s, a learner spelling on at about two letters a second.
 WORD_LETTERS = (4, 6)
 LETTER_HOLD = (30, 40)
+BRISK_LETTER_HOLD = (15, 18)
+WORDS_PER_FOLD = 100
+TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any training run's
+# Each word set draws apart, so that the takes, and the sets before it, stay what they were.
+WORD_SEEDS = {LETTER_HOLD: 2027, BRISK_LETTER_HOLD: 2028}
+WORD_FIGURES = {"words_held_out_photos": LETTER_HOLD, "words_held_out_photos_brisk": BRISK_LETTER_HOLD}
 
 
 def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -105,11 +111,13 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) ->
     return takes
 
 
-def held_out_words(poses: Poses, rng: np.random.Generator, count: int, first_group: int = 0) -> list[Take]:
+def held_out_words(
+    poses: Poses, rng: np.random.Generator, count: int, first_group: int = 0, hold: tuple[int, int] = LETTER_HOLD
+) -> list[Take]:
     """``count`` words of held letters spelled by held-out hands, each expected exactly, never with a J or Z.
 
     Each letter is one held-out photo's hand (its last frame) held still
-    for 1-1.3 s, changing into the next letter's over 0-6 frames; no letter
+    for ``hold`` frames (from, to), changing into the next letter's over 0-6 frames; no letter
     follows itself (a double needs the hand to change or leave). The change
     of shape is what a transcript must not read as motion. Every word is a
     group of its own, numbered from ``first_group``: words share photos at
@@ -132,8 +140,7 @@ def held_out_words(poses: Poses, rng: np.random.Generator, count: int, first_gro
             if i:
                 change = int(rng.integers(CHANGE_FRAMES[0], CHANGE_FRAMES[1] + 1))
                 parts.append(changing_hands(poses.hands[chosen[i - 1]], poses.hands[shot], change))
-            parts.append(np.repeat(poses.hands[shot][None], int(rng.integers(LETTER_HOLD[0], LETTER_HOLD[1] + 1)),
-                                   axis=0))
+            parts.append(np.repeat(poses.hands[shot][None], int(rng.integers(hold[0], hold[1] + 1)), axis=0))
         hands = with_tracking_noise(np.concatenate(parts), rng)
         takes.append(Take("word", "".join(LETTERS[letter] for letter in word), frozenset(MOTION_LETTERS),
                           Clip(hands, held_placements(len(hands), rng), 0, 0), first_group + number))
@@ -184,3 +191,38 @@ def score_takes(model: LetterModel, takes: list[Take], scores: TakeScores) -> No
     """Play every take through a fresh Recognizer on ``model`` and record it."""
     for take in takes:
         scores.add(take, transcribe(model, take.clip))
+
+
+class TranscriptFigures:
+    """The card's transcript figures, added fold by fold from each photo fold's held-out model.
+
+    J and Z takes drawn by the held-out photos' hands, and those hands
+    drifting (``motion_takes_held_out_photos``); words of held letters
+    spelled by them, deliberately and briskly (``words_held_out_photos``,
+    ``words_held_out_photos_brisk``), whose changes of shape are no J or Z.
+    Each kind draws from its own seed, fold after fold, so that adding one
+    leaves the others' takes as they were, and the same fold models give the
+    same takes whenever they are scored: after training, or again after the
+    transcript's rules changed (``python -m training transcripts``).
+    """
+
+    def __init__(self, words_per_fold: int = WORDS_PER_FOLD) -> None:
+        self._words_per_fold = words_per_fold
+        self._takes = TakeScores()
+        self._takes_rng = np.random.default_rng(TAKES_SEED)
+        self._words = {hold: (TakeScores(), np.random.default_rng(seed)) for hold, seed in WORD_SEEDS.items()}
+        self._folds = 0
+
+    def add_fold(self, model: LetterModel, held_photos: Poses) -> None:
+        """Score the next fold's model on its held-out photos (the served complexity's)."""
+        lookalikes = held_photos.where(np.isin(held_photos.labels, list(MOTION_LOOKALIKES)))
+        score_takes(model, held_out_takes(lookalikes, self._takes_rng), self._takes)
+        count = self._words_per_fold
+        for hold, (scores, rng) in self._words.items():
+            score_takes(model, held_out_words(held_photos, rng, count, self._folds * count, hold), scores)
+        self._folds += 1
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        """The card's entries, by name."""
+        words = {name: self._words[hold][0].summary() for name, hold in WORD_FIGURES.items()}
+        return {"motion_takes_held_out_photos": self._takes.summary(), **words}

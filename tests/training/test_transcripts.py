@@ -7,16 +7,20 @@ from typing import Any
 
 import numpy as np
 import pytest
+from signify.recognition.model import LetterModel
 from signify.recognition.normalization import normalize_hand
 from signify.recognition.trajectory import hand_placement, window_motion
 
+from tests.conftest import loopback_settings
 from training.motion import Clip, Z, motion_clip
 from training.sources import LETTER_INDEX, Poses
 from training.transcripts import (
+    BRISK_LETTER_HOLD,
     LETTER_HOLD,
     WORD_LETTERS,
     Take,
     TakeScores,
+    TranscriptFigures,
     held_out_takes,
     held_out_words,
     raw_landmarks,
@@ -88,8 +92,32 @@ def test_held_out_words_spell_held_letters_with_changes_between() -> None:
         assert np.abs(np.diff(take.clip.placements[:, :2], axis=0)).max() < 0.2  # the hand stays in place
 
 
+def test_brisk_words_hold_each_letter_for_the_brisk_hold() -> None:
+    for take in held_out_words(poses("ABCD"), np.random.default_rng(4), count=10, hold=BRISK_LETTER_HOLD):
+        letters, frames = len(take.expected), len(take.clip.hands)
+        assert letters * BRISK_LETTER_HOLD[0] <= frames <= letters * BRISK_LETTER_HOLD[1] + (letters - 1) * 6
+
+
 def test_a_word_is_recalled_only_when_written_whole() -> None:
     summary = summary_of("word", "CAB", "JZ", ["CAB", "CA B", "CJAB", "CA", "XCABX"])
     assert summary["recall"] == pytest.approx(3 / 5)  # CAB, CA B (a space is not a letter), XCABX
     assert summary["exact"] == pytest.approx(1 / 5)
     assert summary["false_commits"] == pytest.approx(1 / 5)
+
+
+def test_transcript_figures_are_the_same_whenever_the_same_models_score_them() -> None:
+    # The card's figures are scored after training and again after a rule change: the same takes both times.
+    model = LetterModel(loopback_settings().model_path)
+    held = poses("IDABC")
+    summaries = []
+    for _ in range(2):
+        figures = TranscriptFigures(words_per_fold=2)
+        figures.add_fold(model, held)
+        figures.add_fold(model, held)
+        summaries.append(figures.summary())
+    assert summaries[0] == summaries[1]
+    first = summaries[0]
+    assert set(first) == {"motion_takes_held_out_photos", "words_held_out_photos", "words_held_out_photos_brisk"}
+    assert first["motion_takes_held_out_photos"]["J from I"]["takes"] == 2 * 2  # two takes a pose, two folds
+    for name in ("words_held_out_photos", "words_held_out_photos_brisk"):
+        assert (first[name]["word"]["takes"], first[name]["word"]["groups"]) == (4, 4)  # every word its own group

@@ -56,9 +56,15 @@ class Transcript:
     Motion letters (``motion_letters``: J and Z) are told apart from the
     handshapes they start from by waiting for the motion to resolve:
 
-    - a starting shape (I before J; D, G, X before Z) needs twice the hold,
-      and is never committed while the hand moves: a J starts as an I, and
-      the I must not be written before the hook shows;
+    - a starting shape (I before J; D, G, X before Z) is never committed
+      while the hand moves: a J starts as an I, and the I must not be
+      written before the hook shows. Held still for the hold, it is
+      pending: written once the hand holds another letter still (for half
+      the hold), or once it has been held still for twice the hold. A
+      hand that moves for the hold (a J or a Z, not fingers changing into
+      the next letter), or leaves, drops it: the motion may be its letter.
+      So a signer who spells on at a letter a half-second is not made to
+      wait on every I, D, G and X;
     - a motion letter is committed once it has been stable for half the
       hold, and only after a movement (the hand moving for half the hold in
       a row) within the last three holds: a hand that holds an X still is
@@ -110,6 +116,8 @@ class Transcript:
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
         self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
+        self._pending: str | None = None  # a starting shape held still for the hold: a letter unless a motion follows
+        self._pending_moved = 0  # frames the hand has moved since
         self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
 
     @property
@@ -122,13 +130,18 @@ class Transcript:
         return "".join(self._text)
 
     def update(self, stable: str | None, hand: bool, moving: bool = False) -> str | None:
-        """Feed one frame's stable letter and whether the hand moves; return the letter committed now, if any."""
+        """Feed one frame's stable letter and whether the hand moves; return the (last) letter committed now, if any."""
         self._track_word_gap(hand)
         self._moving = self._moving + 1 if hand and moving else 0
         self._since_movement = 0 if self._moving >= self._half_hold else self._since_movement + 1
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
-            self._held = None
+            self._held = self._pending = None
+        if self._pending is not None and hand and moving:
+            # Fingers changing into the next letter move for a few frames; a J or a Z moves for longer.
+            self._pending_moved += 1
+            if self._pending_moved >= self._commit_after:
+                self._pending = None
         if self._absent >= self._word_gap:
             self._tail = None
         self._carry_over(stable)
@@ -137,14 +150,17 @@ class Transcript:
         if stable is None:
             return None
         self._still = 0 if moving else self._still + 1
+        written = None
         if self._still >= self._half_hold and stable not in self._motion_letters:
             self._held = stable
+            if self._pending is not None and stable != self._pending:
+                written = self._commit_pending()  # the hand changed shape without moving: it was a letter
         if self._committed:
-            return None
+            return written
         self._run += 1
         if stable in self._motion_letters:
-            return self._update_motion(stable)
-        return self._update_held(stable)
+            return self._update_motion(stable) or written
+        return self._update_held(stable) or written
 
     def _carry_over(self, stable: str | None) -> None:
         """Join the letter a resumed text ends in to the run that continues it, if the hand goes on holding it."""
@@ -167,6 +183,7 @@ class Transcript:
             return None  # the same movement going on, or another one without a pause
         self._last_motion = self._tail = letter
         self._paused = False
+        self._pending = None  # the shape it began from was the motion's start
         return self._commit(letter)
 
     def _update_held(self, letter: str) -> str | None:
@@ -178,6 +195,8 @@ class Transcript:
             if self._still >= self._half_hold:
                 self._last_motion = self._tail = None  # another handshape, held: the hand changed
             hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
+            if letter in self._starting_shapes and self._still >= self._commit_after and self._pending != letter:
+                self._pending, self._pending_moved = letter, 0
         if self._still < hold:
             return None
         self._last_motion = self._tail = None
@@ -185,7 +204,15 @@ class Transcript:
 
     def _commit(self, letter: str) -> str:
         self._committed = True
+        if self._pending == letter:
+            self._pending = None
         self._append(letter)
+        return letter
+
+    def _commit_pending(self) -> str | None:
+        letter, self._pending = self._pending, None
+        if letter is not None:
+            self._append(letter)
         return letter
 
     def _track_word_gap(self, hand: bool) -> None:
@@ -204,6 +231,7 @@ class Transcript:
         It is written again only after the hand changes or leaves, like a double letter.
         """
         self._current, self._run, self._still, self._committed = letter, 0, 0, letter is not None
+        self._pending = None
 
     def clear(self) -> None:
         """Forget the text and any letter in progress."""
@@ -211,7 +239,7 @@ class Transcript:
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
         self._tail = None
-        self._carried = self._held = None
+        self._carried = self._held = self._pending = None
 
     def resume(self, text: str) -> str:
         """Carry on from ``text`` (capital letters and spaces, kept by the client); return the text now held.
