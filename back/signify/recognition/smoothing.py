@@ -42,6 +42,12 @@ _NEVER = 1 << 30  # frames since an event that has not happened
 # MediaPipe misses a moving hand for a frame or two now and then; only a longer
 # absence means the hand left, which counts as a change of hand.
 HAND_AWAY_FRAMES = 3
+# A movement, what a J or a Z is drawn with, is the hand moving for half a hold in a row and for most
+# of a hold (this share) within the last two. Fingers changing into the next letter move for a few
+# frames, which the speed's span (trajectory.SPEED_SPAN) stretches to under a hold; a Z's strokes,
+# slowing at its corners, move for longer.
+MOVEMENT_SHARE = 0.8
+MOVEMENT_SPAN_HOLDS = 2
 
 
 class Transcript:
@@ -67,8 +73,10 @@ class Transcript:
       wait on every I, D, G and X;
     - a motion letter is committed once it has been stable for half the
       hold, and only after a movement (the hand moving for half the hold in
-      a row) within the last three holds: a hand that holds an X still is
-      not drawing a Z, and neither is one whose landmarks jitter;
+      a row, and for most of a hold within two) within the last three
+      holds: a hand that holds an X still is not drawing a Z, nor is one
+      whose landmarks jitter, nor one whose fingers change into the next
+      letter;
     - a motion letter is never read into a movement that began from the
       other motion letter's starting shape: an I held still, then moved,
       may be a J but is no Z, and an index held still, then moved, may be
@@ -118,7 +126,13 @@ class Transcript:
         self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
         self._pending: str | None = None  # a starting shape held still for the hold: a letter unless a motion follows
         self._pending_moved = 0  # frames the hand has moved since
+        self._recent_moves: deque[bool] = deque()  # whether the hand moved, over the last two holds
+        self._recent_moving = 0  # how many of those it moved in
         self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
+
+    @property
+    def _movement_frames(self) -> int:
+        return max(1, round(MOVEMENT_SHARE * self._commit_after))
 
     @property
     def _half_hold(self) -> int:
@@ -132,8 +146,10 @@ class Transcript:
     def update(self, stable: str | None, hand: bool, moving: bool = False) -> str | None:
         """Feed one frame's stable letter and whether the hand moves; return the (last) letter committed now, if any."""
         self._track_word_gap(hand)
-        self._moving = self._moving + 1 if hand and moving else 0
-        self._since_movement = 0 if self._moving >= self._half_hold else self._since_movement + 1
+        if hand or self._absent >= HAND_AWAY_FRAMES:  # a hand missed for a frame or two breaks no movement
+            self._count_motion(hand and moving)
+        moved = self._moving >= self._half_hold and self._recent_moving >= self._movement_frames
+        self._since_movement = 0 if moved else self._since_movement + 1
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
             self._held = self._pending = None
@@ -161,6 +177,13 @@ class Transcript:
         if stable in self._motion_letters:
             return self._update_motion(stable) or written
         return self._update_held(stable) or written
+
+    def _count_motion(self, moving: bool) -> None:
+        self._moving = self._moving + 1 if moving else 0
+        self._recent_moves.append(moving)
+        self._recent_moving += moving
+        if len(self._recent_moves) > MOVEMENT_SPAN_HOLDS * self._commit_after:
+            self._recent_moving -= self._recent_moves.popleft()
 
     def _carry_over(self, stable: str | None) -> None:
         """Join the letter a resumed text ends in to the run that continues it, if the hand goes on holding it."""
@@ -238,6 +261,8 @@ class Transcript:
         self._text.clear()
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
+        self._recent_moves.clear()
+        self._recent_moving = 0
         self._tail = None
         self._carried = self._held = self._pending = None
 
