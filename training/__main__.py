@@ -14,7 +14,7 @@ from signify.donations.store import StoreError
 from signify.recognition.model import LetterModel, ModelCard
 
 from .calibration import anchors_of, calibration_evaluation
-from .card import MODEL_NAME, MODEL_VERSION, write_card
+from .card import MODEL_NAME, MODEL_VERSION, evaluation_note, write_card
 from .donations import Donations, donation_scores, optional_path, read_donations
 from .evaluate import HELD_POSE_FRAMES, plot_confusion, score_sequences, score_shots, score_windows
 from .export import QUANTIZATION, export_onnx, quantization_effect, quantization_windows, served
@@ -96,6 +96,9 @@ def rescore_transcripts(model: Path, fold_models: Path, data: Path, cache: Path,
     """
     card_path = model.with_suffix(".json")
     card = json.loads(card_path.read_text())
+    if "calibration_unseen_signers" not in card.get("evaluation", {}):
+        print(f"error: {card_path} holds no held-out evaluation (trained with --skip-evaluation?)", file=sys.stderr)
+        return 2
     folds = [fold_models / f"{model.stem}.fold{fold}.onnx" for fold in range(PHOTO_FOLDS)]
     missing = [str(path) for path in folds if not path.exists()]
     if missing:
@@ -106,8 +109,12 @@ def rescore_transcripts(model: Path, fold_models: Path, data: Path, cache: Path,
     for fold, path in enumerate(folds):
         transcripts.add_fold(LetterModel(path), photos.where(photos.groups % PHOTO_FOLDS == fold))
     figures = transcripts.summary()
-    card["evaluation"].update(figures)
-    card["evaluation"]["transcripts_scored_by"] = command
+    evaluation = {name: split for name, split in card["evaluation"].items() if name not in figures}
+    # In the order training writes them: the transcript figures just before calibration's.
+    at = list(evaluation).index("calibration_unseen_signers")
+    ordered = [*list(evaluation.items())[:at], *figures.items(), *list(evaluation.items())[at:]]
+    card["evaluation"] = {**dict(ordered), "transcripts_scored_by": command}
+    card["evaluation"]["note"] = evaluation_note(card["evaluation"])
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     print(json.dumps({name: _without_per_letter(split) for name, split in figures.items()}, indent=2))
     return 0

@@ -136,6 +136,13 @@ DONATION_EVALUATION_NOTE = (
 )
 
 
+def evaluation_note(evaluation: dict[str, Any]) -> str:
+    """How the card's figures were made: every split's, and the donors' when they were held out."""
+    if "donations_held_out_contributors" in evaluation:
+        return EVALUATION_NOTE + " " + DONATION_EVALUATION_NOTE
+    return EVALUATION_NOTE
+
+
 def write_card(
     model_path: Path,
     settings: FitSettings,
@@ -162,13 +169,11 @@ def write_card(
     """
     sources = [{**source, "samples": samples.get(source["name"])} for source in DATA_SOURCES]
     trained_on = "all three sources; the evaluation models below each left data out"
-    note = EVALUATION_NOTE
     if donations is not None:
         sources.append({**DONATION_SOURCE, "samples": donations["windows"], "contributors": donations["contributors"]})
         trained_on = (f"all three sources and {donations['windows']} donated windows from "
                       f"{donations['contributors']} contributors; the evaluation models below each left data out")
-        if "donations_held_out_contributors" in evaluation:
-            note += " " + DONATION_EVALUATION_NOTE
+    note = evaluation_note(evaluation)
     card = {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,

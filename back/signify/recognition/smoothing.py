@@ -65,12 +65,15 @@ class Transcript:
     - a starting shape (I before J; D, G, X before Z) is never committed
       while the hand moves: a J starts as an I, and the I must not be
       written before the hook shows. Held still for the hold, it is
-      pending: written once the hand holds another letter still (for half
-      the hold), or once it has been held still for twice the hold. A
-      hand that moves for the hold (a J or a Z, not fingers changing into
-      the next letter), or leaves, drops it: the motion may be its letter.
-      So a signer who spells on at a letter a half-second is not made to
-      wait on every I, D, G and X;
+      pending: written once the hand holds another letter (not J or Z)
+      still for half the hold, or once it has been held still for twice
+      the hold. A hand that moves for a hold's worth of frames since (a J
+      or a Z; fingers changing into the next letter move for fewer), or
+      leaves, drops it: the motion may be its letter, and the same shape
+      held again after it needs twice the hold, as does a shape held
+      within a hold of a J or Z being read (how a motion ended, written
+      or not). So a signer who spells on at a letter a half-second is not
+      made to wait on every I, D, G and X;
     - a motion letter is committed once it has been stable for half the
       hold, and only after a movement (the hand moving for half the hold in
       a row, and for most of a hold within two) within the last three
@@ -123,16 +126,26 @@ class Transcript:
         self._paused = False  # whether the hand paused since that motion, so that it may count again
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
+        self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
+        self._pending_moved = 0  # frames the hand has moved since
+        self._dropped: str | None = None  # a pending shape a motion dropped, until another letter is held
         self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
         self._pending: str | None = None  # a starting shape held still for the hold: a letter unless a motion follows
-        self._pending_moved = 0  # frames the hand has moved since
-        self._recent_moves: deque[bool] = deque()  # whether the hand moved, over the last two holds
+        self._recent_moves: deque[bool] = deque()  # whether the hand moved, in its last two holds' frames
         self._recent_moving = 0  # how many of those it moved in
         self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
 
     @property
     def _movement_frames(self) -> int:
         return max(1, round(MOVEMENT_SHARE * self._commit_after))
+
+    @property
+    def _settled(self) -> bool:
+        """Whether no J or Z was read for a hold before the hand began holding what it holds now.
+
+        What a hand holds right after a J or a Z is how that motion ended, whether or not its letter was written.
+        """
+        return self._since_motion_read >= self._still + self._commit_after
 
     @property
     def _half_hold(self) -> int:
@@ -152,14 +165,15 @@ class Transcript:
         self._since_movement = 0 if moved else self._since_movement + 1
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
-            self._held = self._pending = None
+            self._held = self._pending = self._dropped = None
         if self._pending is not None and hand and moving:
             # Fingers changing into the next letter move for a few frames; a J or a Z moves for longer.
             self._pending_moved += 1
             if self._pending_moved >= self._commit_after:
-                self._pending = None
+                self._pending, self._dropped = None, self._pending  # the motion's letter, or none
         if self._absent >= self._word_gap:
             self._tail = None
+        self._since_motion_read = 0 if stable in self._motion_letters else self._since_motion_read + 1
         self._carry_over(stable)
         if stable != self._current:
             self._current, self._run, self._still, self._committed = stable, 0, 0, False
@@ -169,8 +183,10 @@ class Transcript:
         written = None
         if self._still >= self._half_hold and stable not in self._motion_letters:
             self._held = stable
+            if stable != self._dropped:
+                self._dropped = None
             if self._pending is not None and stable != self._pending:
-                written = self._commit_pending()  # the hand changed shape without moving: it was a letter
+                written = self._commit_pending()  # another letter held, no motion between: it was a letter
         if self._committed:
             return written
         self._run += 1
@@ -218,8 +234,9 @@ class Transcript:
             if self._still >= self._half_hold:
                 self._last_motion = self._tail = None  # another handshape, held: the hand changed
             hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
-            if letter in self._starting_shapes and self._still >= self._commit_after and self._pending != letter:
-                self._pending, self._pending_moved = letter, 0
+            if letter in self._starting_shapes and self._still >= self._commit_after and self._settled:
+                if self._pending != letter and self._dropped != letter:
+                    self._pending, self._pending_moved = letter, 0
         if self._still < hold:
             return None
         self._last_motion = self._tail = None
@@ -261,10 +278,11 @@ class Transcript:
         self._text.clear()
         self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
+        self._since_motion_read = _NEVER
         self._recent_moves.clear()
         self._recent_moving = 0
         self._tail = None
-        self._carried = self._held = self._pending = None
+        self._carried = self._held = self._pending = self._dropped = None
 
     def resume(self, text: str) -> str:
         """Carry on from ``text`` (capital letters and spaces, kept by the client); return the text now held.

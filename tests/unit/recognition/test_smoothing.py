@@ -113,11 +113,12 @@ def test_a_shape_that_starts_a_motion_letter_waits_twice_as_long() -> None:
 
 
 def test_a_starting_shape_held_for_the_hold_is_written_once_the_hand_holds_another_letter() -> None:
-    # Spelled on at a letter a half-second: the fingers change for a few frames, the next letter is held.
+    # Spelled on at a letter a half-second (the server's hold of 10 frames): the fingers change for a
+    # few frames, then the next letter is held.
     for start in "IDGX":
-        assert run(Transcript(4, 99), start * 4 + "aaa" + "AAAA") == start + "A", start
-        assert run(Transcript(4, 99), start * 4 + "AA") == start, start  # half the next letter's hold
-        assert run(Transcript(4, 99), start * 4 + "A") == "", start
+        assert run(Transcript(10, 99), start * 10 + "a" * 5 + "A" * 10) == start + "A", start
+        assert run(Transcript(10, 99), start * 10 + "A" * 5) == start, start  # half the next letter's hold
+        assert run(Transcript(10, 99), start * 10 + "A" * 4) == "", start
     assert run(Transcript(4, 99), "DDDDIIIIGGGGXXXXA") == "DIG"  # the X waits for the letter after it
     assert run(Transcript(4, 99), "XXXXXXXXAAAA") == "XA"  # held for twice the hold, written once
 
@@ -126,14 +127,24 @@ def test_a_starting_shape_held_for_less_than_the_hold_is_not_written_by_the_next
     assert run(Transcript(4, 99), "IIIAAAA") == "A"
 
 
-def test_a_hand_that_moves_for_the_hold_or_leaves_drops_a_starting_shape() -> None:
+def test_a_movement_or_a_hand_that_leaves_drops_a_starting_shape() -> None:
     # A J or a Z may follow: the letter is the motion's, or nothing's when the model missed the motion.
-    assert run(Transcript(4, 99), "IIIIiiiiAAAA") == "A"
-    assert run(Transcript(4, 99), "DDDDdd~~AAAA") == "A"
-    assert run(Transcript(4, 99), "IIII...AAAA") == "A"
+    assert run(Transcript(10, 99), "I" * 10 + "i" * 10 + "A" * 10) == "A"
+    assert run(Transcript(10, 99), "D" * 10 + "d" * 5 + "-~-~-" + "~" * 3 + "A" * 10) == "A"  # moving, not in a row
+    assert run(Transcript(10, 99), "I" * 10 + "..." + "A" * 10) == "A"
     # Fewer moving frames are fingers changing shape, two missed frames MediaPipe losing the hand.
-    assert run(Transcript(4, 99), "IIIIii~AAAA") == "IA"
-    assert run(Transcript(4, 99), "IIII..AAAA") == "IA"
+    assert run(Transcript(10, 99), "I" * 10 + "i" * 9 + "A" * 10) == "IA"
+    assert run(Transcript(10, 99), "I" * 10 + ".." + "A" * 10) == "IA"
+
+
+def test_the_shape_a_missed_motion_ends_in_is_not_written_by_the_next_letter() -> None:
+    # The model missed the J or Z, or it was one rule 4 refuses: what the hand holds after it needs twice the hold.
+    assert run(Transcript(4, 99), "IIIIiiiiIIIIAAAA") == "A"
+    assert run(Transcript(4, 99), "DDDDddddjjjjJJJJIIIIAAAA") == "A"
+    assert run(Transcript(4, 99), "IIIIiiiiIIIIIIIIAAAA") == "IA"
+    # A J or Z read within a hold before the shape was held says the shape is how a motion ended.
+    assert run(Transcript(4, 99), "JJJJ" + "-" * 3 + "IIII" + "AAAA") == "A"
+    assert run(Transcript(4, 99), "JJJJ" + "-" * 4 + "IIII" + "AAAA") == "IA"
 
 
 def test_a_starting_shape_read_again_after_a_glitch_is_still_one_letter() -> None:
@@ -208,8 +219,10 @@ def test_fingers_changing_into_the_next_letter_are_no_movement() -> None:
     # At the server's hold of 10 frames: a change of shape moves the hand for a few frames, fewer than 8.
     assert run(Transcript(10, 99), "A" * 12 + "~" * 7 + "J" * 12) == "A"
     assert run(Transcript(10, 99), "A" * 12 + "~" * 8 + "J" * 12) == "AJ"
-    # Two changes in a row are no movement either, unless together they move for most of a hold.
+    # Two changes in a row are no movement either, unless together they move for most of a hold within two.
     assert run(Transcript(10, 99), "A" * 12 + "~" * 5 + "-" * 8 + "~" * 2 + "J" * 12) == "A"
+    assert run(Transcript(10, 99), "A" * 12 + "~" * 5 + "-" * 8 + "~" * 5 + "J" * 12) == "AJ"
+    assert run(Transcript(10, 99), "A" * 12 + "~" * 5 + "-" * 16 + "~" * 5 + "J" * 12) == "A"
 
 
 def test_a_movement_goes_on_through_a_hand_missed_for_a_frame_or_two() -> None:
