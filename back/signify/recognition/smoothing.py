@@ -234,13 +234,17 @@ class Transcript:
             if self._still >= self._half_hold:
                 self._last_motion = self._tail = None  # another handshape, held: the hand changed
             hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
-            if letter in self._starting_shapes and self._still >= self._commit_after and self._settled:
-                if self._pending != letter and self._dropped != letter:
-                    self._pending, self._pending_moved = letter, 0
+            if letter in self._starting_shapes and self._still >= self._commit_after:
+                self._make_pending(letter)
         if self._still < hold:
             return None
         self._last_motion = self._tail = None
         return self._commit(letter)
+
+    def _make_pending(self, letter: str) -> None:
+        """Let a starting shape held for the hold wait for the next letter, unless it is how a motion began or ended."""
+        if self._settled and letter not in (self._pending, self._dropped):
+            self._pending, self._pending_moved = letter, 0
 
     def _commit(self, letter: str) -> str:
         self._committed = True
