@@ -24,6 +24,7 @@ from .motion import (
     MOTION_LOOKALIKES,
     STARTING_SHAPES,
     Clip,
+    as_placements,
     changing_hands,
     drift_placements,
     held_placements,
@@ -49,6 +50,12 @@ TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any 
 # Each word set draws apart, so that the takes, and the sets before it, stay what they were.
 WORD_SEEDS = {LETTER_HOLD: 2027, BRISK_LETTER_HOLD: 2028}
 WORD_FIGURES = {"words_held_out_photos": LETTER_HOLD, "words_held_out_photos_brisk": BRISK_LETTER_HOLD}
+# Every take ends with its hand dropping out of the picture, as a signer lowers it after a word: seen
+# moving down for this many frames (from, to), faster each frame, then gone, long enough to end the word.
+# A word's last letter is written, or lost, as the server writes it then. Drawn apart from the takes.
+LEAVING_FRAMES = (0, 8)
+LEAVING_SPEED = (0.1, 1.4)  # palm sizes per frame, at the first moving frame and at the last
+LEAVING_SEED = 2029
 
 
 def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -67,12 +74,29 @@ def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -
 
 
 def transcribe(model: LetterModel, clip: Clip) -> str:
-    """What the server commits for one take, sent frame by frame as keypoints on a fresh session."""
-    recognizer = Recognizer(model, RecognizerSettings())
+    """What the server commits for one take, sent frame by frame as keypoints on a fresh session,
+    then frames without a hand until the word ends."""
+    settings = RecognizerSettings()
+    recognizer = Recognizer(model, settings)
     text = ""
     for landmarks in raw_landmarks(clip.hands, clip.placements):
         text = recognizer.recognize_keypoints(landmarks, "Right").text
+    for _ in range(settings.word_gap):
+        text = recognizer.recognize_keypoints(None, "Right").text
     return text
+
+
+def leaving(clip: Clip, rng: np.random.Generator) -> Clip:
+    """The take, then its last hand moving down and a little aside, faster each frame, until the tracker loses it."""
+    frames = int(rng.integers(LEAVING_FRAMES[0], LEAVING_FRAMES[1] + 1))
+    last = clip.placements[-1]
+    speed = np.linspace(*LEAVING_SPEED, frames) * rng.uniform(0.7, 1.3)
+    heading = np.array([rng.uniform(-0.4, 0.4), 1.0])
+    wrist = last[:2] + np.cumsum(speed)[:, None] * heading * last[2]
+    placements = as_placements(wrist, np.full(frames, last[2]))
+    placements[:, 3] = last[3]
+    hands = np.concatenate([clip.hands, np.repeat(clip.hands[-1:], frames, axis=0)])
+    return Clip(hands, np.concatenate([clip.placements, placements]), clip.motion_start, clip.motion_end)
 
 
 @dataclass(frozen=True)
@@ -187,10 +211,10 @@ class TakeScores:
         return result
 
 
-def score_takes(model: LetterModel, takes: list[Take], scores: TakeScores) -> None:
-    """Play every take through a fresh Recognizer on ``model`` and record it."""
+def score_takes(model: LetterModel, takes: list[Take], scores: TakeScores, rng: np.random.Generator) -> None:
+    """Play every take, its hand then leaving (``rng`` draws how), through a fresh Recognizer on ``model``."""
     for take in takes:
-        scores.add(take, transcribe(model, take.clip))
+        scores.add(take, transcribe(model, leaving(take.clip, rng)))
 
 
 class TranscriptFigures:
@@ -210,16 +234,18 @@ class TranscriptFigures:
         self._words_per_fold = words_per_fold
         self._takes = TakeScores()
         self._takes_rng = np.random.default_rng(TAKES_SEED)
+        self._leaving_rng = np.random.default_rng(LEAVING_SEED)
         self._words = {hold: (TakeScores(), np.random.default_rng(seed)) for hold, seed in WORD_SEEDS.items()}
         self._folds = 0
 
     def add_fold(self, model: LetterModel, held_photos: Poses) -> None:
         """Score the next fold's model on its held-out photos (the served complexity's)."""
         lookalikes = held_photos.where(np.isin(held_photos.labels, list(MOTION_LOOKALIKES)))
-        score_takes(model, held_out_takes(lookalikes, self._takes_rng), self._takes)
+        score_takes(model, held_out_takes(lookalikes, self._takes_rng), self._takes, self._leaving_rng)
         count = self._words_per_fold
         for hold, (scores, rng) in self._words.items():
-            score_takes(model, held_out_words(held_photos, rng, count, self._folds * count, hold), scores)
+            score_takes(model, held_out_words(held_photos, rng, count, self._folds * count, hold), scores,
+                        self._leaving_rng)
         self._folds += 1
 
     def summary(self) -> dict[str, dict[str, Any]]:

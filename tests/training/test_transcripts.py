@@ -16,6 +16,7 @@ from training.motion import Clip, Z, motion_clip
 from training.sources import LETTER_INDEX, Poses
 from training.transcripts import (
     BRISK_LETTER_HOLD,
+    LEAVING_FRAMES,
     LETTER_HOLD,
     WORD_LETTERS,
     Take,
@@ -23,6 +24,7 @@ from training.transcripts import (
     TranscriptFigures,
     held_out_takes,
     held_out_words,
+    leaving,
     raw_landmarks,
 )
 
@@ -90,6 +92,22 @@ def test_held_out_words_spell_held_letters_with_changes_between() -> None:
         assert len(word) * LETTER_HOLD[0] <= frames <= len(word) * LETTER_HOLD[1] + (len(word) - 1) * 6
         assert take.clip.placements.shape == (frames, 4)
         assert np.abs(np.diff(take.clip.placements[:, :2], axis=0)).max() < 0.2  # the hand stays in place
+
+
+def test_a_leaving_hand_drops_down_faster_each_frame_after_the_take() -> None:
+    rng = np.random.default_rng(5)
+    take = held_out_words(poses("ABCD"), rng, count=1)[0].clip
+    lengths = set()
+    for _ in range(40):
+        left = leaving(take, rng)
+        frames = len(left.hands) - len(take.hands)
+        lengths.add(frames)
+        assert np.array_equal(left.hands[: len(take.hands)], take.hands)  # the take as it was
+        assert np.array_equal(left.placements[: len(take.placements)], take.placements)
+        assert (left.hands[len(take.hands):] == take.hands[-1]).all()  # the last letter's hand, still held
+        steps = np.diff(left.placements[len(take.hands) - 1 :, 1])
+        assert (steps > 0).all() and (np.diff(steps) > 0).all()  # downwards, faster each frame
+    assert lengths == set(range(LEAVING_FRAMES[0], LEAVING_FRAMES[1] + 1))
 
 
 def test_brisk_words_hold_each_letter_for_the_brisk_hold() -> None:

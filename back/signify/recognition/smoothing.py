@@ -73,7 +73,10 @@ class Transcript:
       held again after it needs twice the hold, as does a shape held
       within a hold of a J or Z being read (how a motion ended, written
       or not). So a signer who spells on at a letter a half-second is not
-      made to wait on every I, D, G and X;
+      made to wait on every I, D, G and X. A hand seen moving away from it
+      for one frame to under half a hold, with no J or Z read, and then
+      gone for a word gap was lowered after the word's last letter: that
+      letter is written when the word ends;
     - a motion letter is committed once it has been stable for half the
       hold, and only after a movement (the hand moving for half the hold in
       a row, and for most of a hold within two) within the last three
@@ -128,6 +131,8 @@ class Transcript:
         self._since_movement = _NEVER  # frames since the hand last made a movement
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
         self._pending_moved = 0  # frames the hand has moved since
+        self._pending_near_motion = False  # whether it ended a movement, or a J or Z was read since
+        self._leaving: str | None = None  # a pending shape the hand was seen leaving: the word's last letter
         self._dropped: str | None = None  # a pending shape a motion dropped, until another letter is held
         self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
         self._pending: str | None = None  # a starting shape held still for the hold: a letter unless a motion follows
@@ -148,6 +153,18 @@ class Transcript:
         return self._since_motion_read >= self._still + self._commit_after
 
     @property
+    def _left_from_pending(self) -> bool:
+        """Whether the hand, gone now, was seen lowered from a pending shape rather than drawing from it.
+
+        A hand lowered after a word's last letter is seen moving for a few frames before it leaves the
+        picture; one that was drawing a J or a Z moved for longer, or was read as the motion on the way,
+        and a shape held right after a movement may be how a J or Z the model missed ended. A hand that
+        vanished without moving was lost by the tracker, as a fast stroke's first frames can be.
+        """
+        return (self._pending is not None and not self._pending_near_motion
+                and 1 <= self._pending_moved < self._half_hold)
+
+    @property
     def _half_hold(self) -> int:
         return max(1, self._commit_after // 2)
 
@@ -163,6 +180,8 @@ class Transcript:
             self._count_motion(hand and moving)
         moved = self._moving >= self._half_hold and self._recent_moving >= self._movement_frames
         self._since_movement = 0 if moved else self._since_movement + 1
+        if self._absent == HAND_AWAY_FRAMES and self._left_from_pending:
+            self._leaving = self._pending  # written if the word ends before the hand is back
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
             self._held = self._pending = self._dropped = None
@@ -173,7 +192,10 @@ class Transcript:
                 self._pending, self._dropped = None, self._pending  # the motion's letter, or none
         if self._absent >= self._word_gap:
             self._tail = None
-        self._since_motion_read = 0 if stable in self._motion_letters else self._since_motion_read + 1
+        if stable in self._motion_letters:
+            self._since_motion_read, self._pending_near_motion = 0, True
+        else:
+            self._since_motion_read += 1
         self._carry_over(stable)
         if stable != self._current:
             self._current, self._run, self._still, self._committed = stable, 0, 0, False
@@ -244,7 +266,9 @@ class Transcript:
     def _make_pending(self, letter: str) -> None:
         """Let a starting shape held for the hold wait for the next letter, unless it is how a motion began or ended."""
         if self._settled and letter not in (self._pending, self._dropped):
-            self._pending, self._pending_moved = letter, 0
+            # Held within a hold of a movement, it may be how an unread J or Z ended.
+            ended_movement = self._since_movement < self._still + self._commit_after
+            self._pending, self._pending_moved, self._pending_near_motion = letter, 0, ended_movement
 
     def _commit(self, letter: str) -> str:
         self._committed = True
@@ -261,6 +285,11 @@ class Transcript:
 
     def _track_word_gap(self, hand: bool) -> None:
         self._absent = 0 if hand else self._absent + 1
+        if hand:
+            self._leaving = None  # back before the word ended: lost by the tracker for a moment, not lowered
+        elif self._absent == self._word_gap and self._leaving is not None:
+            self._append(self._leaving)
+            self._leaving = None
         if self._absent == self._word_gap and self._text and self._text[-1] != " ":
             self._append(" ")
 
@@ -286,7 +315,8 @@ class Transcript:
         self._recent_moves.clear()
         self._recent_moving = 0
         self._tail = None
-        self._carried = self._held = self._pending = self._dropped = None
+        self._carried = self._held = self._pending = self._dropped = self._leaving = None
+        self._pending_moved, self._pending_near_motion = 0, False
 
     def resume(self, text: str) -> str:
         """Carry on from ``text`` (capital letters and spaces, kept by the client); return the text now held.

@@ -137,6 +137,25 @@ def test_a_movement_or_a_hand_that_leaves_drops_a_starting_shape() -> None:
     assert run(Transcript(10, 99), "I" * 10 + ".." + "A" * 10) == "IA"
 
 
+def test_a_pending_shape_the_hand_is_lowered_from_is_written_when_the_word_ends() -> None:
+    # A word's last letter, then the hand lowered: seen moving for a few frames, then gone for the word gap.
+    for start in "IDGX":
+        assert run(Transcript(10, 15), "H" * 10 + start * 10 + start.lower() * 3 + "." * 15) == f"H{start} "
+    assert run(Transcript(10, 15), "I" * 10 + "i" + "." * 15) == "I "
+    assert run(Transcript(10, 15), "I" * 10 + "i" * 3 + "." * 14) == ""  # not before the word ends
+
+
+def test_a_pending_shape_is_not_written_for_a_hand_that_did_not_leave_as_a_lowered_hand_does() -> None:
+    assert run(Transcript(10, 15), "I" * 10 + "iii" + "." * 5 + "A" * 10) == "A"  # back before the word ended
+    assert run(Transcript(10, 15), "I" * 10 + "." * 15) == ""  # vanished without moving: lost by the tracker
+    assert run(Transcript(10, 15), "I" * 10 + "i" * 5 + "." * 15) == ""  # moved as a J or Z is drawn
+    assert run(Transcript(10, 15), "I" * 10 + "ij" + "." * 15) == ""  # read as the motion on the way
+    assert run(Transcript(10, 15), "IIIIIIIII" + "iii" + "." * 15) == ""  # never held for the hold
+    # Held right after a movement no J or Z was read in: it may be how the missed motion ended.
+    assert run(Transcript(10, 15), "D" * 10 + "~" * 10 + "X" * 10 + "xx" + "." * 15) == ""
+    assert run(Transcript(10, 15), "D" * 10 + "~" * 10 + "-" * 10 + "X" * 10 + "xx" + "." * 15) == "X "
+
+
 def test_the_shape_a_missed_motion_ends_in_is_not_written_by_the_next_letter() -> None:
     # The model missed the J or Z, or it was one rule 4 refuses: what the hand holds after it needs twice the hold.
     assert run(Transcript(4, 99), "IIIIiiiiIIIIAAAA") == "A"
