@@ -74,9 +74,10 @@ class Transcript:
       within a hold of a J or Z being read (how a motion ended, written
       or not). So a signer who spells on at a letter a half-second is not
       made to wait on every I, D, G and X. A hand seen moving away from it
-      for one frame to under half a hold, with no J or Z read, and then
-      gone for a word gap was lowered after the word's last letter: that
-      letter is written when the word ends;
+      for one frame to under half a hold, with no J or Z read (nor a
+      movement made just before the shape was held), and then gone for a
+      word gap was lowered after the word's last letter: that letter is
+      written when the word ends;
     - a motion letter is committed once it has been stable for half the
       hold, and only after a movement (the hand moving for half the hold in
       a row, and for most of a hold within two) within the last three
