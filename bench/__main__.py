@@ -43,6 +43,7 @@ from .keypoints import (
 from .load import ClientRecord, run_load
 from .process import REPO, ServerUnderTest, start_floor, start_naive, start_signify
 from .report import capacity, latencies_ms, past_capacity, plot, plot_keypoints, summarize
+from .streaming import carried_state_costs
 
 SAMPLE_INTERVAL_S = 0.25
 T = TypeVar("T")
@@ -276,6 +277,8 @@ def keypoints_main(args: argparse.Namespace) -> int:
         result["floor"] = {"sweep": floor, "capacity_clients": capacity(floor),
                            "server": "bench/floor_server.py"} | rule
     result["model_batching"] = batching_costs(Settings.from_env().model_path)
+    # What a network that carried its state would cost a frame (bench/streaming.py): the way to 0.05 ms.
+    result["model_carried_state"] = carried_state_costs(Settings.from_env().model_path)
     if not args.smoke:  # image mode again, in the same run, on the same machine state
         images = [1, 8]
         result["images"] = sweep(lambda n: start_signify(max_sessions=n + 1, max_fps=int(args.fps * 2)),
@@ -289,6 +292,7 @@ def keypoints_main(args: argparse.Namespace) -> int:
                                                              "cpu_cores_used", "rss_mb_per_session")}
                                          for s in steps],
                       "model_batching": result["model_batching"],
+                      "model_carried_state": result["model_carried_state"],
                       "images": [{k: s[k] for k in ("clients", "latency_ms", "answered_fps_per_client_min")}
                                  for s in result.get("images", {}).get("sweep", [])]}, indent=2))
     print(f"wrote {args.out / 'bench-keypoints.json'} and {args.out / 'bench-keypoints.png'}")
