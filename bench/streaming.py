@@ -10,8 +10,10 @@ as an input and an output, fed one frame per session per call.
 
 It is a cost, not a model: the shipped network was trained on windows
 that start from a zero state, and its motion input is measured from the
-window's last frame (``recognition.trajectory.window_motion``), so its
-letters would change if it were run this way. Carrying the state in
+window's last frame (``recognition.trajectory.window_motion``), and its
+velocity inputs are computed inside the graph, zero at each call's first
+frame, so one frame a call reads none: its letters would change if it
+were run this way. Carrying the state in
 serving needs a network trained for it (see docs/performance.md).
 """
 
@@ -36,10 +38,19 @@ def carried_state_graph(model_path: Path) -> tuple[bytes, int]:
     outputs of the same names suffixed ``_out``; the serialized graph and the hidden size."""
     model = onnx.load(str(model_path))
     graph = model.graph
-    lstm = next(node for node in graph.node if node.op_type == "LSTM")
-    hidden = next(attribute.i for attribute in lstm.attribute if attribute.name == "hidden_size")
+    lstms = [node for node in graph.node if node.op_type == "LSTM"]
+    if len(lstms) != 1:
+        raise ValueError(f"{model_path}: expected one LSTM, found {len(lstms)}")
+    lstm = lstms[0]
+    attributes = {attribute.name: onnx.helper.get_attribute_value(attribute) for attribute in lstm.attribute}
+    if attributes.get("direction", b"forward") != b"forward" or attributes.get("layout", 0) != 0:
+        raise ValueError(f"{model_path}: the LSTM must run forward with layout 0 to carry a [1, batch, hidden] state")
+    if len(lstm.output) < 3 or not lstm.output[1] or not lstm.output[2]:
+        raise ValueError(f"{model_path}: the LSTM does not name its last hidden and cell states")
+    hidden = attributes["hidden_size"]
     inputs = list(lstm.input) + [""] * (INITIAL_C + 1 - len(lstm.input))
     inputs[INITIAL_H], inputs[INITIAL_C] = STATE_INPUTS
+    # The exporter's zero initial states stay in the graph, unused: onnxruntime prunes them.
     del lstm.input[:]
     lstm.input.extend(inputs)
     for name in STATE_INPUTS:
@@ -80,7 +91,8 @@ class CarriedStateNetwork:
 def carried_state_error(model_path: Path, split: int = 16) -> float:
     """Largest difference between the shipped model's probabilities for whole windows and the carried-state graph's
     after the same windows in two calls. Frame ``split`` repeats the frame before it: the network's velocity inputs
-    are differences to the previous frame, which a call that starts there cannot see, and are zero there anyway."""
+    are differences to the previous frame, which a call that starts there cannot see: the repeat makes them zero
+    there in both."""
     from signify.recognition.model import LetterModel
 
     rng = np.random.default_rng(1)
