@@ -276,9 +276,10 @@ def keypoints_main(args: argparse.Namespace) -> int:
         floor = _keypoint_sweep("floor", lambda n: start_floor(), messages, clients, args)
         result["floor"] = {"sweep": floor, "capacity_clients": capacity(floor),
                            "server": "bench/floor_server.py"} | rule
-    result["model_batching"] = batching_costs(Settings.from_env().model_path)
+    model_path = Settings.from_env().model_path
+    result["model_batching"] = batching_costs(model_path)
     # What a network that carried its state would cost a frame (bench/streaming.py): the way to 0.05 ms.
-    result["model_carried_state"] = carried_state_costs(Settings.from_env().model_path)
+    result["model_carried_state"] = carried_state_costs(model_path)
     if not args.smoke:  # image mode again, in the same run, on the same machine state
         images = [1, 8]
         result["images"] = sweep(lambda n: start_signify(max_sessions=n + 1, max_fps=int(args.fps * 2)),

@@ -16,6 +16,9 @@ import hashlib
 import json
 import multiprocessing
 import sys
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +106,6 @@ def _client_process(url: str, messages: list[str], clients: int, fps: float, sec
 
 def batching_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64), seconds: float = 1.0) -> dict[str, Any]:
     """The model's cost per full window (32 frames) when windows are scored one by one and in batches, in ms."""
-    import time
-
     from signify.recognition.model import LetterModel
 
     model = LetterModel(model_path)
@@ -113,13 +114,19 @@ def batching_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64), seco
     for batch in batches:
         hands = rng.normal(0, 0.5, (batch, 32, 21, 3)).astype(np.float32)
         motion = rng.normal(0, 1.0, (batch, 32, 3)).astype(np.float32)
-        model.predict_batch(hands, motion)
-        calls, started = 0, time.perf_counter()
-        while time.perf_counter() - started < seconds:
-            model.predict_batch(hands, motion)
-            calls += 1
-        costs[f"batch_{batch}_ms_per_window"] = round((time.perf_counter() - started) / calls / batch * 1000, 4)
+        costs[f"batch_{batch}_ms_per_window"] = ms_per_item(partial(model.predict_batch, hands, motion), batch, seconds)
     return costs
+
+
+def ms_per_item(call: Callable[[], object], items: int, seconds: float) -> float:
+    """Milliseconds per item of ``call``, which handles ``items`` at once, run for ``seconds`` after one warm-up
+    call, to four decimals."""
+    call()
+    calls, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        call()
+        calls += 1
+    return round((time.perf_counter() - started) / calls / items * 1000, 4)
 
 
 def client_processes(clients: int) -> int:
