@@ -278,7 +278,7 @@ def keypoints_main(args: argparse.Namespace) -> int:
                            "server": "bench/floor_server.py"} | rule
     model_path = Settings.from_env().model_path
     result["model_batching"] = batching_costs(model_path)
-    # What a network that carried its state would cost a frame (bench/streaming.py): the way to 0.05 ms.
+    # The same network read as streams that carry its state (bench/streaming.py): the way to 0.05 ms.
     result["model_carried_state"] = carried_state_costs(model_path)
     if not args.smoke:  # image mode again, in the same run, on the same machine state
         images = [1, 8]
