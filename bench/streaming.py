@@ -35,6 +35,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from numpy.typing import NDArray
+from signify.recognition.model import KEYPOINTS_INPUT, MOTION_INPUT, PROBABILITIES_OUTPUT, LetterModel
 
 from .keypoints import ms_per_item
 
@@ -45,7 +46,11 @@ STATE_OUTPUTS = ("state_h_out", "state_c_out")
 # The frames a step reads: the previous one (for the velocities) and the current one.
 STEP_FRAMES = 2
 
-State = tuple[NDArray[np.float32], NDArray[np.float32]]
+# Served, a camera runs two streams (see the module's docstring); the cost report prices 64 cameras.
+STREAMS_PER_CAMERA = 2
+CAMERAS = 64
+
+State = tuple[NDArray[np.float32], NDArray[np.float32]]  # an LSTM's (h, c), each [1, batch, hidden]
 
 
 def step_graph(model_path: Path) -> tuple[bytes, int]:
@@ -70,11 +75,12 @@ def step_graph(model_path: Path) -> tuple[bytes, int]:
     # Two frames a call, stated, and the exporter's shapes of what lies between dropped: the LSTM's input is a
     # frame shorter than the frames, and onnxruntime warned on every call about the shapes that said otherwise.
     for graph_input in graph.input:
-        graph_input.type.tensor_type.shape.dim[1].dim_value = STEP_FRAMES
+        if graph_input.name in (KEYPOINTS_INPUT, MOTION_INPUT):
+            graph_input.type.tensor_type.shape.dim[1].dim_value = STEP_FRAMES
     del graph.value_info[:]
-    # Layout 0: the LSTM's input is [time, batch, features]; it reads from the second frame on.
+    # Layout 0: the LSTM's input is [time, batch, features]; it reads the last frame, the current one.
     graph.initializer.extend(onnx.numpy_helper.from_array(np.array([value], dtype=np.int64), name)
-                             for name, value in (("step_from", 1), ("step_to", np.iinfo(np.int64).max),
+                             for name, value in (("step_from", -1), ("step_to", np.iinfo(np.int64).max),
                                                  ("step_axis", 0)))
     graph.node.insert(list(graph.node).index(lstm), onnx.helper.make_node(
         "Slice", [lstm.input[0], "step_from", "step_to", "step_axis"], ["step_input"]))
@@ -115,8 +121,8 @@ class StepNetwork:
         if hands.shape[1] != STEP_FRAMES or motion.shape[1] != STEP_FRAMES:
             raise ValueError(f"a step reads {STEP_FRAMES} frames, got {hands.shape[1]} and {motion.shape[1]}")
         probabilities, state_h, state_c = self._session.run(
-            ["probabilities", *STATE_OUTPUTS],
-            {"keypoints": hands, "motion": motion, STATE_INPUTS[0]: state[0], STATE_INPUTS[1]: state[1]})
+            [PROBABILITIES_OUTPUT, *STATE_OUTPUTS],
+            {KEYPOINTS_INPUT: hands, MOTION_INPUT: motion, STATE_INPUTS[0]: state[0], STATE_INPUTS[1]: state[1]})
         return probabilities, (state_h, state_c)
 
     def stream(self, hands: NDArray[np.float32], motion: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -135,8 +141,6 @@ class StepNetwork:
 def step_error(model_path: Path, frames: int = 32) -> float:
     """Largest difference between the shipped model's probabilities for every prefix of 8 windows, each read as a
     window, and the same windows read as streams (:meth:`StepNetwork.stream`)."""
-    from signify.recognition.model import LetterModel
-
     rng = np.random.default_rng(1)
     # A hand wandering from frame to frame, and its path: every velocity differs from zero.
     hands = np.cumsum(rng.normal(0, 0.05, (8, frames, 21, 3)), axis=1).astype(np.float32)
@@ -150,11 +154,11 @@ def step_error(model_path: Path, frames: int = 32) -> float:
     return worst
 
 
-def carried_state_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64, 128, 256),
+def carried_state_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64, STREAMS_PER_CAMERA * CAMERAS, 256),
                         seconds: float = 1.0) -> dict[str, Any]:
     """ms per stream-frame of one step (a frame of every stream in the call), by batch size, beside how far the
-    streams are from the windows' answers (:func:`step_error`). Two staggered streams a camera: a session-frame
-    costs two stream-frames, at twice the sessions' batch."""
+    streams are from the windows' answers (:func:`step_error`); with the batch of :data:`CAMERAS` cameras'
+    streams among ``batches``, what a camera's frame costs then."""
     network = StepNetwork(model_path)
     rng = np.random.default_rng(0)
     costs: dict[str, Any] = {"max_abs_diff_vs_window": step_error(model_path)}
@@ -165,8 +169,10 @@ def carried_state_costs(model_path: Path, batches: tuple[int, ...] = (1, 8, 64, 
         _, state = network.step(hands, motion, network.zero_state(batch))
         costs[f"batch_{batch}_ms_per_frame"] = ms_per_item(partial(network.step, hands, motion, state), batch,
                                                              seconds)
-    if 128 in batches:
-        costs["two_streams_64_sessions_ms_per_session_frame"] = round(2 * costs["batch_128_ms_per_frame"], 4)
+    streams = STREAMS_PER_CAMERA * CAMERAS
+    if streams in batches:
+        costs[f"{CAMERAS}_cameras_ms_per_camera_frame"] = round(
+            STREAMS_PER_CAMERA * costs[f"batch_{streams}_ms_per_frame"], 4)
     return costs
 
 
