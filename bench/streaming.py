@@ -35,7 +35,13 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from numpy.typing import NDArray
-from signify.recognition.model import KEYPOINTS_INPUT, MOTION_INPUT, PROBABILITIES_OUTPUT, LetterModel
+from signify.recognition.model import (
+    KEYPOINTS_INPUT,
+    MOTION_INPUT,
+    PROBABILITIES_OUTPUT,
+    LetterModel,
+    single_thread_options,
+)
 
 from .keypoints import ms_per_item
 
@@ -104,10 +110,8 @@ class StepNetwork:
 
     def __init__(self, model_path: Path) -> None:
         graph, self.hidden = step_graph(model_path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # as the server's scoring thread runs the model
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        # One thread, as the server's scoring threads run the model.
+        self._session = ort.InferenceSession(graph, single_thread_options(), providers=["CPUExecutionProvider"])
 
     def zero_state(self, batch: int) -> State:
         """The state of ``batch`` streams that have read nothing."""

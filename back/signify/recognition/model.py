@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,9 @@ from numpy.typing import NDArray
 from ..calibration.adaptation import Anchors
 from .normalization import NUM_LANDMARKS
 from .trajectory import MOTION_SIZE
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 # The model's two inputs, by name: the normalized hands and the wrist's path (signify.recognition.trajectory).
 KEYPOINTS_INPUT = "keypoints"
@@ -103,6 +106,17 @@ class LetterScores:
         return self.labels[int(np.argmax(self.probabilities))]
 
 
+def single_thread_options() -> onnxruntime.SessionOptions:
+    """onnxruntime's options for the letter network: one thread. A tiny LSTM is fastest single-threaded;
+    parallelism comes from sessions (the server's scoring threads)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return options
+
+
 class LetterModel:
     """An onnxruntime session over windows of normalized hands ``(time, 21, 3)`` and their motion ``(time, 3)``."""
 
@@ -115,13 +129,9 @@ class LetterModel:
             raise ModelError(f"model file {path} not found", "file")
         self.path = path
         self.card = card if card is not None else ModelCard.read(path.with_suffix(".json"))
-        options = ort.SessionOptions()
-        # A tiny LSTM is fastest single-threaded; parallelism comes from sessions.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
         try:
             source = data if data is not None else str(path)
-            self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(source, single_thread_options(), providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own non-standard exception types
             raise ModelError(f"model file {path} cannot be loaded: {exc}", "load") from None
         self._inputs = {node.name: node for node in self._session.get_inputs()}
