@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -50,6 +51,7 @@ KEYPOINT_SHAPE = (NUM_LANDMARKS, 3)
 PLACEMENT_SHAPE = (PLACEMENT_SIZE,)
 STORED_FLOAT = np.dtype("<f4")
 SCHEMA_VERSION = 1  # PRAGMA user_version of a store this code reads and writes
+WAL_RETRY_SECONDS = 0.01  # between tries of the switch to WAL mode that another connection is in the way of
 
 _SCHEMA = (
     f"""CREATE TABLE windows (
@@ -214,7 +216,7 @@ class DonationStore:
         ]
         with self._connection(create=True) as connection:
             assert connection is not None
-            connection.execute("PRAGMA journal_mode = WAL")  # persistent; a no-op once the file is in WAL mode
+            _use_wal(connection, self.timeout)
             with _transaction(connection):
                 self._check_schema(connection, create=True)
                 connection.executemany(_INSERT, rows)
@@ -324,6 +326,25 @@ class DonationStore:
             raise StoreError(explain(self.path, exc, self.timeout)) from exc
         finally:
             connection.close()
+
+
+def _use_wal(connection: sqlite3.Connection, timeout: float) -> None:
+    """Put the file in WAL mode (persistent: once it is, this only reads the mode), waiting up to ``timeout``.
+
+    SQLite answers a switch to WAL that another connection is in the way of
+    with "database is locked" at once, without its busy handler: six
+    donors' first writes to a new file at the same moment failed that way in
+    about one try in twelve. So the switch is tried again until the timeout,
+    as a lock would be waited for.
+    """
+    deadline = time.monotonic() + timeout
+    while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(WAL_RETRY_SECONDS)
 
 
 @contextmanager
