@@ -190,25 +190,31 @@ def test_invalid_model_versions_are_refused(store: DonationStore, version: str) 
         store.add(ALICE, version, [window()])
 
 
-def test_several_threads_add_at_once_and_every_row_lands(tmp_path: Path) -> None:
-    # What is tested is that every row lands, not how fast: SQLite's busy handler is not fair, and on a
-    # loaded machine (the whole suite, CI) one of six writers could wait past the server's 1 s default.
-    store = DonationStore(tmp_path / "data" / "donations.sqlite3", timeout=30.0)
+def donate_at_once(store: DonationStore, *, adds: int, windows: int, donors: int = 6) -> list[BaseException]:
+    """``donors`` threads started together, each adding ``windows`` windows ``adds`` times under its own id
+    (``thread-0000`` on); what they raised."""
     errors: list[BaseException] = []
 
     def donate(number: int) -> None:
         try:
-            for _ in range(5):
-                store.add(f"thread-{number:04d}", "3.1.0", [window(seed=number)] * 4)
-        except BaseException as exc:  # reported below
+            for _ in range(adds):
+                store.add(f"thread-{number:04d}", "3.1.0", [window(seed=number)] * windows)
+        except BaseException as exc:  # returned to the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=donate, args=(n,)) for n in range(6)]
+    threads = [threading.Thread(target=donate, args=(n,)) for n in range(donors)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_several_threads_add_at_once_and_every_row_lands(tmp_path: Path) -> None:
+    # What is tested is that every row lands, not how fast: SQLite's busy handler is not fair, and on a
+    # loaded machine (the whole suite, CI) one of six writers could wait past the server's 1 s default.
+    store = DonationStore(tmp_path / "data" / "donations.sqlite3", timeout=30.0)
+    assert donate_at_once(store, adds=5, windows=4) == []
     assert store.count() == 6 * 5 * 4
     assert store.count("thread-0003") == 20
 
@@ -218,20 +224,7 @@ def test_donors_writing_a_new_file_at_once_all_land(tmp_path: Path) -> None:
     # locked", no busy wait) in about one try in twelve when another connection was in the way.
     for trial in range(24):
         store = DonationStore(tmp_path / f"fresh-{trial}" / "donations.sqlite3", timeout=30.0)
-        errors: list[BaseException] = []
-
-        def donate(number: int, store: DonationStore = store, errors: list[BaseException] = errors) -> None:
-            try:
-                store.add(f"thread-{number:04d}", "3.1.0", [window(seed=number)])
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=donate, args=(n,)) for n in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == [], trial
+        assert donate_at_once(store, adds=1, windows=1) == [], trial
         assert store.count() == 6
 
 

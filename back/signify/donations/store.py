@@ -51,6 +51,7 @@ KEYPOINT_SHAPE = (NUM_LANDMARKS, 3)
 PLACEMENT_SHAPE = (PLACEMENT_SIZE,)
 STORED_FLOAT = np.dtype("<f4")
 SCHEMA_VERSION = 1  # PRAGMA user_version of a store this code reads and writes
+LOCKED = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})  # another connection is in the way
 WAL_RETRY_SECONDS = 0.01  # between tries of the switch to WAL mode that another connection is in the way of
 
 _SCHEMA = (
@@ -167,7 +168,6 @@ def explain(path: Path, error: Exception, timeout: float) -> str:
     where = f"donation store {path}"
     if isinstance(error, OSError):
         return f"{where}: cannot create its directory {path.parent} ({error.strerror or error})"
-    code = "_".join(str(getattr(error, "sqlite_errorname", "")).split("_")[:2])  # extended codes to their base
     reasons = {
         "SQLITE_BUSY": f"is locked by another connection; gave up after {timeout:g} s",
         "SQLITE_LOCKED": f"is locked by another connection; gave up after {timeout:g} s",
@@ -180,7 +180,13 @@ def explain(path: Path, error: Exception, timeout: float) -> str:
         "SQLITE_CORRUPT": "is damaged: move it aside and a new one is started",
         "SQLITE_NOTADB": "is not an SQLite database: move it aside or point DATASET_PATH elsewhere",
     }
-    return f"{where} {reasons.get(code, 'failed')} ({error})"
+    return f"{where} {reasons.get(_base_code(error), 'failed')} ({error})"
+
+
+def _base_code(error: Exception) -> str:
+    """SQLite's name for what ``error`` is, extended codes reduced to their base (SQLITE_BUSY_SNAPSHOT is
+    SQLITE_BUSY); empty for anything sqlite3 did not raise."""
+    return "_".join(str(getattr(error, "sqlite_errorname", "")).split("_")[:2])
 
 
 class DonationStore:
@@ -342,7 +348,7 @@ def _use_wal(connection: sqlite3.Connection, timeout: float) -> None:
         try:
             connection.execute("PRAGMA journal_mode = WAL")
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
+            if _base_code(exc) not in LOCKED or time.monotonic() >= deadline:
                 raise
             time.sleep(WAL_RETRY_SECONDS)
 
