@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from testkit.hand_drawing import encode_jpeg, moving_hand_frames
 
-LONG_SIDE = 320  # what the demo page sends
+LONG_SIDE = 320  # what the demo page sends for a large hand (front_demo/framesize.js; a small one gets 640)
 POSE_VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pose-videos"
 
 

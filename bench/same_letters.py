@@ -58,7 +58,9 @@ SOURCE_JPEG_QUALITY = 95  # how a sample's frames are handed to the browser (bot
 HARNESS = """<!doctype html>
 <meta charset="utf-8">
 <script type="module">
-import { JPEG_QUALITY, LONG_SIDE } from "./camera.js";
+import { JPEG_QUALITY } from "./camera.js";
+// The page's frames for a large hand (framesize.js): the photos' hands fill much of the picture.
+import { SMALL_LONG_SIDE as LONG_SIDE } from "./framesize.js";
 import { ZoomedLandmarker, createHandLandmarker, keypointsMessage } from "./tracking.js";
 
 const landmarker = await createHandLandmarker();

@@ -18,7 +18,6 @@ const SMOOTHING = 0.2;
 const video = $("video");
 const overlay = new SkeletonOverlay($("overlay"), video);
 const view = new View(overlay);
-const grabber = new FrameGrabber(video);
 let connection = null;
 let cameraOn = false;
 
@@ -40,6 +39,7 @@ const stats = {
   resumed: [],
 };
 window.signify = stats;
+const grabber = new FrameGrabber(video, stats);
 const tracking = new Tracking(video, grabber, overlay, view, stats, requestedTracking(window.location),
   requestedLandmarks(window.location), requestedZoom(window.location));
 // Keypoints from this device's tracker, or JPEG frames for the server's: tracking.js decides.
@@ -59,6 +59,7 @@ pump.onSettled = (roundTripMs) => {
 
 function onReady(message) {
   resetAfterId = null;
+  grabber.restart(); // a new session's tracker knows no hand yet: full-size frames until it finds a large one
   resumeTranscript(message.protocol);
   view.showModel(message.model);
   calibration.onReady(message); // before any frame: the kept profile adapts the session from its first answer

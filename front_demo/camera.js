@@ -1,6 +1,7 @@
-// The camera, and small JPEG frames of it for the server.
+// The camera, and JPEG frames of it for the server's tracker.
 
-export const LONG_SIDE = 320; // enough for MediaPipe Hands, and a tenth of the bytes of a full frame
+import { FrameSizePolicy } from "./framesize.js";
+
 export const JPEG_QUALITY = 0.75;
 
 /** Start the front camera in `video`; `onEnded` runs if it stops later (unplugged, revoked). */
@@ -39,20 +40,34 @@ export function cameraErrorMessage(error) {
 }
 
 export class FrameGrabber {
-  constructor(video) {
+  /** @param {object} stats window.signify: `frameSize` is the last frame's [width, height] */
+  constructor(video, stats = {}) {
     this.video = video;
+    this.stats = stats;
     this.canvas = document.createElement("canvas");
     this.context = this.canvas.getContext("2d");
+    this.size = new FrameSizePolicy(); // full-size frames while the hand is small or unknown
+    stats.frameSize = null;
+  }
+
+  /** A new session: its tracker has found no hand yet. */
+  restart() {
+    this.size.reset();
+  }
+
+  /** The server's answer to a frame sent from here: how large the hand it found was decides the next frames' size. */
+  observe(prediction) {
+    this.size.observe(prediction.hand ? prediction.landmarks : null, this.canvas.width / (this.canvas.height || 1));
   }
 
   /**
-   * The current video frame, downscaled to LONG_SIDE and unmirrored (exactly what the
-   * camera sees), as JPEG bytes; null while the video has no picture yet.
+   * The current video frame, downscaled to the policy's long side (never enlarged) and
+   * unmirrored (exactly what the camera sees), as JPEG bytes; null while the video has no picture yet.
    */
   async grab() {
     const { videoWidth: width, videoHeight: height } = this.video;
     if (!width || !height || this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) return null;
-    const scale = Math.min(1, LONG_SIDE / Math.max(width, height));
+    const scale = Math.min(1, this.size.longSide / Math.max(width, height));
     const w = Math.round(width * scale);
     const h = Math.round(height * scale);
     if (this.canvas.width !== w || this.canvas.height !== h) {
@@ -60,6 +75,7 @@ export class FrameGrabber {
       this.canvas.height = h;
     }
     this.context.drawImage(this.video, 0, 0, w, h);
+    this.stats.frameSize = [w, h];
     const blob = await new Promise((resolve) => this.canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
     return blob ? blob.arrayBuffer() : null;
   }

@@ -7,8 +7,9 @@
 // The runtime, its wasm and the model bundle are served by the Signify server itself
 // (npm's copy, and a bundle built from the server's own MediaPipe wheel): no CDN.
 //
-// On the server: the page sends small JPEG frames (camera.js), as before. That is what
-// happens with ?tracking=server, when the runtime or the model cannot load, or when the
+// On the server: the page sends JPEG frames (camera.js), at the camera's resolution (up to 640
+// pixels) while the hand is small or not found and at 320 once it is large (framesize.js). That is
+// what happens with ?tracking=server, when the runtime or the model cannot load, or when the
 // tracker fails later.
 //
 // Small hands (50-100 px tall in a 640x480 frame) are found by zooming, as the server's tracker
@@ -267,7 +268,8 @@ export function keypointsMessage(result, width, height, captured) {
 export class Tracking {
   /**
    * @param {HTMLVideoElement} video the camera
-   * @param {{grab: () => Promise<ArrayBuffer|null>}} grabber JPEG frames, for tracking on the server
+   * @param {{grab: () => Promise<ArrayBuffer|null>, observe?: Function}} grabber JPEG frames, for tracking on
+   *   the server, sized by the server's answers
    * @param {{draw: Function, clear: Function}} overlay the skeleton canvas
    * @param {{drawsAnswers: boolean}} view drawing the server's landmarks stops while this page tracks
    * @param {object} stats window.signify
@@ -452,8 +454,12 @@ export class Tracking {
     return sent;
   }
 
-  /** A prediction: with the capture time the server echoed, the time from capture to this answer. */
+  /**
+   * A prediction: on the server, how large a hand it found (the next frames' size); on this
+   * device, with the capture time the server echoed, the time from capture to this answer.
+   */
   onPrediction(prediction) {
+    if (this.mode === "server") this.grabber.observe?.(prediction);
     if (typeof prediction.captured !== "number") return;
     const ms = performance.now() - prediction.captured;
     this.captureToAnswerMs = this.captureToAnswerMs === null ? ms

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, WebSocket, WebSocketRoute
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from signify.recognition.imageheaders import read_image_size
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -47,9 +48,11 @@ CHROMIUM_FLAGS = [
 ]
 TOKEN = "browser-test-token"
 WAIT_MS = 30_000  # generous: CI machines have two cores, and MediaPipe warms up per session
-# Pixels in the 640x480 camera picture; the page sends it at 320x240, where testkit's drawn folded
-# fingers need about this much to be found in nearly every frame.
+# Pixels in the 640x480 camera picture. Tracking on the server, the page sends a hand this large at
+# 320x240 once the server has found it for a while (front_demo/framesize.js), and testkit's drawn folded
+# fingers need about this much to be found there in nearly every frame.
 MOTION_HAND_LENGTH = 260.0
+LARGE_ANSWERS = 15  # front_demo/framesize.js: answers with a large hand before the page sends smaller frames
 # The letter the calibration tests hold to the camera, and calibrate.
 HELD_LETTER = "L"
 CAMERA_LETTER = "H"  # what the other tests' camera shows
@@ -169,25 +172,34 @@ def wait_for(page: Page, condition: str, timeout_ms: float = WAIT_MS) -> dict[st
 
 
 class SocketLog:
-    """The page's WebSocket text messages as Chromium saw them go and come, not as the page reports them."""
+    """The page's WebSocket messages as Chromium saw them go and come, not as the page reports them:
+    the JSON ones, and the size of every camera frame sent (binary, JPEG)."""
 
     def __init__(self, page: Page) -> None:
         self.sent: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
+        self.frame_sizes: list[tuple[int, int]] = []  # width, height of each binary frame sent, in order
         page.on("websocket", self._watch)
 
     def _watch(self, socket: WebSocket) -> None:
-        socket.on("framesent", lambda payload: self._add(self.sent, payload))
+        socket.on("framesent", self._sent)
         socket.on("framereceived", lambda payload: self._add(self.received, payload))
+
+    def _sent(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            size = read_image_size(payload)
+            self.frame_sizes.append((size.width, size.height))
+        self._add(self.sent, payload)
 
     @staticmethod
     def _add(into: list[dict[str, Any]], payload: str | bytes) -> None:
-        if isinstance(payload, str):  # binary frames are the camera's JPEGs
+        if isinstance(payload, str):
             into.append(json.loads(payload))
 
     def clear(self) -> None:
         self.sent.clear()
         self.received.clear()
+        self.frame_sizes.clear()
 
     def sent_of(self, kind: str) -> list[dict[str, Any]]:
         return [message for message in self.sent if message.get("type") == kind]
@@ -327,6 +339,28 @@ def test_a_motion_letter_signed_to_the_camera_is_spelled_without_the_shape_it_st
         assert shown["tracking"] == tracking
     finally:
         browser.close()
+
+
+def test_on_the_server_frames_are_full_size_until_a_large_hand_was_found_for_a_while(
+    server: ServerProcess, browser: Browser, open_page: OpenPage
+) -> None:
+    # The camera's 640x480 while the server knows no hand (a small one needs every pixel), 320x240 once it
+    # has answered this large hand for LARGE_ANSWERS frames: about a fifth of the bytes, a third of the decoding.
+    page, sockets = open_watched(open_page, f"http://127.0.0.1:{server.port}/?tracking=server", browser)
+    try:
+        shown = wait_for(page, "s.frameSize && s.frameSize[0] === 320 && s.handPredictions >= "
+                               f"{LARGE_ANSWERS + 10}")
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the frames never shrank: {sockets.frame_sizes[:40]}, {state(page)}")
+    sizes = list(sockets.frame_sizes)
+    assert shown["binaryFramesSent"] >= len(sizes) - 1 and not sockets.sent_of("keypoints")
+    first_small = sizes.index((320, 240))
+    assert first_small >= LARGE_ANSWERS
+    assert set(sizes[:first_small]) == {(640, 480)}
+    # The server found the hand in both: frame n of the connection is answered as prediction n.
+    with_hand = {p["id"] for p in sockets.received_of("prediction") if p["hand"]}
+    assert any(i <= first_small for i in with_hand), sizes
+    assert any(i > first_small for i in with_hand), sizes
 
 
 def test_an_unreachable_server_is_explained_and_retried(server: ServerProcess, open_page: OpenPage) -> None:

@@ -150,6 +150,29 @@ def test_the_main_thread_tracker_zooms_too(server: ServerProcess, open_page: Ope
     assert_landmarks_on_the_hand(sockets)
 
 
+def test_tracking_on_the_server_the_page_sends_the_small_hand_at_full_size(
+    server: ServerProcess, open_page: OpenPage
+) -> None:
+    # At 320x240 this hand would be 35 px tall; the page sends the camera's own pixels while the hand is small.
+    page = open_page()
+    sockets = SocketLog(page)
+    page.goto(f"http://127.0.0.1:{server.port}/?tracking=server")
+    try:
+        shown = wait_for(page, f"s.predictions >= {SETTLE_RESULTS + COUNTED_RESULTS}", timeout_ms=60_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the server did not answer: {state(page)}")
+    assert shown["tracking"] == "server" and not sockets.sent_of("keypoints")
+    assert set(sockets.frame_sizes) == {(wm.WIDTH, wm.HEIGHT)}
+    answers = sockets.received_of("prediction")[SETTLE_RESULTS:]
+    found = sum(answer["hand"] for answer in answers) / len(answers)
+    assert found >= 0.8, f"the server found the hand in {found:.0%} of the frames"
+    letter = PHOTO[0]
+    try:
+        wait_for(page, f"s.transcript.includes('{letter}')")
+    except PlaywrightTimeoutError:
+        pytest.fail(f"{letter} not written: {state(page)}")
+
+
 @pytest.mark.parametrize(("letter", "start", "forbidden"), MOTION)
 def test_a_motion_letter_signed_small_is_written_and_never_the_letter_it_starts_from(
     server: ServerProcess, playwright: Playwright, open_page: OpenPage, tmp_path: Path,
