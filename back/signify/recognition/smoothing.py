@@ -48,6 +48,10 @@ HAND_AWAY_FRAMES = 3
 # slowing at its corners, move for longer.
 MOVEMENT_SHARE = 0.8
 MOVEMENT_SPAN_HOLDS = 2
+# A hand seen moving for this many frames alone, between still ones, is MediaPipe's jitter: a small
+# hand's landmarks jump now and then (held real hands 50 px tall: 6-12% of frames over the speed
+# threshold, bench/webcam_motion.py), and such a frame must not hide which shape a J or Z began from.
+JITTER_FRAMES = 1
 
 
 class Transcript:
@@ -87,7 +91,8 @@ class Transcript:
     - a motion letter is never read into a movement that began from the
       other motion letter's starting shape: an I held still, then moved,
       may be a J but is no Z, and an index held still, then moved, may be
-      a Z but is no J (the model, reading a small or unusual hand, can
+      a Z but is no J; a lone frame of jitter amid the hold does not end it
+      (the model, reading a small or unusual hand, can
       confuse the two movements; a shape held still before them that
       starts neither says nothing, as an unseen signer's I may be read as
       another letter while held);
@@ -123,6 +128,7 @@ class Transcript:
         self._current: str | None = None
         self._run = 0  # frames the current stable letter has lasted
         self._still = 0  # of those, the last consecutive ones with the hand still
+        self._steady = 0  # of those, the last ones without the hand moving for more than JITTER_FRAMES running
         self._committed = False
         self._absent = 0
         self._last_motion: str | None = None  # the motion letter committed last, until the hand changes
@@ -199,13 +205,15 @@ class Transcript:
             self._since_motion_read += 1
         self._carry_over(stable)
         if stable != self._current:
-            self._current, self._run, self._still, self._committed = stable, 0, 0, False
+            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
         if stable is None:
             return None
         self._still = 0 if moving else self._still + 1
+        self._steady = 0 if moving and self._moving > JITTER_FRAMES else self._steady + 1
         written = None
+        if self._steady >= self._half_hold and stable not in self._motion_letters:
+            self._held = stable  # what a movement now begins from
         if self._still >= self._half_hold and stable not in self._motion_letters:
-            self._held = stable
             if stable != self._dropped:
                 self._dropped = None
             if self._pending is not None and stable != self._pending:
@@ -234,7 +242,7 @@ class Transcript:
             # The hand held it across the reconnect (the frames before it, while a new
             # window filled, had no stable letter): its run goes on, already committed.
             self._carried = None
-            self._current, self._run, self._still, self._committed = stable, 0, 0, True
+            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, True
 
     def _update_motion(self, letter: str) -> str | None:
         if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
@@ -304,13 +312,14 @@ class Transcript:
 
         It is written again only after the hand changes or leaves, like a double letter.
         """
-        self._current, self._run, self._still, self._committed = letter, 0, 0, letter is not None
+        self._current, self._run, self._still, self._steady = letter, 0, 0, 0
+        self._committed = letter is not None
         self._pending = None
 
     def clear(self) -> None:
         """Forget the text and any letter in progress."""
         self._text.clear()
-        self._current, self._run, self._still, self._committed, self._absent = None, 0, 0, False, 0
+        self._current, self._run, self._still, self._steady, self._committed, self._absent = None, 0, 0, 0, False, 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
         self._since_motion_read = _NEVER
         self._recent_moves.clear()

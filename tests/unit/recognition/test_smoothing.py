@@ -279,6 +279,21 @@ def test_a_motion_is_never_the_one_that_begins_from_the_other_letters_shape() ->
     assert run(Transcript(4, 99), "IIIIII..zzzzzz") == ""  # two missed frames are MediaPipe, the same hand
 
 
+def test_a_frame_of_jitter_does_not_hide_the_shape_a_motion_began_from() -> None:
+    # A small hand's landmarks jump now and then: one "moving" frame amid a held I is still a held I.
+    assert run(Transcript(10, 99), "IIIiIII" + "iiiiiiii" + "zzzzzzzzzzzz") == ""
+    assert run(Transcript(10, 99), "DDDdDDD" + "dddddddd" + "jjjjjjjjjjjj") == ""
+    assert run(Transcript(10, 99), "IIIiIII" + "iiiiiiii" + "jjjjjjjjjjjj") == "J"
+    # Two moving frames running are the hand moving: what it held before them says nothing any more.
+    assert run(Transcript(10, 99), "IIIiiIII" + "iiiiiiii" + "zzzzzzzzzzzz") == "Z"
+
+
+def test_a_frame_of_jitter_still_delays_a_held_letter() -> None:
+    # Committing a held letter still wants the hand still for the whole hold: the jitter rule is only
+    # about what a movement began from.
+    assert run(Transcript(4, 99), "AAAaAAA") == ""
+
+
 def test_held_doubles_and_words_still_work_with_motion_letters() -> None:
     assert run(Transcript(2, 4), "HHHEEELLL-LLLOOO") == "HELLO"
     assert run(Transcript(2, 4), "jjJJ.....AAA") == "J A"  # two frames are most of this hold
