@@ -6,8 +6,9 @@
 // clips of real hands at that framing the server found it in far fewer frames at 320 pixels and
 // wrote far fewer J and Z than at 640 (docs/demo.md, "Frames for the server's tracker"). A hand that
 // fills much of the picture is read as well from 320 pixels, at about a fifth of the bytes and a
-// third of the decoding (bench.zoom_cost). So the page sends the camera's frame up to FULL_LONG_SIDE while it knows of no hand or
-// of a small one, and SMALL_LONG_SIDE only once the server has answered a large hand for a while.
+// third of the decoding (bench.zoom_cost). So the page sends the camera's frame up to FULL_LONG_SIDE
+// while it knows of no hand or of a small one, and SMALL_LONG_SIDE only once the server has answered
+// a large hand for a while.
 
 export const FULL_LONG_SIDE = 640;
 export const SMALL_LONG_SIDE = 320;

@@ -52,7 +52,6 @@ WAIT_MS = 30_000  # generous: CI machines have two cores, and MediaPipe warms up
 # 320x240 once the server has found it for a while (front_demo/framesize.js), and testkit's drawn folded
 # fingers need about this much to be found there in nearly every frame.
 MOTION_HAND_LENGTH = 260.0
-LARGE_ANSWERS = 15  # front_demo/framesize.js: answers with a large hand before the page sends smaller frames
 # The letter the calibration tests hold to the camera, and calibrate.
 HELD_LETTER = "L"
 CAMERA_LETTER = "H"  # what the other tests' camera shows
@@ -345,17 +344,19 @@ def test_on_the_server_frames_are_full_size_until_a_large_hand_was_found_for_a_w
     server: ServerProcess, browser: Browser, open_page: OpenPage
 ) -> None:
     # The camera's 640x480 while the server knows no hand (a small one needs every pixel), 320x240 once it
-    # has answered this large hand for LARGE_ANSWERS frames: about a fifth of the bytes, a third of the decoding.
+    # has answered this large hand for framesize.js's LARGE_ANSWERS frames: a fifth of the bytes, a third of
+    # the decoding.
     page, sockets = open_watched(open_page, f"http://127.0.0.1:{server.port}/?tracking=server", browser)
+    large_answers = page.evaluate("async () => (await import('./framesize.js')).LARGE_ANSWERS")  # the page's own
     try:
         shown = wait_for(page, "s.frameSize && s.frameSize[0] === 320 && s.handPredictions >= "
-                               f"{LARGE_ANSWERS + 10}")
+                               f"{large_answers + 10}")
     except PlaywrightTimeoutError:
         pytest.fail(f"the frames never shrank: {sockets.frame_sizes[:40]}, {state(page)}")
     sizes = list(sockets.frame_sizes)
     assert shown["binaryFramesSent"] >= len(sizes) - 1 and not sockets.sent_of("keypoints")
     first_small = sizes.index((320, 240))
-    assert first_small >= LARGE_ANSWERS
+    assert first_small >= large_answers >= 1
     assert set(sizes[:first_small]) == {(640, 480)}
     # The server found the hand in both: frame n of the connection is answered as prediction n.
     with_hand = {p["id"] for p in sockets.received_of("prediction") if p["hand"]}

@@ -25,9 +25,9 @@ FULL, SMALL = 640, 320
 Step = dict[str, Any] | str
 
 
-def hand(height: float, aspect: float = ASPECT, centre: tuple[float, float] = (0.5, 0.5)) -> Step:
-    """An answer with a hand whose box is ``height`` frame heights tall and half as wide (21 points)."""
-    cx, cy = centre
+def hand(height: float, aspect: float = ASPECT) -> Step:
+    """An answer with a hand in the frame's centre whose box is ``height`` frame heights tall and half as wide."""
+    cx, cy = 0.5, 0.5
     width = height / 2 / aspect  # in frame widths
     points = [[cx - width / 2 + width * (i % 5) / 4, cy - height / 2 + height * (i // 5) / 4] for i in range(20)]
     points.append([cx, cy + height / 2])
@@ -71,7 +71,7 @@ def test_frames_start_full_size_and_stay_so_without_a_hand() -> None:
     assert sizes(NO_HAND, NO_HAND, NO_HAND) == [FULL] * 3
 
 
-def test_a_small_hand_keeps_full_size_frames(constants: dict[str, float]) -> None:
+def test_a_small_hand_keeps_full_size_frames() -> None:
     small = hand(0.15)  # a webcam's 70 px hand in 480
     assert sizes(*[small] * 60) == [FULL] * 60
 
