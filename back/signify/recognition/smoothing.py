@@ -48,6 +48,11 @@ HAND_AWAY_FRAMES = 3
 # slowing at its corners, move for longer.
 MOVEMENT_SHARE = 0.8
 MOVEMENT_SPAN_HOLDS = 2
+# A shape a motion letter starts from, held still, is written on its own after this many holds (unless
+# another letter held still writes it sooner): a J is an I held, then hooked, and at two holds an I held a
+# little over half a second before a hook that starts slowly was written as "IJ" (bench/webcam_motion.py:
+# 0.4 s of I and the hook's first frames under MOVING_SPEED made 20 still frames, the server's two holds).
+STARTING_SHAPE_HOLDS = 2.5
 # A hand seen moving for this many frames alone, between still ones, is MediaPipe's jitter: a small
 # hand's landmarks jump now and then (held real hands 50 px tall: 6-12% of frames over the speed
 # threshold, bench/webcam_motion.py), and such a frame must not hide which shape a J or Z began from.
@@ -70,11 +75,11 @@ class Transcript:
       while the hand moves: a J starts as an I, and the I must not be
       written before the hook shows. Held still for the hold, it is
       pending: written once the hand holds another letter (not J or Z)
-      still for half the hold, or once it has been held still for twice
-      the hold. A hand that moves for a hold's worth of frames since (a J
+      still for half the hold, or once it has been held still for
+      :data:`STARTING_SHAPE_HOLDS` holds. A hand that moves for a hold's worth of frames since (a J
       or a Z; fingers changing into the next letter move for fewer), or
       leaves, drops it: the motion may be its letter, and the same shape
-      held again after it needs twice the hold, as does a shape held
+      held again after it needs as long, as does a shape held
       within a hold of a J or Z being read (how a motion ended, written
       or not). So a signer who spells on at a letter a half-second is not
       made to wait on every I, D, G and X. A hand seen moving away from it
@@ -123,6 +128,7 @@ class Transcript:
         self._word_gap = word_gap
         self._max_length = max_length
         self._motion_letters = dict(motion_letters)
+        self._starting_hold = max(commit_after + 1, round(STARTING_SHAPE_HOLDS * commit_after))
         self._starting_shapes = frozenset().union(*self._motion_letters.values())
         self._text: list[str] = []
         self._current: str | None = None
@@ -146,6 +152,8 @@ class Transcript:
         self._recent_moves: deque[bool] = deque()  # whether the hand moved, in its last two holds' frames
         self._recent_moving = 0  # how many of those it moved in
         self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
+        self._interrupted: str | None = None  # a written letter whose run frames without a stable letter broke
+        self._unstable = 0  # consecutive frames without a stable letter
 
     @property
     def _movement_frames(self) -> int:
@@ -191,7 +199,7 @@ class Transcript:
             self._leaving = self._pending  # written if the word ends before the hand is back
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
-            self._held = self._pending = self._dropped = None
+            self._held = self._pending = self._dropped = self._interrupted = None
         if self._pending is not None and hand and moving:
             # Fingers changing into the next letter move for a few frames; a J or a Z moves for longer.
             self._pending_moved += 1
@@ -204,8 +212,18 @@ class Transcript:
         else:
             self._since_motion_read += 1
         self._carry_over(stable)
+        self._unstable = 0 if stable is not None else self._unstable + 1
         if stable != self._current:
-            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
+            # A few frames without a stable letter (a glitch, the hand missed for a frame or two) are no
+            # change of hand: the letter read again after them is the same run, not a double.
+            resumed = stable is not None and stable == self._interrupted
+            if stable is None and self._committed:
+                self._interrupted = self._current
+            elif stable is not None:
+                self._interrupted = None
+            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, resumed
+        if self._unstable >= self._commit_after:
+            self._interrupted = None  # that long without a letter, the hand may have made the double
         if stable is None:
             return None
         self._still = 0 if moving else self._still + 1
@@ -264,7 +282,7 @@ class Transcript:
         else:
             if self._still >= self._half_hold:
                 self._last_motion = self._tail = None  # another handshape, held: the hand changed
-            hold = 2 * self._commit_after if letter in self._starting_shapes else self._commit_after
+            hold = self._starting_hold if letter in self._starting_shapes else self._commit_after
             if letter in self._starting_shapes and self._still >= self._commit_after:
                 self._make_pending(letter)
         if self._still < hold:
@@ -325,7 +343,8 @@ class Transcript:
         self._recent_moves.clear()
         self._recent_moving = 0
         self._tail = None
-        self._carried = self._held = self._pending = self._dropped = self._leaving = None
+        self._carried = self._held = self._pending = self._dropped = self._leaving = self._interrupted = None
+        self._unstable = 0
         self._pending_moved, self._pending_near_motion = 0, False
 
     def resume(self, text: str) -> str:

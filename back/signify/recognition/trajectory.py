@@ -46,6 +46,12 @@ SPEED_SPAN = 6
 # lock-on "moved" for six frames in a row: a movement, after which the model's Z or J,
 # read from the same jump, was written for a hand that never moved.
 SETTLE_FRAMES = 2
+# Each end of the span is where each joint was in the median of this many frames ending there: a small
+# hand's landmarks jump for a frame now and then (held real hands 50 px tall: 6-12% of frames over
+# MOVING_SPEED, bench/webcam_motion.py), and one frame's jump must not make a held hand move, neither
+# when the jump is the span's last frame nor when it is its first. A steady movement gives the speed it
+# gave before: the median of three frames of a steady path is the middle one.
+ENDPOINT_FRAMES = 3
 
 
 def hand_placement(
@@ -99,9 +105,11 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN,
     ``shapes`` are normalized hands ``(time, 21, 3)`` and ``placements``
     their placements ``(time, 4)``. Every joint's place in the picture is
     rebuilt from the two, so a hand that turns (J) moves as much as one that
-    travels (Z); the speed is the median joint's distance between the last
-    frame and the one ``span`` frames before it, divided by the frames
-    between and the palm size.
+    travels (Z); the speed is the median joint's distance between the
+    span's two ends, ``span`` frames apart, divided by the frames between
+    and the palm size. Each end is where each joint was in the median of
+    the :data:`ENDPOINT_FRAMES` frames that end there (fewer in a window too
+    short for them), so that one frame's jump moves no held hand.
 
     ``settle`` frames at the window's start are a track settling, not
     motion (:data:`SETTLE_FRAMES`; a window shorter than the buffer starts
@@ -128,11 +136,28 @@ def hand_speeds(
     if time < 2:
         return np.zeros(hands.shape[:-3], dtype=np.float32)
     frames = min(span, time - 1)
-    ends = hands[..., [-1 - frames, -1], :, :2].copy()  # (..., 2, 21, 2)
-    where = places[..., [-1 - frames, -1], :]  # (..., 2, 4)
-    ends[..., 0] *= where[..., 3, None]  # each hand as the camera saw it, whatever its label
-    joints = where[..., None, :2] + ends * where[..., 2, None, None]
+    kept = min(ENDPOINT_FRAMES, time - frames)  # frames that place each end
+    early, late = slice(time - frames - kept, time - frames), slice(time - kept, time)
+    shape = np.concatenate([hands[..., early, :, :2], hands[..., late, :, :2]], axis=-3)  # (..., 2 * kept, 21, 2)
+    where = np.concatenate([places[..., early, :], places[..., late, :]], axis=-2)  # (..., 2 * kept, 4)
+    shape[..., 0] *= where[..., 3, None]  # each hand as the camera saw it, whatever its label
+    joints = where[..., None, :2] + shape * where[..., 2, None, None]
+    ends = _middle(joints.reshape(*joints.shape[:-3], 2, kept, *joints.shape[-2:]))  # (..., 2, 21, 2)
     palm = np.maximum(np.median(places[..., -1 - frames :, 2], axis=-1), MIN_PALM_SIZE)
-    moved = np.median(np.linalg.norm(joints[..., 1, :, :] - joints[..., 0, :, :], axis=-1), axis=-1)
+    moved = np.median(np.linalg.norm(ends[..., 1, :, :] - ends[..., 0, :, :], axis=-1), axis=-1)
     speeds: NDArray[np.float32] = (moved / (frames * palm)).astype(np.float32)
     return speeds
+
+
+def _middle(values: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The median over axis -3 of at most :data:`ENDPOINT_FRAMES` values, without a sort (``np.median``'s cost)."""
+    count = values.shape[-3]
+    if count == 1:
+        return values[..., 0, :, :]
+    if count == 2:
+        mean: NDArray[np.float32] = values.mean(axis=-3, dtype=np.float32)
+        return mean
+    if count != 3:
+        raise ValueError(f"expected at most 3 values, got {count}")
+    a, b, c = values[..., 0, :, :], values[..., 1, :, :], values[..., 2, :, :]
+    return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))

@@ -162,3 +162,21 @@ def test_settling_changes_nothing_once_the_track_is_longer_than_it_and_a_span(ha
     # Too short to measure a whole span after the settling frames: still.
     assert hand_speed(shapes[: SETTLE_FRAMES + SPEED_SPAN], places[: SETTLE_FRAMES + SPEED_SPAN],
                       settle=SETTLE_FRAMES) == 0.0
+
+
+def test_a_lone_frame_that_jumps_does_not_move_a_held_hand(hand: np.ndarray) -> None:
+    # A small hand's landmarks jump for a frame now and then; a held hand is still wherever in the span
+    # the jump falls, and a steady movement keeps its speed.
+    palm = hand_placement(hand)[2]
+
+    def speed(frames: list[np.ndarray]) -> float:
+        return hand_speed(normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames]))
+
+    jumped = moved(hand, 0.8 * palm, 0.4 * palm)
+    for at in range(12):
+        held = [jumped if i == at else hand for i in range(12)]
+        assert speed(held) == pytest.approx(0.0, abs=1e-6), at
+    twice = [jumped if i in (10, 11) else hand for i in range(12)]
+    assert speed(twice) > 0.05  # two frames running is the hand, not a jump
+    steady = [moved(hand, 0.07 * palm * i, -0.02 * palm * i) for i in range(12)]
+    assert speed(steady) == pytest.approx(float(np.hypot(0.07, 0.02)), rel=1e-3)
