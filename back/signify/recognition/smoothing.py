@@ -65,8 +65,10 @@ class Transcript:
     Held letters: a letter is committed once it has been stable, with the
     hand still, for ``commit_after`` consecutive frames, and once per run:
     to spell a double letter the hand must change or leave in between,
-    which is how people fingerspell "LL". A hand absent for ``word_gap``
-    frames ends a word.
+    which is how people fingerspell "LL". Fewer than ``commit_after``
+    frames without a stable letter (a glitch, the hand missed for a frame
+    or two) are neither: the same letter read after them goes on with its
+    run. A hand absent for ``word_gap`` frames ends a word.
 
     Motion letters (``motion_letters``: J and Z) are told apart from the
     handshapes they start from by waiting for the motion to resolve:
@@ -76,8 +78,9 @@ class Transcript:
       written before the hook shows. Held still for the hold, it is
       pending: written once the hand holds another letter (not J or Z)
       still for half the hold, or once it has been held still for
-      :data:`STARTING_SHAPE_HOLDS` holds. A hand that moves for a hold's worth of frames since (a J
-      or a Z; fingers changing into the next letter move for fewer), or
+      :data:`STARTING_SHAPE_HOLDS` holds. A hand that moves for a hold's
+      worth of frames since (a J or a Z; fingers changing into the next
+      letter move for fewer), or
       leaves, drops it: the motion may be its letter, and the same shape
       held again after it needs as long, as does a shape held
       within a hold of a J or Z being read (how a motion ended, written
