@@ -154,8 +154,10 @@ class Transcript:
         self._pending: str | None = None  # a starting shape held still for the hold: a letter unless a motion follows
         self._recent_moves: deque[bool] = deque()  # whether the hand moved, in its last two holds' frames
         self._recent_moving = 0  # how many of those it moved in
-        self._carried: str | None = None  # the letter a resumed text ends in, while its run may still go on
-        self._interrupted: str | None = None  # a written letter whose run frames without a stable letter broke
+        # A written letter whose run may still go on after frames without a stable letter: the one a resumed
+        # text ends in (however long a new window takes to fill), or one a glitch broke (fewer than a hold).
+        self._carried: str | None = None
+        self._carried_wait = _NEVER  # frames without a stable letter after which it is forgotten
         self._unstable = 0  # consecutive frames without a stable letter
 
     @property
@@ -202,7 +204,7 @@ class Transcript:
             self._leaving = self._pending  # written if the word ends before the hand is back
         if self._absent >= HAND_AWAY_FRAMES:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
-            self._held = self._pending = self._dropped = self._interrupted = None
+            self._held = self._pending = self._dropped = None
         if self._pending is not None and hand and moving:
             # Fingers changing into the next letter move for a few frames; a J or a Z moves for longer.
             self._pending_moved += 1
@@ -217,16 +219,13 @@ class Transcript:
         self._carry_over(stable)
         self._unstable = 0 if stable is not None else self._unstable + 1
         if stable != self._current:
-            # A few frames without a stable letter (a glitch, the hand missed for a frame or two) are no
-            # change of hand: the letter read again after them is the same run, not a double.
-            resumed = stable is not None and stable == self._interrupted
             if stable is None and self._committed:
-                self._interrupted = self._current
-            elif stable is not None:
-                self._interrupted = None
-            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, resumed
-        if self._unstable >= self._commit_after:
-            self._interrupted = None  # that long without a letter, the hand may have made the double
+                # A few frames without a stable letter (a glitch, the hand missed for a frame or two) are no
+                # change of hand: the letter read again after them is the same run, not a double.
+                self._carried, self._carried_wait = self._current, self._commit_after
+            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
+        if self._unstable >= self._carried_wait:
+            self._carried = None  # that long without a letter, the hand may have made the double
         if stable is None:
             return None
         self._still = 0 if moving else self._still + 1
@@ -254,14 +253,14 @@ class Transcript:
             self._recent_moving -= self._recent_moves.popleft()
 
     def _carry_over(self, stable: str | None) -> None:
-        """Join the letter a resumed text ends in to the run that continues it, if the hand goes on holding it."""
+        """Join a carried letter (a resumed text's last, or one a glitch broke) to the run that continues it."""
         if self._carried is None:
             return
         if self._absent >= HAND_AWAY_FRAMES or (stable is not None and stable != self._carried):
             self._carried = None  # the hand left or changed: the next same letter is a double
         elif stable == self._carried:
-            # The hand held it across the reconnect (the frames before it, while a new
-            # window filled, had no stable letter): its run goes on, already committed.
+            # The hand held it across the reconnect (the frames before it, while a new window
+            # filled, had no stable letter) or the glitch: its run goes on, already committed.
             self._carried = None
             self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, True
 
@@ -346,8 +345,8 @@ class Transcript:
         self._recent_moves.clear()
         self._recent_moving = 0
         self._tail = None
-        self._carried = self._held = self._pending = self._dropped = self._leaving = self._interrupted = None
-        self._unstable = 0
+        self._carried = self._held = self._pending = self._dropped = self._leaving = None
+        self._carried_wait, self._unstable = _NEVER, 0
         self._pending_moved, self._pending_near_motion = 0, False
 
     def resume(self, text: str) -> str:
@@ -367,7 +366,7 @@ class Transcript:
         self._text = list(text[-self._max_length :]) if text else []
         last = self._text[-1] if self._text else " "
         if last != " ":
-            self._carried = last
+            self._carried, self._carried_wait = last, _NEVER
             if last in self._motion_letters:
                 self._last_motion = self._tail = last
         return self.text
