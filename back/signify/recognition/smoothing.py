@@ -85,11 +85,12 @@ class Transcript:
       held again after it needs as long, as does a shape held
       within a hold of a J or Z being read (how a motion ended, written
       or not). So a signer who spells on at a letter a half-second is not
-      made to wait on every I, D, G and X. A hand seen moving away from it
-      for one frame to under half a hold, with no J or Z read (nor a
-      movement made just before the shape was held), and then gone for a
-      word gap was lowered after the word's last letter: that letter is
-      written when the word ends;
+      made to wait on every I, D, G and X. A hand that leaves it, having
+      moved for less than half a hold (read as a J or Z on the way or
+      not), and is gone for a word gap was lowered after the word's last
+      letter: that letter is written when the word ends (not when the
+      shape may be how a motion ended: held right after a movement, or
+      the first shape held since the tracker lost a moving hand);
     - a motion letter is committed once it has been stable for half the
       hold, and only after a movement (the hand moving for half the hold in
       a row, and for most of a hold within two) within the last three
@@ -147,7 +148,10 @@ class Transcript:
         self._since_movement = _NEVER  # frames since the hand last made a movement
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
         self._pending_moved = 0  # frames the hand has moved since
-        self._pending_near_motion = False  # whether it ended a movement, or a J or Z was read since
+        self._pending_after_movement = False  # whether it was held right after a movement: a missed J or Z's end
+        # Whether the tracker lost the hand while it moved, and no shape has been held for a hold since: what
+        # the hand holds when found again may be how a J or Z ended out of sight.
+        self._lost_moving = False
         self._leaving: str | None = None  # a pending shape the hand was seen leaving: the word's last letter
         self._dropped: str | None = None  # a pending shape a motion dropped, until another letter is held
         self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
@@ -174,15 +178,17 @@ class Transcript:
 
     @property
     def _left_from_pending(self) -> bool:
-        """Whether the hand, gone now, was seen lowered from a pending shape rather than drawing from it.
+        """Whether the hand, gone now, left from a pending shape: lowered after a word's last letter.
 
-        A hand lowered after a word's last letter is seen moving for a few frames before it leaves the
-        picture; one that was drawing a J or a Z moved for longer, or was read as the motion on the way,
-        and a shape held right after a movement may be how a J or Z the model missed ended. A hand that
-        vanished without moving was lost by the tracker, as a fast stroke's first frames can be.
+        A hand lowered after its last letter moves for a few frames before it leaves the picture, or
+        for none that the speed shows: it is blurred and soon lost, and the speed's span sees its first
+        moving frames late. The model may read those few frames as the J or Z the shape could begin.
+        One drawing a J or a Z moves for longer, and a tracker that lost it finds it again within the
+        word gap, holding how the motion ended. A shape held right after a movement, or first found
+        after the tracker lost a moving hand, may itself be how a J or Z the model missed ended.
         """
-        return (self._pending is not None and not self._pending_near_motion
-                and 1 <= self._pending_moved < self._half_hold)
+        return (self._pending is not None and not self._pending_after_movement
+                and self._pending_moved < self._half_hold)
 
     @property
     def _half_hold(self) -> int:
@@ -196,6 +202,8 @@ class Transcript:
     def update(self, stable: str | None, hand: bool, moving: bool = False) -> str | None:
         """Feed one frame's stable letter and whether the hand moves; return the (last) letter committed now, if any."""
         self._track_word_gap(hand)
+        if self._absent == HAND_AWAY_FRAMES and self._moving >= self._half_hold:  # its run before it vanished
+            self._lost_moving = True
         if hand or self._absent >= HAND_AWAY_FRAMES:  # a hand missed for a frame or two breaks no movement
             self._count_motion(hand and moving)
         moved = self._moving >= self._half_hold and self._recent_moving >= self._movement_frames
@@ -213,7 +221,7 @@ class Transcript:
         if self._absent >= self._word_gap:
             self._tail = None
         if stable in self._motion_letters:
-            self._since_motion_read, self._pending_near_motion = 0, True
+            self._since_motion_read = 0
         else:
             self._since_motion_read += 1
         self._carry_over(stable)
@@ -295,12 +303,14 @@ class Transcript:
     def _make_pending(self, letter: str) -> None:
         """Let a starting shape held for the hold wait for the next letter, unless it is how a motion began or ended."""
         if self._settled and letter not in (self._pending, self._dropped):
-            # Held within a hold of a movement, it may be how an unread J or Z ended.
-            ended_movement = self._since_movement < self._still + self._commit_after
-            self._pending, self._pending_moved, self._pending_near_motion = letter, 0, ended_movement
+            # Held within a hold of a movement, or the first shape held since the tracker lost a moving hand,
+            # it may be how an unread J or Z ended.
+            ended_movement = self._since_movement < self._still + self._commit_after or self._lost_moving
+            self._pending, self._pending_moved, self._pending_after_movement = letter, 0, ended_movement
+        self._lost_moving = False
 
     def _commit(self, letter: str) -> str:
-        self._committed = True
+        self._committed, self._lost_moving = True, False
         if self._pending == letter:
             self._pending = None
         self._append(letter)
@@ -347,7 +357,7 @@ class Transcript:
         self._tail = None
         self._carried = self._held = self._pending = self._dropped = self._leaving = None
         self._carried_wait, self._unstable = _NEVER, 0
-        self._pending_moved, self._pending_near_motion = 0, False
+        self._pending_moved, self._pending_after_movement, self._lost_moving = 0, False, False
 
     def resume(self, text: str) -> str:
         """Carry on from ``text`` (capital letters and spaces, kept by the client); return the text now held.
