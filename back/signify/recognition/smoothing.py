@@ -38,6 +38,11 @@ class SlidingWindowSmoother:
 # J is an I whose pinky draws a hook, Z an index finger drawing a Z, which the
 # model reads as D, G or X until enough of the motion is in its window.
 MOTION_LETTERS: Mapping[str, frozenset[str]] = {"J": frozenset("I"), "Z": frozenset("DGX")}
+# What the hand is read as once a motion letter is drawn: the shape it started from, and for J also Y.
+# A J ends with the forearm turned, the little finger out and the thumb often showing beside it: Y is
+# I with the thumb out (bench/webcam_motion.py: real hands at 50-100 px wrote "JY" in 11 of 264 J
+# transcripts; asl-ai's own J, read by a model that never saw asl-ai, held its end as Y or A).
+MOTION_ENDS: Mapping[str, frozenset[str]] = {"J": frozenset("IY"), "Z": frozenset("DGX")}
 _NEVER = 1 << 30  # frames since an event that has not happened
 # MediaPipe misses a moving hand for a frame or two now and then; only a longer
 # absence means the hand left, which counts as a change of hand.
@@ -109,7 +114,8 @@ class Transcript:
       (a double, or the other motion letter read into the same movement)
       needs a pause (the shape the motion ended in, held still for the hold)
       or a change of hand in between, like held doubles;
-    - the shape a motion ends in is its tail, not a letter: it needs three
+    - the shape a motion ends in (``motion_ends``: the shapes it starts
+      from, and Y for J) is its tail, not a letter: it needs three
       times the hold to count as a letter of its own, also when the tracker
       lost the hand for a moment after the motion (only a hand away for a
       word gap, or another shape held, ends the tail).
@@ -125,6 +131,7 @@ class Transcript:
         word_gap: int,
         max_length: int = 500,
         motion_letters: Mapping[str, frozenset[str]] = MOTION_LETTERS,
+        motion_ends: Mapping[str, frozenset[str]] = MOTION_ENDS,
     ) -> None:
         if commit_after < 1 or word_gap < 1:
             raise ValueError("commit_after and word_gap must be at least 1")
@@ -132,6 +139,7 @@ class Transcript:
         self._word_gap = word_gap
         self._max_length = max_length
         self._motion_letters = dict(motion_letters)
+        self._motion_ends = {letter: motion_ends.get(letter, shapes) for letter, shapes in self._motion_letters.items()}
         self._starting_hold = max(commit_after + 1, round(STARTING_SHAPE_HOLDS * commit_after))
         self._starting_shapes = frozenset().union(*self._motion_letters.values())
         self._text: list[str] = []
@@ -285,7 +293,7 @@ class Transcript:
         return self._commit(letter)
 
     def _update_held(self, letter: str) -> str | None:
-        if self._tail is not None and letter in self._motion_letters[self._tail]:
+        if self._tail is not None and letter in self._motion_ends[self._tail]:
             if self._last_motion is not None and self._still >= self._commit_after:
                 self._paused = True
             hold = 3 * self._commit_after

@@ -216,6 +216,15 @@ def test_a_j_that_starts_as_a_held_i_writes_only_j() -> None:
     assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJIIIIIIIIII") == "J"
 
 
+def test_a_j_whose_turned_end_is_read_as_y_writes_only_j() -> None:
+    # The forearm turned, the thumb shows beside the little finger: Y, the J's tail as its I is.
+    assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "Y" * 11) == "J"
+    assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "Y" * 12) == "JY"  # held three holds: a letter
+    # Y ends no Z, and a Y held before a J is a letter like any other.
+    assert run(Transcript(4, 99), "zzzzzzZZ" + "Y" * 4) == "ZY"
+    assert run(Transcript(4, 99), "YYYY" + "IIIIIiiiijjjjjjJJJJ") == "YJ"
+
+
 def test_a_z_that_starts_as_an_index_writes_only_z() -> None:
     assert run(Transcript(4, 99), "XXXXXxxxzzzzzzZZDDDDDDDDDD") == "Z"
     assert run(Transcript(4, 99), "DDDDDDdddxxxzzzzzZZZ") == "Z"
