@@ -34,15 +34,15 @@ class SlidingWindowSmoother:
         self._window.clear()
 
 
-# The two letters that are movements, each with the held handshapes it starts from and ends in:
+# The two letters that are movements, each with the held handshapes it starts from:
 # J is an I whose pinky draws a hook, Z an index finger drawing a Z, which the
 # model reads as D, G or X until enough of the motion is in its window.
 MOTION_LETTERS: Mapping[str, frozenset[str]] = {"J": frozenset("I"), "Z": frozenset("DGX")}
-# What the hand is read as once a motion letter is drawn: the shape it started from, and for J also Y.
-# A J ends with the forearm turned, the little finger out and the thumb often showing beside it: Y is
-# I with the thumb out (bench/webcam_motion.py: real hands at 50-100 px wrote "JY" in 11 of 264 J
+# What the hand may be read as once a motion letter is drawn, besides the shapes it starts from. A J
+# ends with the forearm turned, the little finger out and the thumb often showing beside it: Y is I
+# with the thumb out (bench/webcam_motion.py: real hands at 50-100 px wrote "JY" in 11 of 264 J
 # transcripts; asl-ai's own J, read by a model that never saw asl-ai, held its end as Y or A).
-MOTION_ENDS: Mapping[str, frozenset[str]] = {"J": frozenset("IY"), "Z": frozenset("DGX")}
+MOTION_ENDS: Mapping[str, frozenset[str]] = {"J": frozenset("Y")}
 _NEVER = 1 << 30  # frames since an event that has not happened
 # MediaPipe misses a moving hand for a frame or two now and then; only a longer
 # absence means the hand left, which counts as a change of hand.
@@ -114,8 +114,8 @@ class Transcript:
       (a double, or the other motion letter read into the same movement)
       needs a pause (the shape the motion ended in, held still for the hold)
       or a change of hand in between, like held doubles;
-    - the shape a motion ends in (``motion_ends``: the shapes it starts
-      from, and Y for J) is its tail, not a letter: it needs three
+    - the shape a motion ends in (the shapes it starts from, and
+      ``motion_ends``: Y for J) is its tail, not a letter: it needs three
       times the hold to count as a letter of its own, also when the tracker
       lost the hand for a moment after the motion (only a hand away for a
       word gap, or another shape held, ends the tail).
@@ -139,7 +139,8 @@ class Transcript:
         self._word_gap = word_gap
         self._max_length = max_length
         self._motion_letters = dict(motion_letters)
-        self._motion_ends = {letter: motion_ends.get(letter, shapes) for letter, shapes in self._motion_letters.items()}
+        self._motion_ends = {letter: frozenset(shapes) | motion_ends.get(letter, frozenset())
+                             for letter, shapes in self._motion_letters.items()}
         self._starting_hold = max(commit_after + 1, round(STARTING_SHAPE_HOLDS * commit_after))
         self._starting_shapes = frozenset().union(*self._motion_letters.values())
         self._text: list[str] = []
@@ -157,8 +158,9 @@ class Transcript:
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
         self._pending_moved = 0  # frames the hand has moved since
         self._pending_after_movement = False  # whether it was held right after a movement: a missed J or Z's end
-        # Whether the tracker lost the hand while it moved, and no shape has been held for a hold since: what
-        # the hand holds when found again may be how a J or Z ended out of sight.
+        # Whether the hand vanished while it moved (lowered, or lost by the tracker mid-stroke), until a starting
+        # shape is held for a hold, a letter is written or the word ends: what it holds when found again within
+        # the word may be how a J or Z ended out of sight.
         self._lost_moving = False
         self._leaving: str | None = None  # a pending shape the hand was seen leaving: the word's last letter
         self._dropped: str | None = None  # a pending shape a motion dropped, until another letter is held
@@ -227,7 +229,7 @@ class Transcript:
             if self._pending_moved >= self._commit_after:
                 self._pending, self._dropped = None, self._pending  # the motion's letter, or none
         if self._absent >= self._word_gap:
-            self._tail = None
+            self._tail, self._lost_moving = None, False  # a new word: no motion of the last one ends in it
         if stable in self._motion_letters:
             self._since_motion_read = 0
         else:

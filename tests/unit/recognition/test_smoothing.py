@@ -173,9 +173,16 @@ def test_a_pending_shape_the_hand_is_lowered_from_is_written_when_the_word_ends(
 def test_a_pending_shape_is_not_written_for_a_hand_that_did_not_leave_as_a_lowered_hand_does() -> None:
     assert run(Transcript(10, 15), "I" * 10 + "iii" + "." * 5 + "A" * 10) == "A"  # back before the word ended
     assert run(Transcript(10, 15), "I" * 10 + "i" * 5 + "." * 15) == ""  # moved as a J or Z is drawn
-    # Found again after the tracker lost it moving, the hand holds how a J or Z may have ended out of sight.
-    assert run(Transcript(10, 15), "A" * 10 + "a" * 5 + "." * 15 + "G" * 10 + "." * 15) == "A "
-    assert run(Transcript(10, 15), "A" * 10 + "a" * 4 + "." * 15 + "G" * 10 + "." * 15) == "A G "
+    # Found again within the word after the tracker lost it moving, the hand holds how a J or Z may have
+    # ended out of sight; once the word ended, the next one starts afresh.
+    assert run(Transcript(10, 15), "A" * 10 + "a" * 5 + "." * 5 + "G" * 10 + "." * 15) == "A "
+    assert run(Transcript(10, 15), "A" * 10 + "a" * 4 + "." * 5 + "G" * 10 + "." * 15) == "AG "
+    assert run(Transcript(10, 15), "A" * 10 + "a" * 5 + "." * 15 + "G" * 10 + "." * 15) == "A G "
+    assert run(Transcript(10, 15), "I" * 10 + "i" * 5 + "j" * 10 + "." * 15 + "I" * 10 + "i" + "." * 15) == "J I "
+    lowered = Transcript(10, 15)
+    run(lowered, "A" * 10 + "a" * 5 + "." * 5)
+    lowered.clear()
+    assert run(lowered, "G" * 10 + "." * 15) == "G "
     assert run(Transcript(10, 15), "IIIIIIIII" + "iii" + "." * 15) == ""  # never held for the hold
     # Held right after a movement no J or Z was read in: it may be how the missed motion ended.
     assert run(Transcript(10, 15), "D" * 10 + "~" * 10 + "X" * 10 + "xx" + "." * 15) == ""
@@ -220,6 +227,9 @@ def test_a_j_whose_turned_end_is_read_as_y_writes_only_j() -> None:
     # The forearm turned, the thumb shows beside the little finger: Y, the J's tail as its I is.
     assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "Y" * 11) == "J"
     assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "Y" * 12) == "JY"  # held three holds: a letter
+    assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "YYY" + "...." + "Y" * 8) == "J"  # outlasts a lost hand
+    assert run(Transcript(4, 6), "IIIIIiiiijjjjjjJJJJ" + "." * 6 + "Y" * 4) == "J Y"  # a new word: a letter
+    assert run(Transcript(4, 99, motion_ends={}), "IIIIIiiiijjjjjjJJJJ" + "Y" * 4) == "JY"
     # Y ends no Z, and a Y held before a J is a letter like any other.
     assert run(Transcript(4, 99), "zzzzzzZZ" + "Y" * 4) == "ZY"
     assert run(Transcript(4, 99), "YYYY" + "IIIIIiiiijjjjjjJJJJ") == "YJ"
