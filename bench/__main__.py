@@ -26,7 +26,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from signify.config import Settings
+from signify.config import VARIABLES, Settings
+
+from testkit.hand_drawing import TRACKER_COMPLEXITY
 
 from .attack import attack_process
 from .calibration import calibration_costs
@@ -68,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", choices=("drawn", "video"), default="drawn",
                         help="what the sweep and the naive design stream: drawn hands (always available) "
                              "or the real signing video of ../shared/data/pose-videos")
-    parser.add_argument("--complexity", choices=("0", "1"), default=None,
-                        help="MEDIAPIPE_MODEL_COMPLEXITY of Signify's server (default: the server's own)")
+    parser.add_argument("--complexity", choices=("0", "1", "auto"), default=None,
+                        help="MEDIAPIPE_MODEL_COMPLEXITY of Signify's server (default: 0 for drawn hands, "
+                             "else the server's own)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--smoke", action="store_true", help="a few seconds: one client, short steps")
     parser.add_argument("--attack", action="store_true",
@@ -132,13 +135,22 @@ def cluster_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def server_complexity(chosen: str | None, frames: str) -> str:
+    """MEDIAPIPE_MODEL_COMPLEXITY for Signify's server: ``chosen``; else, for testkit's drawn hands, the fast
+    landmark model they are drawn for (the full one finds none of them); else the environment's or the default."""
+    if chosen:
+        return chosen
+    if frames == "drawn":
+        return str(TRACKER_COMPLEXITY)
+    default = next(v.default for v in VARIABLES if v.name == "MEDIAPIPE_MODEL_COMPLEXITY")
+    return os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY", default)
+
+
 def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dict[str, Any]:
     """Everything the benchmark measures, as one JSON-ready dict."""
     frames = video if args.frames == "video" else drawn
     clients = [int(n) for n in args.clients.split(",")]
-    # Without --complexity the server reads its own setting: the environment's, or its default.
-    complexity = args.complexity or os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY",
-                                                   str(Settings.mediapipe_model_complexity))
+    complexity = server_complexity(args.complexity, args.frames)
     result: dict[str, Any] = {"machine": machine(), "fps": args.fps, "seconds_per_step": args.seconds,
                               "frames": {"drawn": len(drawn), "video": len(video)}, "sweep_frames": args.frames,
                               "model_complexity": complexity}
@@ -154,7 +166,9 @@ def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dic
         result["signify_video"] = asyncio.run(_measured(start(1), video, 1, args))
         result["signify_video"].pop("records")
     naive_clients = [int(n) for n in args.naive_clients.split(",")]
-    result["naive"] = sweep(lambda _: start_naive(int(complexity)), frames, naive_clients, args)
+    # The naive design serves one or two clients: auto would track those with the full model.
+    naive_complexity = 0 if complexity == "0" else 1
+    result["naive"] = sweep(lambda _: start_naive(naive_complexity), frames, naive_clients, args)
     ours, naive = result["signify"]["capacity_clients"], result["naive"]["capacity_clients"]
     result["capacity_ratio"] = round(ours / naive, 2) if naive else None
     result["calibration"] = calibration_costs(Settings.from_env().model_path)
@@ -282,8 +296,9 @@ def keypoints_main(args: argparse.Namespace) -> int:
     result["model_carried_state"] = carried_state_costs(model_path)
     if not args.smoke:  # image mode again, in the same run, on the same machine state
         images = [1, 8]
-        result["images"] = sweep(lambda n: start_signify(max_sessions=n + 1, max_fps=int(args.fps * 2)),
-                                 drawn_frames(), images, args)
+        drawn_env = {"MEDIAPIPE_MODEL_COMPLEXITY": server_complexity(args.complexity, "drawn")}
+        result["images"] = sweep(lambda n: start_signify(max_sessions=n + 1, max_fps=int(args.fps * 2),
+                                                         extra_env=drawn_env), drawn_frames(), images, args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench-keypoints.json").write_text(json.dumps(result, indent=2) + "\n")
     plot_keypoints(result, args.out / "bench-keypoints.png")
@@ -338,8 +353,7 @@ async def _keypoint_step(server: ServerUnderTest, messages: list[str], clients: 
 def attack_main(args: argparse.Namespace) -> int:
     """Run the attack, print a short table, write bench/results/attack.json."""
     seconds = args.seconds or (3.0 if args.smoke else 20.0)
-    complexity = args.complexity or os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY",
-                                                   str(Settings.mediapipe_model_complexity))
+    complexity = server_complexity(args.complexity, "drawn")
     # The shipped limits (seats, per-address cap, rate), with a drain timeout of the bench's own.
     server = start_signify(max_sessions=Settings.max_sessions, max_fps=Settings.max_fps, extra_env={
         "MAX_SESSIONS_PER_CLIENT": str(Settings.max_sessions_per_client), "DRAIN_TIMEOUT": str(args.drain_timeout),

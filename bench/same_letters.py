@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from playwright.sync_api import Page
 from websockets.sync.client import connect
 
+from testkit.hand_drawing import TRACKER_COMPLEXITY
 from testkit.letter_shapes import LETTER_SHAPES
 from testkit.motion_clips import Framing, drifting_clip
 
@@ -194,9 +195,11 @@ def letters_back(url: str, samples: Sequence[Sequence[str | bytes]]) -> list[str
     return answers
 
 
-def compare(samples: Sequence[Sample], log: bool = True) -> dict[str, Any]:
-    """Both paths over ``samples``; the figures."""
-    server = start_signify(max_sessions=2, max_fps=MAX_FPS)
+def compare(samples: Sequence[Sample], log: bool = True, complexity: str | None = None) -> dict[str, Any]:
+    """Both paths over ``samples``; the figures. ``complexity``: the server's MEDIAPIPE_MODEL_COMPLEXITY
+    (None: its own default)."""
+    env = {} if complexity is None else {"MEDIAPIPE_MODEL_COMPLEXITY": complexity}
+    server = start_signify(max_sessions=2, max_fps=MAX_FPS, extra_env=env)
     try:
         with harness_page(server.port, HARNESS_PATH, HARNESS) as page:
             keypoints: list[list[str | bytes]] = []
@@ -252,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         samples = photo_samples(args.photos, args.hold, args.limit)
     else:
         samples = drawn_samples(args.seeds, args.hold)
-    figures = {"frames": args.frames, **compare(samples)}
+    # testkit's drawn hands are drawn for the fast landmark model; photos go to the server as it is configured.
+    complexity = str(TRACKER_COMPLEXITY) if args.frames == "drawn" else None
+    figures = {"frames": args.frames, **compare(samples, complexity=complexity)}
     text = json.dumps(figures, indent=2)
     print(text)
     if args.out:

@@ -2,7 +2,10 @@
 
 Tests and the benchmark render their own frames from a 21-point hand
 skeleton instead of depending on recorded data: a skin-toned palm polygon
-and five thick, rounded finger strokes on a textured background.
+and five thick, rounded finger strokes on a textured background. They are
+drawn for MediaPipe's fast landmark model (:data:`TRACKER_COMPLEXITY`): the
+full one finds no hand in them, so a server that reads them must track with
+the fast one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+TRACKER_COMPLEXITY = 0  # the MediaPipe model_complexity whose landmark model finds these hands
 WIDTH, HEIGHT = 640, 480
 SKIN_BGR = (140, 180, 225)
 OUTLINE_BGR = (90, 120, 170)

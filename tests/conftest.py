@@ -13,7 +13,7 @@ import pytest
 from signify.app import Application
 from signify.config import Settings
 
-from testkit.hand_drawing import blank_frame, encode_jpeg, moving_hand_frames
+from testkit.hand_drawing import TRACKER_COMPLEXITY, blank_frame, encode_jpeg, moving_hand_frames
 
 StartApp = Callable[..., Awaitable[Application]]
 
@@ -21,7 +21,9 @@ StartApp = Callable[..., Awaitable[Application]]
 def loopback_settings(**env: str) -> Settings:
     """Settings for a server on loopback with ephemeral ports and the configured (by default the shipped) model."""
     # No donation store unless a test asks for one: never the repository's data/.
-    base = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING", "DATASET_PATH": ""}
+    base = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING", "DATASET_PATH": "",
+            # testkit's drawn hands need the fast landmark model; auto is tested on real photos.
+            "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY)}
     if "MODEL_PATH" in os.environ:
         base["MODEL_PATH"] = os.environ["MODEL_PATH"]
     return Settings.from_env({**base, **env})

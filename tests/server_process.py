@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from testkit.hand_drawing import TRACKER_COMPLEXITY
+
 BACK = Path(__file__).resolve().parents[1] / "back"
 START_LIMIT_S = 60.0
 
@@ -43,8 +45,9 @@ class ServerProcess:
         inherited = {name: value for name, value in (os.environ if base_env is None else base_env).items()
                      if name != "MODEL_PATH"}
         # No donation store unless a test asks for one: never the repository's data/.
+        # The fast landmark model, for testkit's drawn hands, unless a test says otherwise.
         environment = {**inherited, "HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "INFO",
-                       "DATASET_PATH": "", **env}
+                       "DATASET_PATH": "", "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY), **env}
         # The bound ports are read from the "Server listening" line, written at INFO.
         assert environment["LOG_LEVEL"] in ("INFO", "DEBUG"), "the ports are only logged at INFO"
         self.process = subprocess.Popen(

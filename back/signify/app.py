@@ -149,7 +149,8 @@ class Application:
         # 50 MB: pay it before /ready, not in the first client's session.
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, warm_up_hands, self.websocket.hand_settings)
+        for settings in self.websocket.hand_settings:  # both models, when their number decides (auto)
+            await loop.run_in_executor(self._executor, warm_up_hands, settings)
         self.status.warmed_up = True
         log(logger, logging.INFO, "MediaPipe Hands ready", warm_up_ms=round((time.perf_counter() - started) * 1000, 1))
 

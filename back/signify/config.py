@@ -27,6 +27,10 @@ MIN_ADMIN_TOKEN_CHARS = 16
 # answered 8 real-video cameras at 25 fps or more on 2 cores where one per core
 # answered 7 (README, Performance); each session still has one frame in work.
 THREADS_PER_CORE = 2
+# MediaPipe's full landmark model (complexity 1) costs about 11 ms of CPU a frame
+# against the lite one's 7: on 2 cores four real-video cameras took p95 35-41 ms
+# at 29.6 fps or more on it, five p95 58-63 ms at 28.6 fps (docs/performance.md).
+FULL_MODEL_SESSIONS_PER_CORE = 2
 
 
 class ConfigError(ValueError):
@@ -107,6 +111,15 @@ def _admin_token(text: str) -> str | None:
     return text or None
 
 
+def _complexity(text: str) -> int | None:
+    text = text.strip().lower()
+    if text == "auto":
+        return None
+    if text not in ("0", "1"):
+        raise ValueError("must be 0, 1 or auto")
+    return int(text)
+
+
 def _path(text: str) -> Path:
     if not text.strip():
         raise ValueError("must not be empty")
@@ -148,7 +161,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "MEDIAPIPE_MIN_TRACKING_CONFIDENCE", "0.5", "MediaPipe Hands tracking threshold, 0 to 1", _float_in(0.0, 1.0)
     ),
-    Variable("MEDIAPIPE_MODEL_COMPLEXITY", "0", "MediaPipe Hands model: 0 (fast) or 1 (more accurate)", _int_in(0, 1)),
+    Variable("MEDIAPIPE_MODEL_COMPLEXITY", "auto", "MediaPipe Hands landmark model for camera images: 0 (lite), "
+             "1 (full, more accurate), or auto: 1 while at most MEDIAPIPE_FULL_MODEL_SESSIONS image sessions are "
+             "open, else 0", _complexity),
+    Variable("MEDIAPIPE_FULL_MODEL_SESSIONS", "0", "open image sessions up to which auto uses the full model; "
+             "0 means two per core", _int_in(0, 1024)),
     Variable("SLIDING_WINDOW_SIZE", "5", "per-frame answers the smoother votes over", _int_in(1, 64)),
     Variable("KEYPOINT_BUFFER_SIZE", "32", "keypoint frames the model sees per window", _int_in(1, 256)),
     Variable("MAX_SESSIONS", "8", "sessions sending camera images at most (each has a MediaPipe graph); a session "
@@ -207,7 +224,8 @@ class Settings:
     dataset_path: Path | None = DEFAULT_DATASET_PATH
     mediapipe_min_detection_confidence: float = 0.5
     mediapipe_min_tracking_confidence: float = 0.5
-    mediapipe_model_complexity: int = 0
+    mediapipe_model_complexity: int | None = None  # None: auto
+    mediapipe_full_model_sessions: int = 0
     sliding_window_size: int = 5
     keypoint_buffer_size: int = 32
     max_sessions: int = 8
@@ -256,6 +274,14 @@ class Settings:
     def threads(self) -> int:
         """Worker threads actually used: WORKER_THREADS, or :data:`THREADS_PER_CORE` per core."""
         return self.worker_threads or THREADS_PER_CORE * (os.cpu_count() or 1)
+
+    @property
+    def full_model_sessions(self) -> int:
+        """Open image sessions up to which every one tracks with the full model (complexity 1), as configured."""
+        if self.mediapipe_model_complexity is not None:
+            # Image sessions never outnumber MAX_SESSIONS: 1 is the full model for all of them.
+            return self.max_sessions if self.mediapipe_model_complexity == 1 else 0
+        return self.mediapipe_full_model_sessions or FULL_MODEL_SESSIONS_PER_CORE * (os.cpu_count() or 1)
 
     @property
     def store(self) -> str:

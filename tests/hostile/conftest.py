@@ -13,13 +13,15 @@ import pytest
 from signify.app import Application
 from signify.config import Settings
 
-from testkit.hand_drawing import encode_jpeg, moving_hand_frames
+from testkit.hand_drawing import TRACKER_COMPLEXITY, encode_jpeg, moving_hand_frames
 from tests.server_process import ServerProcess
 
 Serve = Callable[..., Awaitable[Application]]
 StartProcess = Callable[..., ServerProcess]
 
-LOOPBACK = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING"}
+# The fast landmark model, which finds testkit's drawn hands (the full one finds none).
+LOOPBACK = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING",
+            "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY)}
 
 
 @pytest.fixture

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import cv2
 import numpy as np
 import pytest
+from signify.recognition.hands import HandSettings, HandTracker
 from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import Recognizer, RecognizerSettings
 from signify.recognition.smoothing import HAND_AWAY_FRAMES
 
 from tests.conftest import loopback_settings
+from tests.photos import PHOTO_DATA
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +100,28 @@ def test_the_model_is_told_where_the_hand_went(model: LetterModel, hand_jpegs: l
     assert path[0, 0] < -1.0 and path[-1, 0] == 0.0  # palm sizes from where the hand is now
     travelling.reset()
     assert travelling.frames == 0
+
+
+def test_a_new_complexity_tracks_the_next_image_with_a_new_tracker_and_keeps_the_window(model: LetterModel) -> None:
+    """Switching MediaPipe's model between frames: the next image is tracked afresh by the other model."""
+    photo = next((PHOTO_DATA / "roboflow-asl-letters" / "train" / "images").glob("H2_*.jpg")).read_bytes()
+    rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    fresh = {}
+    for complexity in (0, 1):
+        with HandTracker(HandSettings(model_complexity=complexity, zoom=True)) as tracker:
+            fresh[complexity] = [tracker.detect(rgb) for _ in range(3)]
+    recognizer = Recognizer(model, RecognizerSettings(hands=HandSettings(zoom=True)))
+    try:
+        first = recognizer.recognize_image(photo)
+        recognizer.track_with(1)
+        switched = [recognizer.recognize_image(photo) for _ in range(2)]
+        recognizer.track_with(1)  # the same model again: the tracker carries on
+        third = recognizer.recognize_image(photo)
+    finally:
+        recognizer.close()
+    first_fast, *full = (o.landmarks if o is not None else None for o in (fresh[0][0], *fresh[1]))
+    assert first.landmarks is not None and np.array_equal(first.landmarks, first_fast)
+    assert [s.landmarks is not None for s in switched] == [True, True]
+    assert np.array_equal(switched[0].landmarks, full[0]) and np.array_equal(switched[1].landmarks, full[1])
+    assert np.array_equal(third.landmarks, full[2])
+    assert recognizer.frames == 4  # the hand's window goes on across the switch

@@ -8,6 +8,7 @@ import pytest
 from signify.config import (
     DEFAULT_DATASET_PATH,
     DEFAULT_MODEL_PATH,
+    FULL_MODEL_SESSIONS_PER_CORE,
     REPO_ROOT,
     THREADS_PER_CORE,
     VARIABLES,
@@ -22,7 +23,7 @@ def test_defaults_match_the_deployment_guide() -> None:
     assert settings.health_port == 8080
     assert settings.log_level == "INFO"
     assert settings.mediapipe_min_detection_confidence == 0.5
-    assert settings.mediapipe_model_complexity in (0, 1)
+    assert settings.mediapipe_model_complexity is None  # auto
     assert settings.sliding_window_size == 5
     assert settings.keypoint_buffer_size == 32
     assert settings.model_path == DEFAULT_MODEL_PATH
@@ -54,6 +55,8 @@ def test_values_are_read_and_converted() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("MEDIAPIPE_MIN_DETECTION_CONFIDENCE", "1.5"),
         ("MEDIAPIPE_MODEL_COMPLEXITY", "2"),
+        ("MEDIAPIPE_MODEL_COMPLEXITY", "full"),
+        ("MEDIAPIPE_FULL_MODEL_SESSIONS", "-1"),
         ("SLIDING_WINDOW_SIZE", "0"),
         ("KEYPOINT_BUFFER_SIZE", "many"),
         ("MAX_SESSIONS", "0"),
@@ -73,6 +76,20 @@ def test_worker_threads_default_to_a_fixed_number_per_core(monkeypatch: pytest.M
     monkeypatch.setattr("os.cpu_count", lambda: 3)
     assert Settings.from_env({}).threads == 3 * THREADS_PER_CORE
     assert Settings.from_env({"WORKER_THREADS": "5"}).threads == 5
+
+
+def test_the_model_complexity_is_auto_by_default_with_the_full_model_for_a_few_cameras_per_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    assert Settings.from_env({}).mediapipe_model_complexity is None
+    assert Settings.from_env({}).full_model_sessions == 3 * FULL_MODEL_SESSIONS_PER_CORE
+    assert Settings.from_env({"MEDIAPIPE_MODEL_COMPLEXITY": " Auto "}).full_model_sessions == 6
+    assert Settings.from_env({"MEDIAPIPE_FULL_MODEL_SESSIONS": "1"}).full_model_sessions == 1
+    # A fixed complexity: the full model for every image session, or for none.
+    assert Settings.from_env({"MEDIAPIPE_MODEL_COMPLEXITY": "1", "MAX_SESSIONS": "12"}).full_model_sessions == 12
+    assert Settings.from_env({"MEDIAPIPE_MODEL_COMPLEXITY": "0",
+                              "MEDIAPIPE_FULL_MODEL_SESSIONS": "4"}).full_model_sessions == 0
 
 
 def test_tls_needs_both_files() -> None:

@@ -71,7 +71,8 @@ class HandTrackerBusyError(RuntimeError):
 class HandTracker:
     """One MediaPipe Hands instance for one video stream."""
 
-    def __init__(self, settings: HandSettings) -> None:
+    def __init__(self, settings: HandSettings, zoom: ZoomPolicy | None = None) -> None:
+        """A new graph with ``settings``; ``zoom`` carries on another tracker's zoom (where it last saw the hand)."""
         # Imported here so that modules which only need the data types stay light.
         import mediapipe as mp
 
@@ -85,9 +86,26 @@ class HandTracker:
                 min_detection_confidence=settings.min_detection_confidence,
                 min_tracking_confidence=settings.min_tracking_confidence,
             )
+        self._settings = settings
         self._lock = threading.Lock()
         self._closed = False
-        self._zoom = ZoomPolicy() if settings.zoom and not settings.static_image_mode else None
+        self._zoom = (zoom or ZoomPolicy()) if settings.zoom and not settings.static_image_mode else None
+
+    @property
+    def settings(self) -> HandSettings:
+        """The options this tracker's graph was built with."""
+        return self._settings
+
+    @property
+    def zoom(self) -> ZoomPolicy | None:
+        """Where this tracker looks for the hand (None: always the whole frame)."""
+        return self._zoom
+
+    def warm_up(self) -> None:
+        """Run the graph once on a blank picture, so that the first frame is as fast as the rest; the zoom and
+        the tracked hand (none after a blank) are as for a new stream."""
+        with self._exclusive() as hands:
+            hands.process(np.zeros((MIN_SIDE_PIXELS * 4, MIN_SIDE_PIXELS * 4, 3), dtype=np.uint8))
 
     def detect(self, rgb: NDArray[np.uint8]) -> HandObservation | None:
         """Find the most prominent hand in an RGB ``(height, width, 3)`` image."""
@@ -163,4 +181,4 @@ def _first_hand(result: Any) -> HandObservation | None:
 def warm_up_hands(settings: HandSettings) -> None:
     """Import MediaPipe and run one throwaway graph, so that sessions start warm."""
     with HandTracker(settings) as tracker:
-        tracker.detect(np.zeros((MIN_SIDE_PIXELS * 4, MIN_SIDE_PIXELS * 4, 3), dtype=np.uint8))
+        tracker.warm_up()

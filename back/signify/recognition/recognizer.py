@@ -11,7 +11,7 @@ shared: onnxruntime sessions are safe to run from several threads.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +41,6 @@ from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 # slowest J and Z the training synthesizes move at about twice this.
 MOVING_SPEED = 0.05
 TOP_K = 3
-WARM_UP_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -121,6 +120,7 @@ class Recognizer:
         self._model = model
         self._settings = settings
         self._tracker: HandTracker | None = None
+        self._hand_settings = settings.hands  # what the next image's tracker is built with
         # The hands as tracked: what the model reads is computed from them per window (signify.recognition.features).
         self._points = KeypointBuffer(settings.buffer_size)
         self._signs = KeypointBuffer(settings.buffer_size, ())
@@ -133,8 +133,17 @@ class Recognizer:
         self._calibration: CalibrationRun | None = None
 
     def prepare(self) -> None:
-        """Build and warm this stream's MediaPipe graph, so that the first frame is as fast as the rest."""
-        self._hand_tracker().detect(np.zeros((WARM_UP_SIDE, WARM_UP_SIDE, 3), dtype=np.uint8))
+        """Build and warm this stream's MediaPipe graph (again, after :meth:`track_with` asked for another
+        model), so that the next frame is as fast as the rest."""
+        self._hand_tracker().warm_up()
+
+    def track_with(self, complexity: int) -> bool:
+        """Track the next images with MediaPipe's model of this complexity (call between frames); True when
+        the graph must be built again for it, which :meth:`prepare` does (else the next image will). The new
+        graph looks where the old one last saw the hand, and finds it afresh there."""
+        if complexity != self._hand_settings.model_complexity:
+            self._hand_settings = replace(self._hand_settings, model_complexity=complexity)
+        return self._tracker is not None and self._tracker.settings != self._hand_settings
 
     def recognize_image(self, data: bytes) -> Recognition:
         """Decode an encoded image, find the hand and classify; raises ImageError."""
@@ -253,8 +262,12 @@ class Recognizer:
         return window_features(self._points.window()[None], self._signs.window()[None])
 
     def _hand_tracker(self) -> HandTracker:
+        if self._tracker is not None and self._tracker.settings != self._hand_settings:
+            old, self._tracker = self._tracker, None
+            old.close()
+            self._tracker = HandTracker(self._hand_settings, zoom=old.zoom)
         if self._tracker is None:
-            self._tracker = HandTracker(self._settings.hands)
+            self._tracker = HandTracker(self._hand_settings)
         return self._tracker
 
     def stage_keypoints(

@@ -13,8 +13,10 @@ import json
 import logging
 import secrets
 import ssl
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,6 +38,7 @@ from ..recognition.hands import HandSettings
 from ..recognition.model import LetterModel
 from ..recognition.recognizer import Recognizer, RecognizerSettings
 from .clientaddress import TrustedProxies
+from .complexity import FULL, LITE, ComplexityPolicy
 from .metrics import Metrics
 from .protocol import ready_message
 from .scoring import WindowScorer
@@ -65,6 +68,7 @@ GOODBYE_GRACE_S = 1.0
 HANDLER_GRACE_S = 1.0
 # A client that never reads can hold this much of our output before sends wait.
 WRITE_LIMIT_BYTES = 64 * 1024
+COMPLEXITY_TIMER_MARGIN_S = 0.05
 
 
 class RecognitionServer:
@@ -98,6 +102,10 @@ class RecognitionServer:
         self._clients: dict[str, str] = {}  # session id -> the client address its seat is counted for
         self._seats = Seats(settings.max_sessions, settings.max_keypoint_sessions, settings.max_sessions_per_client)
         self._image_sessions: set[str] = set()  # the sessions whose seat is an image seat
+        self._complexity = ComplexityPolicy(settings.full_model_sessions)
+        self._complexity_now = self._complexity.complexity(time.monotonic())
+        self._complexity_due: asyncio.TimerHandle | None = None  # notes the full model's return when it is due
+        status.image_landmarks = _landmarks(self._complexity_now)
         self._trusted = TrustedProxies(settings.trusted_proxies)
         self._finishing: set[asyncio.Task[None]] = set()  # sessions that left, closing their graph
         self._server: Server | None = None
@@ -107,7 +115,7 @@ class RecognitionServer:
             max_image_pixels=settings.max_image_pixels,
             hands=HandSettings(
                 static_image_mode=False,
-                model_complexity=settings.mediapipe_model_complexity,
+                model_complexity=self._complexity_now,  # then as signify.serving.complexity says
                 min_detection_confidence=settings.mediapipe_min_detection_confidence,
                 min_tracking_confidence=settings.mediapipe_min_tracking_confidence,
                 zoom=True,  # small hands: signify.recognition.zoom
@@ -116,9 +124,12 @@ class RecognitionServer:
         self._limits = SessionLimits(settings.max_frame_bytes, settings.max_fps, settings.idle_timeout)
 
     @property
-    def hand_settings(self) -> HandSettings:
-        """The MediaPipe options every session's tracker is built with."""
-        return self._recognizer_settings.hands
+    def hand_settings(self) -> tuple[HandSettings, ...]:
+        """The MediaPipe options image sessions' trackers are built with: one per model complexity in use."""
+        first = self._recognizer_settings.hands
+        if self._settings.mediapipe_model_complexity is not None:
+            return (first,)
+        return first, replace(first, model_complexity=LITE if first.model_complexity == FULL else FULL)
 
     @property
     def port(self) -> int:
@@ -185,6 +196,8 @@ class RecognitionServer:
         except TimeoutError:
             log(logger, logging.WARNING, "Exiting with worker threads still busy",
                 sessions=len(self._finishing))
+        if self._complexity_due is not None:  # every session has left: nothing to track with any more
+            self._complexity_due.cancel()
 
     # ---- HTTP on the WebSocket port ------------------------------------------------
 
@@ -283,10 +296,34 @@ class RecognitionServer:
         refusal = self._seats.upgrade(self._clients[session_id])
         if refusal is None:
             self._image_sessions.add(session_id)
-            self._status.image_sessions = len(self._image_sessions)
+            self._count_image_sessions()
         else:
             self._metrics.sessions_rejected.labels(reason=refusal.value).inc()
         return refusal
+
+    def _count_image_sessions(self) -> None:
+        """Tell the status and the complexity policy how many image sessions are open now."""
+        self._status.image_sessions = len(self._image_sessions)
+        now = time.monotonic()
+        self._complexity.update(len(self._image_sessions), now)
+        self._tracking_complexity()
+        # /health and the log say when the full model is back even if no image arrives then.
+        if self._complexity_due is not None:
+            self._complexity_due.cancel()
+        due = self._complexity.full_again_at()
+        # A little after it: a timer may fire up to the clock's resolution early.
+        self._complexity_due = (None if due is None else asyncio.get_running_loop().call_later(
+            due - now + COMPLEXITY_TIMER_MARGIN_S, self._tracking_complexity))
+
+    def _tracking_complexity(self) -> int:
+        """The MediaPipe model complexity for every image session's next frame; a change is logged and shown."""
+        complexity = self._complexity.complexity(time.monotonic())
+        if complexity != self._complexity_now:
+            self._complexity_now = complexity
+            self._status.image_landmarks = _landmarks(complexity)
+            log(logger, logging.INFO, "Image tracking model changed", landmarks=_landmarks(complexity),
+                image_sessions=len(self._image_sessions))
+        return complexity
 
     def _leave(self, session: Session) -> None:
         """Give the session's seat back (once)."""
@@ -294,7 +331,7 @@ class RecognitionServer:
             return
         images = session.id in self._image_sessions
         self._image_sessions.discard(session.id)
-        self._status.image_sessions = len(self._image_sessions)
+        self._count_image_sessions()
         self._seats.release(self._clients.pop(session.id), images=images)
         self._status.sessions = len(self._sessions)
         self._metrics.sessions_open.set(len(self._sessions))
@@ -317,7 +354,7 @@ class RecognitionServer:
         session = Session(websocket, session_id, recognizer, self._executor, self._metrics, self._limits, ready,
                           graphs=self._graphs, donations=self._donations,
                           image_seat=lambda: self._image_seat(session_id), scorer=self._scorer,
-                          model=lambda: self._models.model(track))
+                          model=lambda: self._models.model(track), complexity=self._tracking_complexity)
         self._sessions[session_id] = session
         self._clients[session_id] = client
         self._status.sessions = len(self._sessions)
@@ -389,6 +426,11 @@ def _offered_token(request: Request | None) -> str | None:
             if offered.startswith(TOKEN_SUBPROTOCOL_PREFIX):
                 return offered[len(TOKEN_SUBPROTOCOL_PREFIX) :]
     return None
+
+
+def _landmarks(complexity: int) -> str:
+    """The landmark model's name, as the demo page calls its two (``?landmarks=lite``)."""
+    return "full" if complexity == FULL else "lite"
 
 
 def _select_subprotocol(connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:

@@ -111,12 +111,14 @@ class Session:
         image_seat: Callable[[], Refusal | None] = lambda: None,
         scorer: WindowScorer | None = None,
         model: Callable[[], LetterModel | None] | None = None,
+        complexity: Callable[[], int] | None = None,
     ) -> None:
         """``executor`` runs recognition; ``graphs`` (by default ``executor``) builds and closes the graph;
         ``donations`` stores what consenting users donate (None: donations are off); ``image_seat`` is
         called at the first image, to move the session to an image seat (None) or say why not; ``scorer``
         scores keypoint frames' windows together with other sessions' (None: each in the thread pool); ``model``
-        says which model the next frame is scored with (None: the recognizer's, always)."""
+        says which model the next frame is scored with (None: the recognizer's, always); ``complexity`` says
+        which MediaPipe model the next image is tracked with (None: the recognizer's, always)."""
         self.id = session_id
         self._ws = websocket
         self._recognizer = recognizer
@@ -133,6 +135,7 @@ class Session:
         self._image_seat = image_seat
         self._scorer = scorer
         self._model_source = model
+        self._complexity_source = complexity
         self._text = ""  # the transcript of the last answer, to count the letters each model commits
         self._images = False  # whether this session sends images: it then has a seat and a graph for them
         self._wake = asyncio.Event()
@@ -354,6 +357,8 @@ class Session:
             await self._ws.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
             return False
         self._images = True
+        if self._complexity_source is not None:
+            self._recognizer.track_with(self._complexity_source())
         # Building a graph takes about half a second, in the thread that builds graphs one at a time.
         await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
         return True
@@ -403,6 +408,11 @@ class Session:
                 return staged
             scored = await self._scorer.score(self._recognizer.model, staged.points, staged.signs)
             return self._recognizer.conclude(staged, scored)
+        if (isinstance(message, FrameMessage) and self._complexity_source is not None
+                and self._recognizer.track_with(self._complexity_source())):
+            # The MediaPipe model the server wants now (signify.serving.complexity) needs a new graph: built
+            # where every graph is, one at a time, not in the thread pool that tracks the other cameras.
+            await loop.run_in_executor(self._graphs, self._recognizer.prepare)
         return await loop.run_in_executor(self._executor, self._recognize, message)
 
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:

@@ -21,6 +21,7 @@ class ServiceStatus:
     draining: bool = False
     sessions: int = 0
     image_sessions: int = 0  # of those, the sessions sending images (each with a MediaPipe graph)
+    image_landmarks: str = "lite"  # the MediaPipe landmark model images are tracked with: "full" or "lite"
     max_sessions: int = 0  # image seats (MAX_SESSIONS); 0: no cap known
     max_keypoint_sessions: int = 0  # keypoint seats (MAX_KEYPOINT_SESSIONS); 0: no cap known
     sessions_closing: int = 0  # sessions that left, whose MediaPipe graph waits its turn to close
@@ -74,6 +75,7 @@ class ServiceStatus:
             "uptime_s": round(time.monotonic() - self.started_at, 1),
             "sessions": self.sessions,
             "image_sessions": self.image_sessions,
+            "image_landmarks": self.image_landmarks,
             "max_sessions": self.max_sessions,
             "max_keypoint_sessions": self.max_keypoint_sessions,
             "sessions_closing": self.sessions_closing,
