@@ -37,10 +37,13 @@ Every clip is played through the server's own code along these paths
 * ``image``: the frame downscaled to 320 x 240 and JPEG-encoded at quality
   75, as the demo sends it with ``?tracking=server``, decoded and tracked as
   ``Recognizer.recognize_image`` does (the server's decode_image and
-  HandTracker with the server's settings: complexity 0 and the small-hand
+  HandTracker with the server's settings under load: complexity 0 and the small-hand
   zoom of signify.recognition.zoom), the landmarks then classified by the
   same Recognizer;
 * ``image640``: the same at the camera's 640 x 480 (JPEG 75);
+* ``image640-full``: ``image640`` with the full landmark model (complexity 1), as
+  the server tracks a camera's images while few cameras send images
+  (``MEDIAPIPE_MODEL_COMPLEXITY=auto``, signify.serving.complexity);
 * ``image-nozoom``, ``image640-nozoom``: the same without the zoom (the
   tracker before it);
 * ``keypoints-zoom``: ``keypoints`` with the zoom, as the demo's on-device
@@ -113,6 +116,7 @@ PATH_VIEWS: dict[str, tuple[int | None, HandSettings]] = {
     "keypoints-zoom": (None, HandSettings(model_complexity=1, zoom=True)),  # as the demo tracks (zoom.js)
     "image": (DEMO_LONG_SIDE, HandSettings(zoom=True)),
     "image640": (WIDTH, HandSettings(zoom=True)),
+    "image640-full": (WIDTH, HandSettings(model_complexity=1, zoom=True)),  # auto, while few cameras send images
     "image-nozoom": (DEMO_LONG_SIDE, HandSettings()),
     "image640-nozoom": (WIDTH, HandSettings()),
 }

@@ -239,7 +239,7 @@ class TranscriptFigures:
         self._folds = 0
 
     def add_fold(self, model: LetterModel, held_photos: Poses) -> None:
-        """Score the next fold's model on its held-out photos (the served complexity's)."""
+        """Score the next fold's model on its held-out photos (their landmarks at the card's headline complexity)."""
         lookalikes = held_photos.where(np.isin(held_photos.labels, list(MOTION_LOOKALIKES)))
         score_takes(model, held_out_takes(lookalikes, self._takes_rng), self._takes, self._leaving_rng)
         count = self._words_per_fold

@@ -8,6 +8,7 @@ tests, so the three cannot drift apart.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -27,6 +28,7 @@ MIN_ADMIN_TOKEN_CHARS = 16
 # answered 8 real-video cameras at 25 fps or more on 2 cores where one per core
 # answered 7 (README, Performance); each session still has one frame in work.
 THREADS_PER_CORE = 2
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # "QUOTA PERIOD" in microseconds, or "max PERIOD"
 # MediaPipe's full landmark model (complexity 1) costs about 11 ms of CPU a frame
 # against the lite one's 7: on 2 cores four real-video cameras took p95 35-41 ms
 # at 29.6 fps or more on it, five p95 58-63 ms at 28.6 fps (docs/performance.md).
@@ -273,7 +275,7 @@ class Settings:
     @property
     def threads(self) -> int:
         """Worker threads actually used: WORKER_THREADS, or :data:`THREADS_PER_CORE` per core."""
-        return self.worker_threads or THREADS_PER_CORE * (os.cpu_count() or 1)
+        return self.worker_threads or THREADS_PER_CORE * available_cores()
 
     @property
     def full_model_sessions(self) -> int:
@@ -281,7 +283,7 @@ class Settings:
         if self.mediapipe_model_complexity is not None:
             # Image sessions never outnumber MAX_SESSIONS: 1 is the full model for all of them.
             return self.max_sessions if self.mediapipe_model_complexity == 1 else 0
-        return self.mediapipe_full_model_sessions or FULL_MODEL_SESSIONS_PER_CORE * (os.cpu_count() or 1)
+        return self.mediapipe_full_model_sessions or FULL_MODEL_SESSIONS_PER_CORE * available_cores()
 
     @property
     def store(self) -> str:
@@ -296,6 +298,17 @@ class Settings:
     def tls(self) -> bool:
         """Whether the WebSocket port speaks TLS itself."""
         return self.ssl_certfile is not None
+
+
+def available_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """The cores this process may use: the CPUs it may run on, or fewer under a cgroup v2 CPU quota
+    (``cpu_max``), which is how a container is usually limited and which ``os.cpu_count()`` does not see."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        return min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2 here, or "max": no quota
+        return cores
 
 
 def _check_fields_match_variables() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from signify.config import (
     VARIABLES,
     ConfigError,
     Settings,
+    available_cores,
 )
 
 
@@ -73,7 +75,7 @@ def test_a_bad_value_is_one_clear_error_naming_the_variable(name: str, value: st
 
 
 def test_worker_threads_default_to_a_fixed_number_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    monkeypatch.setattr("signify.config.available_cores", lambda: 3)
     assert Settings.from_env({}).threads == 3 * THREADS_PER_CORE
     assert Settings.from_env({"WORKER_THREADS": "5"}).threads == 5
 
@@ -81,7 +83,7 @@ def test_worker_threads_default_to_a_fixed_number_per_core(monkeypatch: pytest.M
 def test_the_model_complexity_is_auto_by_default_with_the_full_model_for_a_few_cameras_per_core(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    monkeypatch.setattr("signify.config.available_cores", lambda: 3)
     assert Settings.from_env({}).mediapipe_model_complexity is None
     assert Settings.from_env({}).full_model_sessions == 3 * FULL_MODEL_SESSIONS_PER_CORE
     assert Settings.from_env({"MEDIAPIPE_MODEL_COMPLEXITY": " Auto "}).full_model_sessions == 6
@@ -90,6 +92,22 @@ def test_the_model_complexity_is_auto_by_default_with_the_full_model_for_a_few_c
     assert Settings.from_env({"MEDIAPIPE_MODEL_COMPLEXITY": "1", "MAX_SESSIONS": "12"}).full_model_sessions == 12
     assert Settings.from_env({"MEDIAPIPE_MODEL_COMPLEXITY": "0",
                               "MEDIAPIPE_FULL_MODEL_SESSIONS": "4"}).full_model_sessions == 0
+
+
+def test_the_cores_are_the_cpus_this_process_may_use_or_fewer_under_a_cgroup_quota(tmp_path: Path) -> None:
+    """A cgroup v2 ``cpu.max`` as a container limited to so many cores has it (none can be set up here)."""
+    cpus = len(os.sched_getaffinity(0))
+    cpu_max = tmp_path / "cpu.max"
+    assert available_cores(cpu_max) == cpus  # no cgroup file
+    cpu_max.write_text("max 100000\n")
+    assert available_cores(cpu_max) == cpus
+    cpu_max.write_text("50000 100000\n")  # half a core: one
+    assert available_cores(cpu_max) == 1
+    cpu_max.write_text(f"{150000 * cpus} 100000\n")  # more than there are: the CPUs
+    assert available_cores(cpu_max) == cpus
+    if cpus > 1:
+        cpu_max.write_text("150000 100000\n")  # one and a half: two
+        assert available_cores(cpu_max) == 2
 
 
 def test_tls_needs_both_files() -> None:
