@@ -136,7 +136,7 @@ def cluster_main(args: argparse.Namespace) -> int:
 
 
 def server_complexity(chosen: str | None, frames: str) -> str:
-    """MEDIAPIPE_MODEL_COMPLEXITY for Signify's server: ``chosen``; else, for testkit's drawn hands, the fast
+    """MEDIAPIPE_MODEL_COMPLEXITY for Signify's server: ``chosen``; else, for testkit's drawn hands, the lite
     landmark model they are drawn for (the full one finds none of them); else the environment's or the default."""
     if chosen:
         return chosen

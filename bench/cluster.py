@@ -60,7 +60,7 @@ def replica_env(args: argparse.Namespace) -> dict[str, str]:
     """Settings for a benchmarked replica: seats enough for any step, every camera from 127.0.0.1 allowed."""
     return {"MAX_SESSIONS": "64", "MAX_KEYPOINT_SESSIONS": "2000", "MAX_SESSIONS_PER_CLIENT": "0",
             "MAX_FPS": str(int(args.fps * 2)), "LOG_LEVEL": "WARNING", "DATASET_PATH": "",
-            # The camera load's drawn hands are drawn for the fast landmark model: the full one finds none.
+            # The camera load's drawn hands are drawn for the lite landmark model: the full one finds none.
             "MEDIAPIPE_MODEL_COMPLEXITY": args.complexity or str(TRACKER_COMPLEXITY)}
 
 

@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = photo_samples(args.photos, args.hold, args.limit)
     else:
         samples = drawn_samples(args.seeds, args.hold)
-    # testkit's drawn hands are drawn for the fast landmark model; photos go to the server as it is configured.
+    # testkit's drawn hands are drawn for the lite landmark model; photos go to the server as it is configured.
     complexity = str(TRACKER_COMPLEXITY) if args.frames == "drawn" else None
     figures = {"frames": args.frames, **compare(samples, complexity=complexity)}
     text = json.dumps(figures, indent=2)

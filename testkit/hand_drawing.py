@@ -3,9 +3,9 @@
 Tests and the benchmark render their own frames from a 21-point hand
 skeleton instead of depending on recorded data: a skin-toned palm polygon
 and five thick, rounded finger strokes on a textured background. They are
-drawn for MediaPipe's fast landmark model (:data:`TRACKER_COMPLEXITY`): the
+drawn for MediaPipe's lite landmark model (:data:`TRACKER_COMPLEXITY`): the
 full one finds no hand in them, so a server that reads them must track with
-the fast one.
+the lite one.
 """
 
 from __future__ import annotations

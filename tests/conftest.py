@@ -22,7 +22,7 @@ def loopback_settings(**env: str) -> Settings:
     """Settings for a server on loopback with ephemeral ports and the configured (by default the shipped) model."""
     # No donation store unless a test asks for one: never the repository's data/.
     base = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING", "DATASET_PATH": "",
-            # testkit's drawn hands need the fast landmark model; auto is tested on real photos.
+            # testkit's drawn hands need the lite landmark model; auto is tested on real photos.
             "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY)}
     if "MODEL_PATH" in os.environ:
         base["MODEL_PATH"] = os.environ["MODEL_PATH"]

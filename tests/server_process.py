@@ -45,7 +45,7 @@ class ServerProcess:
         inherited = {name: value for name, value in (os.environ if base_env is None else base_env).items()
                      if name != "MODEL_PATH"}
         # No donation store unless a test asks for one: never the repository's data/.
-        # The fast landmark model, for testkit's drawn hands, unless a test says otherwise.
+        # The lite landmark model, for testkit's drawn hands, unless a test says otherwise.
         environment = {**inherited, "HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "INFO",
                        "DATASET_PATH": "", "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY), **env}
         # The bound ports are read from the "Server listening" line, written at INFO.

@@ -41,7 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # landmarks differ: the model learns the photos as both give them, and is
 # scored on each.
 PHOTO_COMPLEXITIES = (0, 1)
-# The headline photo figures (and the photos the card's anchors come from) are the fast model's:
+# The headline photo figures (and the photos the card's anchors come from) are the lite model's:
 # the one every image session tracks with under load (MEDIAPIPE_MODEL_COMPLEXITY=auto), and the lower figure.
 SERVED_COMPLEXITY = 0
 HELD_OUT_TAIL = 0.2  # the last fifth of every asl-ai recording is never trained on in the evaluation runs

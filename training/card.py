@@ -83,7 +83,7 @@ EVALUATION_NOTE = (
     "Each split is scored by a model that never saw the scored data. photos_held_out_originals: "
     "3-fold split of the photos by original (all augmented copies and re-shoots of a photo on one side), "
     "trained with the rest, landmarks at MediaPipe model complexity 0 "
-    "(the fast model, every image session's under load); "
+    "(the lite model, every image session's under load); "
     "photos_held_out_originals_complexity_1: the same folds and models, landmarks at complexity 1; "
     "photos_held_out_originals_first_frame: the same folds and models at complexity 0, each photo "
     "scored from its first frame alone (the palm detector's landmarks, held still), as models up to "

@@ -1,4 +1,4 @@
-"""MEDIAPIPE_MODEL_COMPLEXITY=auto: the full landmark model while few cameras send images, the fast one past that.
+"""MEDIAPIPE_MODEL_COMPLEXITY=auto: the full landmark model while few cameras send images, the lite one past that.
 
 A real photo's hand (tests/data) streamed to the real server: which model tracked a
 frame shows in its landmarks, which MediaPipe gives deterministically for a fresh
@@ -65,6 +65,11 @@ async def test_auto_tracks_with_the_full_model_until_more_cameras_send_images(
         # /health says when it is back, before any frame asks.
         await _until(app, lambda health: health["image_landmarks"] == "full")
         _assert_tracked([await _tracked(first, photo) for _ in range(2)], full[:2])
+    # Operators see the switches in /metrics (and in the log).
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.health_port}/metrics") as response:
+        metrics = await response.text()
+    assert 'signify_image_tracking_switches_total{landmarks="lite"} 1.0' in metrics
+    assert 'signify_image_tracking_switches_total{landmarks="full"} 1.0' in metrics
 
 
 async def test_a_fixed_complexity_never_switches(

@@ -19,7 +19,7 @@ from tests.server_process import ServerProcess
 Serve = Callable[..., Awaitable[Application]]
 StartProcess = Callable[..., ServerProcess]
 
-# The fast landmark model, which finds testkit's drawn hands (the full one finds none).
+# The lite landmark model, which finds testkit's drawn hands (the full one finds none).
 LOOPBACK = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING",
             "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY)}
 

@@ -10,8 +10,8 @@ it where they serve 8 on the lite one. So every image session tracks with the
 full model while at most ``full_up_to`` of them are open, and all of them
 switch to the lite model as soon as more are: the capacity stays the lite
 model's. They go back once the count has stayed low for ``settle_s``, so a
-camera that reconnects does not make the others switch twice, and there is at
-most one round of switches each ``settle_s``. A switch costs each session a
+camera that reconnects does not make the others switch twice, and a camera
+that comes and goes makes at most two switches each ``settle_s``. A switch costs each session a
 new graph, built where graphs are built, and one frame's wait for it.
 """
 

@@ -73,6 +73,9 @@ class Metrics:
         self.sessions_open = Gauge("signify_sessions_open", "Open WebSocket sessions", registry=r)
         self.sessions_total = Counter("signify_sessions", "WebSocket sessions accepted", registry=r)
         self.sessions_rejected = Counter("signify_sessions_rejected", "Sessions refused", ["reason"], registry=r)
+        self.image_tracking_switches = Counter(
+            "signify_image_tracking_switches", "Times every image session's MediaPipe landmark model was switched "
+            "(MEDIAPIPE_MODEL_COMPLEXITY=auto), by the model switched to (full, lite)", ["landmarks"], registry=r)
         self.donated_windows = Counter("signify_donated_windows", "Calibration windows donated and stored",
                                        registry=r)
         self.model_info = Info("signify_model", "The loaded letter model", registry=r)

@@ -324,6 +324,7 @@ class RecognitionServer:
             self._status.image_landmarks = _landmarks(complexity)
             log(logger, logging.INFO, "Image tracking model changed", landmarks=_landmarks(complexity),
                 image_sessions=len(self._image_sessions))
+            self._metrics.image_tracking_switches.labels(landmarks=_landmarks(complexity)).inc()
             # Each session builds its new graph at its next frame; then the old graphs' heap goes back (8
             # cameras held 100-150 MB more without this). Once a switch, not after every close (see _finish).
             asyncio.get_running_loop().call_later(TRIM_AFTER_SWITCH_S, self._trim_after_switch)

@@ -1,4 +1,4 @@
-"""The full MediaPipe model while few image sessions share the machine, the fast one as soon as more do."""
+"""The full MediaPipe model while few image sessions share the machine, the lite one as soon as more do."""
 
 from __future__ import annotations
 
