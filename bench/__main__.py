@@ -26,9 +26,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from signify.config import VARIABLES, Settings
-
-from testkit.hand_drawing import TRACKER_COMPLEXITY
+from signify.config import Settings
 
 from .attack import attack_process
 from .calibration import calibration_costs
@@ -43,7 +41,7 @@ from .keypoints import (
     run_clients,
 )
 from .load import ClientRecord, run_load
-from .process import REPO, ServerUnderTest, start_floor, start_naive, start_signify
+from .process import REPO, ServerUnderTest, server_complexity, start_floor, start_naive, start_signify
 from .report import capacity, latencies_ms, past_capacity, plot, plot_keypoints, summarize
 from .streaming import carried_state_costs
 
@@ -133,17 +131,6 @@ def cluster_main(args: argparse.Namespace) -> int:
                                                    "round_trip_ms", "haproxy_cpu")}, indent=2))
     print(f"wrote {args.out / name}")
     return 0
-
-
-def server_complexity(chosen: str | None, frames: str) -> str:
-    """MEDIAPIPE_MODEL_COMPLEXITY for Signify's server: ``chosen``; else, for testkit's drawn hands, the lite
-    landmark model they are drawn for (the full one finds none of them); else the environment's or the default."""
-    if chosen:
-        return chosen
-    if frames == "drawn":
-        return str(TRACKER_COMPLEXITY)
-    default = next(v.default for v in VARIABLES if v.name == "MEDIAPIPE_MODEL_COMPLEXITY")
-    return os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY", default)
 
 
 def run(args: argparse.Namespace, drawn: list[bytes], video: list[bytes]) -> dict[str, Any]:

@@ -22,11 +22,10 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 from deploy.cluster import HAProxy, Ports, Replica, slot_host
-from testkit.hand_drawing import TRACKER_COMPLEXITY
 
 from .keypoints import KEYPOINT_MAX_P95_MS, KEYPOINT_MIN_FPS, client_processes, run_clients
 from .load import ClientRecord, run_load
-from .process import free_port
+from .process import free_port, server_complexity
 from .report import MAX_P95_MS, MIN_CLIENT_FPS, capacity, past_capacity, summarize
 
 PROBE_MESSAGES = 200  # round trips per latency probe
@@ -60,8 +59,8 @@ def replica_env(args: argparse.Namespace) -> dict[str, str]:
     """Settings for a benchmarked replica: seats enough for any step, every camera from 127.0.0.1 allowed."""
     return {"MAX_SESSIONS": "64", "MAX_KEYPOINT_SESSIONS": "2000", "MAX_SESSIONS_PER_CLIENT": "0",
             "MAX_FPS": str(int(args.fps * 2)), "LOG_LEVEL": "WARNING", "DATASET_PATH": "",
-            # The camera load's drawn hands are drawn for the lite landmark model: the full one finds none.
-            "MEDIAPIPE_MODEL_COMPLEXITY": args.complexity or str(TRACKER_COMPLEXITY)}
+            # The camera load streams drawn hands.
+            "MEDIAPIPE_MODEL_COMPLEXITY": server_complexity(args.complexity, "drawn")}
 
 
 async def probe_round_trips_ms(url: str, messages: int = PROBE_MESSAGES) -> list[float]:

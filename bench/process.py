@@ -12,6 +12,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from signify.config import VARIABLES
+
+from testkit.hand_drawing import TRACKER_COMPLEXITY
+
 REPO = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -70,6 +74,17 @@ class ServerUnderTest:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def server_complexity(chosen: str | None, frames: str) -> str:
+    """MEDIAPIPE_MODEL_COMPLEXITY for Signify's server: ``chosen``; else, for testkit's drawn hands, the lite
+    landmark model they are drawn for (the full one finds none of them); else the environment's or the default."""
+    if chosen:
+        return chosen
+    if frames == "drawn":
+        return str(TRACKER_COMPLEXITY)
+    default = next(v.default for v in VARIABLES if v.name == "MEDIAPIPE_MODEL_COMPLEXITY")
+    return os.environ.get("MEDIAPIPE_MODEL_COMPLEXITY", default)
 
 
 def start_signify(max_sessions: int, max_fps: int, extra_env: dict[str, str] | None = None) -> ServerUnderTest:

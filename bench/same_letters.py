@@ -40,12 +40,11 @@ from numpy.typing import NDArray
 from playwright.sync_api import Page
 from websockets.sync.client import connect
 
-from testkit.hand_drawing import TRACKER_COMPLEXITY
 from testkit.letter_shapes import LETTER_SHAPES
 from testkit.motion_clips import Framing, drifting_clip
 
 from .browser_harness import LOAD_IMAGE_JS, harness_page, jpeg_data_url
-from .process import REPO, start_signify
+from .process import REPO, server_complexity, start_signify
 
 PHOTOS = REPO.parent / "shared" / "data" / "roboflow-asl-letters" / "train" / "images"
 HARNESS_PATH = "/__same_letters.html"  # never served by Signify: Playwright answers it
@@ -255,9 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         samples = photo_samples(args.photos, args.hold, args.limit)
     else:
         samples = drawn_samples(args.seeds, args.hold)
-    # testkit's drawn hands are drawn for the lite landmark model; photos go to the server as it is configured.
-    complexity = str(TRACKER_COMPLEXITY) if args.frames == "drawn" else None
-    figures = {"frames": args.frames, **compare(samples, complexity=complexity)}
+    figures = {"frames": args.frames, **compare(samples, complexity=server_complexity(None, args.frames))}
     text = json.dumps(figures, indent=2)
     print(text)
     if args.out:

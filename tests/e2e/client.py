@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aiohttp
 from signify.app import Application
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -34,3 +35,10 @@ async def answer_ids(ws: ClientConnection, expected: int) -> dict[int, list[dict
         for frame_id in ids:
             answers.setdefault(frame_id, []).append(message)
     return answers
+
+
+async def health(app: Application) -> dict[str, Any]:
+    """The body of the application's /health on its health port."""
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.health_port}/health") as response:
+        body: dict[str, Any] = await response.json()
+        return body

@@ -22,7 +22,7 @@ from signify.recognition.hands import HandSettings, HandTracker
 from websockets.asyncio.client import ClientConnection
 
 from tests.conftest import StartApp
-from tests.e2e.client import open_client, receive
+from tests.e2e.client import health, open_client, receive
 from tests.photos import PHOTO_DATA
 
 PHOTO = next((PHOTO_DATA / "roboflow-asl-letters" / "train" / "images").glob("H2_*.jpg"))
@@ -48,7 +48,7 @@ async def test_auto_tracks_with_the_full_model_until_more_cameras_send_images(
     photo = Path(PHOTO).read_bytes()
     app = await start_app(MEDIAPIPE_MODEL_COMPLEXITY="auto", MEDIAPIPE_FULL_MODEL_SESSIONS="1")
     full, lite = fresh_tracks[1], fresh_tracks[0]
-    assert (await _health(app))["image_landmarks"] == "full"
+    assert (await health(app))["image_landmarks"] == "full"
     async with open_client(app) as first:
         await receive(first)
         _assert_tracked([await _tracked(first, photo) for _ in range(2)], full[:2])
@@ -56,7 +56,7 @@ async def test_auto_tracks_with_the_full_model_until_more_cameras_send_images(
             await receive(second)
             # A second camera is one more than the full model is kept for: both track with the lite one now.
             _assert_tracked([await _tracked(second, photo)], lite[:1])
-            assert (await _health(app))["image_landmarks"] == "lite"
+            assert (await health(app))["image_landmarks"] == "lite"
             # The first camera's graph is built again: its next frame is tracked afresh.
             _assert_tracked([await _tracked(first, photo) for _ in range(2)], lite[:2])
         await _until(app, lambda health: health["image_sessions"] == 1)
@@ -83,7 +83,7 @@ async def test_a_fixed_complexity_never_switches(
         _assert_tracked([await _tracked(first, photo)], fresh_tracks[1][:1])
         _assert_tracked([await _tracked(second, photo) for _ in range(2)], fresh_tracks[1][:2])
         _assert_tracked([await _tracked(first, photo)], fresh_tracks[1][1:2])
-    assert (await _health(app))["image_landmarks"] == "full"
+    assert (await health(app))["image_landmarks"] == "full"
 
 
 def _assert_tracked(answered: list[NDArray[np.float64]], expected: list[NDArray[np.float32]]) -> None:
@@ -106,15 +106,9 @@ async def _tracked(ws: ClientConnection, photo: bytes) -> NDArray[np.float64]:
     return np.array(answer["landmarks"])
 
 
-async def _health(app: Application) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.health_port}/health") as response:
-        body: dict[str, Any] = await response.json()
-    return body
-
-
 async def _until(app: Application, condition: Callable[[dict[str, Any]], bool], limit_s: float = 5.0) -> None:
     """Wait until /health meets ``condition``."""
     deadline = asyncio.get_running_loop().time() + limit_s
-    while not condition(health := await _health(app)):
-        assert asyncio.get_running_loop().time() < deadline, health
+    while not condition(body := await health(app)):
+        assert asyncio.get_running_loop().time() < deadline, body
         await asyncio.sleep(0.05)

@@ -15,7 +15,7 @@ from signify.app import Application
 
 from testkit.model_files import Defect, write_release
 from tests.conftest import StartApp
-from tests.e2e.client import open_client, receive
+from tests.e2e.client import health, open_client, receive
 
 TOKEN = "test-admin-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -47,12 +47,6 @@ async def admin(app: Application, path: str, body: dict[str, Any] | None = None,
             if path != "releases" else http.get(admin_url(app, path), headers=AUTH if headers is None else headers)
         async with request as response:
             return response.status, await response.json()
-
-
-async def health(app: Application) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{app.health_port}/health") as response:
-        body: dict[str, Any] = await response.json()
-        return body
 
 
 async def stream(app: Application, frames: int, log: list[dict[str, Any]]) -> None:

@@ -11,18 +11,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from signify.app import Application
-from signify.config import Settings
 
-from testkit.hand_drawing import TRACKER_COMPLEXITY, encode_jpeg, moving_hand_frames
+from testkit.hand_drawing import encode_jpeg, moving_hand_frames
+from tests.conftest import loopback_settings
 from tests.server_process import ServerProcess
 
 Serve = Callable[..., Awaitable[Application]]
 StartProcess = Callable[..., ServerProcess]
-
-# The lite landmark model, which finds testkit's drawn hands (the full one finds none).
-LOOPBACK = {"HOST": "127.0.0.1", "PORT": "0", "HEALTH_PORT": "0", "LOG_LEVEL": "WARNING",
-            "MEDIAPIPE_MODEL_COMPLEXITY": str(TRACKER_COMPLEXITY)}
-
 
 @pytest.fixture
 async def serve() -> AsyncIterator[Serve]:
@@ -30,7 +25,7 @@ async def serve() -> AsyncIterator[Serve]:
     apps: list[Application] = []
 
     async def start(**env: str) -> Application:
-        app = Application(Settings.from_env({**LOOPBACK, **env}))
+        app = Application(loopback_settings(**env))
         await app.start()
         apps.append(app)
         assert app.model is not None, app.status.model_error

@@ -357,8 +357,7 @@ class Session:
             await self._ws.close(CloseCode.TRY_AGAIN_LATER, refusal.reason)
             return False
         self._images = True
-        if self._complexity_source is not None:
-            self._recognizer.track_with(self._complexity_source())
+        self._follow_complexity()
         # Building a graph takes about half a second, in the thread that builds graphs one at a time.
         await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
         return True
@@ -408,12 +407,15 @@ class Session:
                 return staged
             scored = await self._scorer.score(self._recognizer.model, staged.points, staged.signs)
             return self._recognizer.conclude(staged, scored)
-        if (isinstance(message, FrameMessage) and self._complexity_source is not None
-                and self._recognizer.track_with(self._complexity_source())):
-            # The MediaPipe model the server wants now (signify.serving.complexity) needs a new graph: built
-            # where every graph is, one at a time, not in the thread pool that tracks the other cameras.
+        if isinstance(message, FrameMessage) and self._follow_complexity():
+            # A new graph: built where every graph is, one at a time, not in the pool that tracks the cameras.
             await loop.run_in_executor(self._graphs, self._recognizer.prepare)
         return await loop.run_in_executor(self._executor, self._recognize, message)
+
+    def _follow_complexity(self) -> bool:
+        """Track the next image with the MediaPipe model the server wants now (signify.serving.complexity);
+        True when that needs a new graph."""
+        return self._complexity_source is not None and self._recognizer.track_with(self._complexity_source())
 
     def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
         if isinstance(message, FrameMessage):
