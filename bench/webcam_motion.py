@@ -21,6 +21,11 @@ at 30 fps:
 * ``Z``: a D or G photo (the index-pointing shapes training draws Z from)
   held, moved along Z's three strokes over 0.6-1.2 s, held. Must write Z,
   never D, G or X (nor J).
+* ``J x3`` / ``Z x3``: the letter signed three times in a row, as the
+  issue's first J clip was: after each one's end held 0.6 s, the hand goes
+  straight back to the start in 0.4 s (untwisting), holds 0.4 s and signs
+  again. Must write the letter three times (each end held for a pause) and
+  never the shape it starts from.
 * ``drift I`` / ``drift X``: the photo drifting about one palm size each
   way, 1.5 s per way, and wobbling. Must write the letter, never J or Z.
 * ``HELLO``: H, E, L, L, O photos of one scene (same room and light, so
@@ -97,6 +102,7 @@ PHOTOS = Path("roboflow-asl-letters") / "train"
 WIDTH, HEIGHT, FPS = 640, 480, 30
 SIZES = (50, 70, 100)  # the hand box's longer side, in pixels of the 640 x 480 frame
 HOLD_BEFORE, HOLD_AFTER = 12, 18  # frames: 0.4 s and 0.6 s
+RETURN_FRAMES = 12  # 0.4 s back to the start between repeats
 MOVE_FRAMES = (18, 27, 36)  # 0.6, 0.9 and 1.2 s, in turn
 PATH_SCALES = (1.0, 1.3, 0.8)  # of testkit's J and Z sizes (Z: 1.0 x 0.8 hand lengths), in turn
 J_TURN_DEGREES = 90.0
@@ -128,6 +134,8 @@ LEGACY_PATHS = {"keypoints": "keypoints", "image-nozoom": "image"}
 CLASSES = {  # name: (photo letters, letter to write, letters never to write)
     "J": ("I", "J", "IZ"),
     "Z": ("DG", "Z", "DGXJ"),
+    "J x3": ("I", "JJJ", "IZ"),
+    "Z x3": ("DG", "ZZZ", "DGXJ"),
     "drift I": ("I", "I", "JZ"),
     "drift X": ("X", "X", "JZ"),
 }
@@ -278,28 +286,35 @@ def render(clip: Clip) -> Iterator[NDArray[np.uint8]]:
 
 
 def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[int, float, float, float, bool]]:
-    """Per-frame (photo, x, y, turn, moving) of a J, Z or drifting clip."""
+    """Per-frame (photo, x, y, turn, moving) of a J, Z, repeated J or Z, or drifting clip."""
     move = MOVE_FRAMES[number % len(MOVE_FRAMES)]
     scale = PATH_SCALES[(number // len(MOVE_FRAMES)) % len(PATH_SCALES)]
     side = photo.side
-    track = []
-    if kind in ("J", "Z"):
-        progress = [0.0] * HOLD_BEFORE + [(i + 1) / move for i in range(move)] + [1.0] * HOLD_AFTER
-        moving = [False] * HOLD_BEFORE + [True] * move + [False] * HOLD_AFTER
-        for t, now in zip(progress, moving, strict=True):
-            if kind == "J":
+    letter, _, times = kind.partition(" x")
+    if letter in ("J", "Z"):
+
+        def place(t: float) -> tuple[float, float, float]:
+            """x, y and turn at progress ``t`` along the letter's path."""
+            if letter == "J":
                 dx, dy = j_path(t)
-                x = WIDTH / 2 + side * dx * scale * size
-                y = HEIGHT * 0.4 + dy * scale * size
-                turn = side * J_TURN_DEGREES * smoothstep(t)
-            else:
-                dx, dy = z_path(t, 1.0 * scale, 0.8 * scale)
-                x = WIDTH / 2 + side * (dx - 0.5 * scale) * size
-                y = HEIGHT * 0.45 + (dy - 0.4 * scale) * size
-                turn = 0.0
-            track.append((0, x, y, turn, now))
+                return (WIDTH / 2 + side * dx * scale * size, HEIGHT * 0.4 + dy * scale * size,
+                        side * J_TURN_DEGREES * smoothstep(t))
+            dx, dy = z_path(t, 1.0 * scale, 0.8 * scale)
+            return WIDTH / 2 + side * (dx - 0.5 * scale) * size, HEIGHT * 0.45 + (dy - 0.4 * scale) * size, 0.0
+
+        (x0, y0, turn0), (x1, y1, turn1) = place(0.0), place(1.0)
+        track: list[tuple[int, float, float, float, bool]] = []
+        for repeat in range(int(times or 1)):
+            for i in range(RETURN_FRAMES if repeat else 0):
+                # Back to where the letter starts, straight and untwisting, as a signer repeats it.
+                f = smoothstep((i + 1) / RETURN_FRAMES)
+                track.append((0, x1 + f * (x0 - x1), y1 + f * (y0 - y1), turn1 + f * (turn0 - turn1), True))
+            track += [(0, x0, y0, turn0, False)] * HOLD_BEFORE
+            track += [(0, *place((i + 1) / move), True) for i in range(move)]
+            track += [(0, x1, y1, turn1, False)] * HOLD_AFTER
         return track
     palm = size / HAND_PALMS
+    track = []
     for i in range(2 * DRIFT_WAY_FRAMES):
         offset = palm * (DRIFT_WAY_FRAMES - abs(i - DRIFT_WAY_FRAMES)) / DRIFT_WAY_FRAMES - palm / 2
         wobble = WOBBLE_DEGREES * math.sin(2 * math.pi * i / (1.5 * FPS))
@@ -320,15 +335,17 @@ def spelling_track(word: str) -> list[tuple[int, float, float, float, bool]]:
     return track
 
 
-def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int) -> tuple[list[Clip], dict[str, int]]:
-    """Every clip of the run, and how many originals each letter offered."""
+def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
+                classes: Sequence[str] = (*CLASSES, "HELLO")) -> tuple[list[Clip], dict[str, int]]:
+    """Every clip of the run (of ``classes``), and how many originals each letter offered."""
     folds = fold_of(data)
     chosen = {name for name, f in folds.items() if fold is None or f == fold}
     names_by_letter: dict[str, list[str]] = {}
     for name in sorted(chosen, key=lambda n: (n[0], int(n[1:]))):
         names_by_letter.setdefault(name[0], []).append(name)
-    wanted = {letter for letters, _, _ in CLASSES.values() for letter in letters}
-    hello_names = sorted({name for names in HELLO_SETS for name in names})
+    kinds = {kind: CLASSES[kind] for kind in classes if kind in CLASSES}
+    wanted = {letter for letters, _, _ in kinds.values() for letter in letters}
+    hello_names = sorted({name for names in HELLO_SETS for name in names}) if "HELLO" in classes else []
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
         photos = {p.name: p for p in pick_photos(
             data, [n for letter in sorted(wanted) for n in names_by_letter.get(letter, [])[:limit]] + hello_names,
@@ -336,7 +353,7 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int) 
     offered = {letter: len(names_by_letter.get(letter, [])[:limit]) for letter in sorted(wanted)}
     clips = []
     for size in sizes:
-        for kind, (letters, expected, forbidden) in CLASSES.items():
+        for kind, (letters, expected, forbidden) in kinds.items():
             number = 0
             for letter in letters:
                 for name in names_by_letter.get(letter, [])[:limit]:
@@ -347,7 +364,7 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int) 
                     clip.track = motion_track(kind, photo, size, number)
                     clips.append(clip)
                     number += 1
-        for names in HELLO_SETS:
+        for names in HELLO_SETS if "HELLO" in classes else ():
             if all(n in photos for n in names):
                 hello = tuple(photos[n] for n in (names[0], names[1], names[2], names[2], names[3]))
                 clip = Clip("HELLO", size, hello, "HELLO", "", seed=_seed("HELLO", size, "+".join(names)))
@@ -533,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify" / "webcam_motion")
     parser.add_argument("--paths", default="keypoints,image,image-nozoom",
                         help=f"comma-separated, of {', '.join(PATHS)}")
+    parser.add_argument("--classes", default=",".join([*CLASSES, "HELLO"]),
+                        help="comma-separated clip classes, of " + ", ".join([*CLASSES, "HELLO"]))
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
     args = parser.parse_args(argv)
     if not (args.data / PHOTOS / "images").is_dir():
@@ -541,7 +560,11 @@ def main(argv: list[str] | None = None) -> int:
     fold = None if args.fold == "all" else int(args.fold)
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
-    clips, offered = build_clips(args.data, sizes, fold, args.per_letter)
+    classes = [c for c in args.classes.split(",") if c]
+    if unknown_classes := set(classes) - {*CLASSES, "HELLO"}:
+        print(f"unknown classes {sorted(unknown_classes)}", file=sys.stderr)
+        return 2
+    clips, offered = build_clips(args.data, sizes, fold, args.per_letter, classes)
     print(f"{len(clips)} clips; originals per letter offered {offered}", flush=True)
     model = LetterModel(args.model)
     args.cache.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,9 @@ drawing), then rendered on one textured background by :func:`render_clip`.
 * :func:`z_clip`: the index-pointing handshape held, then the hand traces
   a Z (across, diagonally back and down, across), left to right as in a
   mirrored (selfie) picture, which is what MediaPipe's handedness assumes.
+* ``times``: J and Z signed again and again, as a signer repeats a letter:
+  the end held a little longer (a pause), the hand straight back to the
+  start, untwisting, and the letter again (:func:`repeated`).
 * :func:`drifting_clip`: any letter held while the hand drifts and wobbles.
 * :func:`spelling_clip`: letters held one after another; the hand leaves
   the frame between two equal letters, so a double letter can be spelled.
@@ -45,6 +48,8 @@ DRIFT_FRAMES = 45  # 1.5 s
 LETTER_FRAMES = 30  # 1 s per spelled letter
 CHANGE_FRAMES = 4  # the hand reshaping between two different letters
 AWAY_FRAMES = 6  # the hand out of the picture between two equal letters
+REPEAT_PAUSE_FRAMES = 9  # a repeated J or Z: its end held this much longer (0.6 s in all) before going back
+RETURN_FRAMES = 12  # 0.4 s back to the start
 J_DROP = 0.5  # of the hand length: how far the pinky travels down before the hook
 J_HOOK_RADIUS = 0.2  # of the hand length
 J_HOOK_DEGREES = 150.0
@@ -160,6 +165,26 @@ def z_placements(framing: Framing = Framing(), hold: int = HOLD_FRAMES, move: in
     return placements
 
 
+def repeated(
+    one: Sequence[Placement], times: int, pause: int = REPEAT_PAUSE_FRAMES, back: int = RETURN_FRAMES
+) -> list[Placement]:
+    """``one`` motion's placements ``times`` over: between two, its end held ``pause`` frames more, then the
+    hand moved straight back to its start over ``back`` frames (untwisting), as a signer repeats a letter."""
+    if times < 1:
+        raise ValueError("times must be at least 1")
+    start, end = one[0], one[-1]
+    placements: list[Placement] = []
+    for repeat in range(times):
+        if repeat:
+            placements += [end] * pause
+            for i in range(back):
+                f = smoothstep((i + 1) / back)
+                placements.append(replace(end, cx=end.cx + f * (start.cx - end.cx), cy=end.cy + f * (start.cy - end.cy),
+                                          yaw=end.yaw + f * (start.yaw - end.yaw)))
+        placements += one
+    return placements
+
+
 def drift_placements(framing: Framing = Framing(), frames: int = DRIFT_FRAMES) -> list[Placement]:
     """A held hand drifting slowly on a diagonal and wobbling a few degrees, like a live signer."""
     start = framing.start()
@@ -217,15 +242,17 @@ def add_noise(frame: NDArray[np.uint8], sigma: float, rng: np.random.Generator) 
     return np.asarray(np.clip(np.round(noisy), 0, 255), dtype=np.uint8)
 
 
-def j_clip(framing: Framing = Framing(), hold: int = HOLD_FRAMES, move: int = J_MOVE_FRAMES) -> Frames:
-    """The letter J: the I handshape held, its pinky tracing a J while the forearm turns, held again."""
-    placements = j_placements(framing, hold, move)
+def j_clip(framing: Framing = Framing(), hold: int = HOLD_FRAMES, move: int = J_MOVE_FRAMES, times: int = 1) -> Frames:
+    """The letter J: the I handshape held, its pinky tracing a J while the forearm turns, held again
+    (``times`` in a row: :func:`repeated`)."""
+    placements = repeated(j_placements(framing, hold, move), times)
     return render_clip([letter_shape("I")] * len(placements), placements, framing)
 
 
-def z_clip(framing: Framing = Framing(), hold: int = HOLD_FRAMES, move: int = Z_MOVE_FRAMES) -> Frames:
-    """The letter Z: the index-pointing handshape held, tracing a Z, held again."""
-    placements = z_placements(framing, hold, move)
+def z_clip(framing: Framing = Framing(), hold: int = HOLD_FRAMES, move: int = Z_MOVE_FRAMES, times: int = 1) -> Frames:
+    """The letter Z: the index-pointing handshape held, tracing a Z, held again (``times`` in a row:
+    :func:`repeated`)."""
+    placements = repeated(z_placements(framing, hold, move), times)
     return render_clip([letter_shape("Z")] * len(placements), placements, framing)
 
 

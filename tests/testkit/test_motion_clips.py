@@ -103,3 +103,23 @@ def test_noise_and_tremor_can_be_turned_off() -> None:
     frames = mc.drifting_clip("I", framing, frames=2)
     still = mc.render_clip([LETTER_SHAPES["I"]], [mc.drift_placements(framing, 2)[0]], framing)
     assert np.array_equal(frames[0], still[0])
+
+
+def test_a_repeated_motion_pauses_at_its_end_and_goes_straight_back_to_its_start() -> None:
+    one = mc.j_placements(mc.Framing(size=200.0))
+    placements = mc.repeated(one, 3)
+    between = mc.REPEAT_PAUSE_FRAMES + mc.RETURN_FRAMES
+    assert len(placements) == 3 * len(one) + 2 * between
+    assert placements[: len(one)] == one and placements[-len(one):] == one
+    pause = placements[len(one): len(one) + mc.REPEAT_PAUSE_FRAMES]
+    assert pause == [one[-1]] * mc.REPEAT_PAUSE_FRAMES
+    back = placements[len(one) + mc.REPEAT_PAUSE_FRAMES: len(one) + between]
+    assert back[-1] == one[0]  # back where the letter starts, untwisted
+    # Straight: every point of the way back lies on the line from the end to the start.
+    (x0, y0), (x1, y1) = (one[-1].cx, one[-1].cy), (one[0].cx, one[0].cy)
+    for p in back:
+        assert abs((x1 - x0) * (p.cy - y0) - (y1 - y0) * (p.cx - x0)) < 1e-6
+    assert [abs(p.yaw) for p in back] == sorted((abs(p.yaw) for p in back), reverse=True)
+    assert mc.repeated(one, 1) == one
+    with pytest.raises(ValueError):
+        mc.repeated(one, 0)
