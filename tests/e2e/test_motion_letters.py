@@ -21,7 +21,7 @@ from tests.e2e.client import open_client, receive
 
 HAND_LENGTH = 200.0  # pixels in a 640x480 frame
 
-MOTION: dict[str, tuple[Callable[[Framing], Frames], str]] = {
+MOTION: dict[str, tuple[Callable[..., Frames], str]] = {
     # name: (clip, letters it must never write)
     "J": (j_clip, "IZ"),
     "Z": (z_clip, "DGXJ"),
@@ -52,6 +52,18 @@ async def test_a_motion_letter_is_written_and_never_the_shape_it_starts_from(
     text = await transcribe(start_app, make(Framing(size=HAND_LENGTH, mirror=mirror, seed=3)))
     assert letter in text, text
     assert not set(text) & set(never), text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("letter", ["J", "Z"])
+async def test_a_motion_letter_signed_three_times_in_a_row_is_written_three_times(
+    start_app: StartApp, letter: str
+) -> None:
+    # Issue 15's first J clip, signed three or four times in a row, wrote IJIJIJIJ. Each end is held for a
+    # pause, so each motion is a letter; the drawn J ends with the hand edge-on, read as O: its tail.
+    make, _ = MOTION[letter]
+    text = await transcribe(start_app, make(Framing(size=HAND_LENGTH, seed=3), times=3))
+    assert text == letter * 3
 
 
 @pytest.mark.slow

@@ -358,7 +358,8 @@ class Session:
             return False
         self._images = True
         self._follow_complexity()
-        # Building a graph takes about half a second, in the thread that builds graphs one at a time.
+        # Built and warmed in the thread that builds graphs, one at a time: a few ms to build, tens of ms
+        # for its first frame, which must not hold up the threads that track other cameras.
         await asyncio.get_running_loop().run_in_executor(self._graphs, self._recognizer.prepare)
         return True
 

@@ -229,10 +229,27 @@ def test_a_j_whose_turned_end_is_read_as_y_writes_only_j() -> None:
     assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "Y" * 12) == "JY"  # held three holds: a letter
     assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJJJ" + "YYY" + "...." + "Y" * 8) == "J"  # outlasts a lost hand
     assert run(Transcript(4, 6), "IIIIIiiiijjjjjjJJJJ" + "." * 6 + "Y" * 4) == "J Y"  # a new word: a letter
-    assert run(Transcript(4, 99, motion_ends={}), "IIIIIiiiijjjjjjJJJJ" + "Y" * 4) == "JY"
+    assert run(Transcript(4, 99, motion_ends={}, turned_ends=frozenset()), "IIIIIiiiijjjjjjJJJJ" + "Y" * 4) == "JY"
     # Y ends no Z, and a Y held before a J is a letter like any other.
     assert run(Transcript(4, 99), "zzzzzzZZ" + "Y" * 4) == "ZY"
     assert run(Transcript(4, 99), "YYYY" + "IIIIIiiiijjjjjjJJJJ") == "YJ"
+
+
+def test_the_first_shape_held_after_a_j_is_its_tail_whatever_it_reads_as() -> None:
+    # The forearm turned: testkit's drawn J ends read as O, an unseen signer's as A or Y.
+    j = "IIIIIiiiijjjjjjJJJJ"
+    assert run(Transcript(4, 99), j + "O" * 11) == "J"
+    assert run(Transcript(4, 99), j + "O" * 12) == "JO"  # held three holds: a letter
+    assert run(Transcript(4, 99, turned_ends=frozenset()), j + "O" * 4) == "JO"
+    # Only the first shape held is the tail: the next one is a letter as usual.
+    assert run(Transcript(4, 99), j + "OOOO" + "AAAA") == "JA"
+    assert run(Transcript(4, 99), j + "YYYY" + "OOOO") == "JO"
+    # Holding it is a pause, as holding an I or a Y is: the J signed again is another J.
+    assert run(Transcript(4, 99), j + "OOOO" + "~~~" + j) == "JJ"
+    # No pause (the hand still for two frames after the J, for two more as O): the same movement.
+    assert run(Transcript(4, 99), "IIIIIiiiijjjjjjJJ" + "OO" + "~~~" + "iiiijjjjjjJJ") == "J"
+    # A Z ends in the shape it began with, not turned: another shape held after it is a letter.
+    assert run(Transcript(4, 99), "zzzzzzZZ" + "O" * 4) == "ZO"
 
 
 def test_a_z_that_starts_as_an_index_writes_only_z() -> None:
@@ -252,6 +269,24 @@ def test_a_repeated_motion_needs_a_pause_or_a_change_of_hand() -> None:
     assert run(Transcript(4, 99), "zzzzzz...zzzzzz") == "ZZ"  # the hand left between
     assert run(Transcript(4, 99), "zzzzzz..zzzzzz") == "Z"  # two missed frames are MediaPipe, not a new hand
     assert run(Transcript(4, 99), "zzzzzzAAzzzzzz") == "ZZ"  # another handshape held between
+
+
+def test_a_hand_stopped_after_a_motion_is_a_pause_whatever_it_is_read_as() -> None:
+    # While the window still holds the movement the model reads the motion letter with the hand still:
+    # the hand stopped all the same, and the next movement is another letter (a Z signed twice).
+    assert run(Transcript(4, 99), "zzzzzzZZZZ" + "ggg" + "zzzzzzZZ") == "ZZ"
+    assert run(Transcript(4, 99), "zzzzzzZZZ" + "ggg" + "zzzzzzZZ") == "Z"  # stopped for less than a hold
+    assert run(Transcript(4, 99), "iiijjjjjjJJJJ" + "iii" + "jjjjjjJJ") == "JJ"
+
+
+def test_only_a_movement_after_the_pause_draws_another_motion_letter() -> None:
+    # The model reads the end shape for a moment, then the motion letter again from the same movement.
+    assert run(Transcript(4, 99), "zzzzzzZZZZ" + "GG" + "ZZZZ") == "Z"
+    assert run(Transcript(4, 99), "jjjjjjIIII" + "YY" + "JJJJ") == "J"
+    assert run(Transcript(4, 99), "jjjjjjIIII" + "YY" + "jjjjJJ") == "JJ"
+    # A hand lowered out of the picture after the pause moves for a few frames, fewer than a movement, and
+    # may be read as the motion letter again: no second letter.
+    assert run(Transcript(4, 99), "zzzzzzZZZZ" + "GG" + "zz" + "." * 6) == "Z"
 
 
 def test_a_letter_held_long_after_a_motion_is_a_letter_of_its_own() -> None:
