@@ -15,7 +15,13 @@ from .donations import DONATION_FOLDS
 from .fit import FitSettings
 from .scores import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from .sources import ASL_AI_ASPECT, HELD_PHOTO_FRAMES, LETTERS, PHOTO_RESHOOTS
-from .transcripts import LEAVING_FRAMES
+from .transcripts import (
+    LEAVING_FRAMES,
+    REPEAT_HOLD_FRAMES,
+    REPEAT_PAUSE_FRAMES,
+    REPEAT_RETURN_FRAMES,
+    REPEATS,
+)
 
 MODEL_NAME = "asl-lstm"
 MODEL_VERSION = "3.3.0"
@@ -99,7 +105,13 @@ EVALUATION_NOTE = (
     "played frame by frame through the server's own Recognizer (ONNX model, smoother, transcript) on "
     "a fresh session, and scored by what it committed: recall (the letter committed), false_commits "
     "(a starting shape, or the other motion letter, for J and Z takes; J or Z for drifting ones) and "
-    "exact (nothing but the letter). Every take and word ends with its hand lowered: the last hand seen "
+    "exact (nothing but the letter). "
+    "motion_takes_held_out_photos_repeated: the same hands' J and Z takes (other draws), each signed "
+    f"{REPEATS} times in a row: the end held {REPEAT_PAUSE_FRAMES[0]}-{REPEAT_PAUSE_FRAMES[1]} frames, the "
+    f"hand back to where it began over {REPEAT_RETURN_FRAMES[0]}-{REPEAT_RETURN_FRAMES[1]} frames (its turn "
+    f"undone), held {REPEAT_HOLD_FRAMES[0]}-{REPEAT_HOLD_FRAMES[1]} frames, the same motion again; recall is "
+    "the letter written that many times in a row, exact nothing else. "
+    "Every take and word ends with its hand lowered: the last hand seen "
     f"moving down for {LEAVING_FRAMES[0]}-{LEAVING_FRAMES[1]} frames, faster each frame, then no hand for a word gap. "
     "words_held_out_photos: in each fold 100 words of 4 to 6 held letters (no J or Z, no letter twice "
     "in a row), each letter one held-out photo's hand (complexity 0, its last frame) held 30-40 frames, "

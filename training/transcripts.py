@@ -27,6 +27,7 @@ from .motion import (
     as_placements,
     changing_hands,
     drift_placements,
+    eased,
     held_placements,
     motion_clip,
     sway_hands,
@@ -56,6 +57,14 @@ WORD_FIGURES = {"words_held_out_photos": LETTER_HOLD, "words_held_out_photos_bri
 LEAVING_FRAMES = (0, 8)
 LEAVING_SPEED = (0.1, 1.4)  # palm sizes per frame, at the first moving frame and at the last
 LEAVING_SEED = 2029
+# The same held-out J and Z takes signed three times in a row, as a signer repeats a letter: the end held
+# for a pause, the hand back to where the letter began (its turn undone), held there, the same motion again.
+REPEATS = 3
+REPEAT_PAUSE_FRAMES = (12, 18)  # 0.4-0.6 s: more than the server's hold, so the hand has paused
+REPEAT_RETURN_FRAMES = (9, 15)
+REPEAT_HOLD_FRAMES = (6, 12)
+REPEATED_SEED = 2030
+REPEATED_LEAVING_SEED = 2031
 
 
 def raw_landmarks(hands: NDArray[np.float32], placements: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -110,12 +119,38 @@ class Take:
     group: int
 
 
-def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) -> list[Take]:
+def repeated(clip: Clip, rng: np.random.Generator, times: int = REPEATS) -> Clip:
+    """The take's motion signed ``times`` times in a row, from its hold before the first to the end of the last.
+
+    Between two, the end is held still for a pause, the hand goes straight
+    back to where the motion began, turning back through the motion's own
+    hands, and holds there before the same motion again.
+    """
+    start, end = clip.motion_start, clip.motion_end
+    motion_hands, motion_placements = clip.hands[start:end], clip.placements[start:end]
+    first, last = clip.placements[start], clip.placements[end - 1]
+    hands, placements = [clip.hands[:end]], [clip.placements[:end]]
+    for _ in range(times - 1):
+        pause, back, hold = (int(rng.integers(frames[0], frames[1] + 1))
+                             for frames in (REPEAT_PAUSE_FRAMES, REPEAT_RETURN_FRAMES, REPEAT_HOLD_FRAMES))
+        backwards = np.round(np.linspace(len(motion_hands) - 1, 0, back)).astype(np.int64)
+        progress = eased(back + 2)[1:-1, None]
+        hands += [np.repeat(motion_hands[-1:], pause, axis=0), motion_hands[backwards],
+                  np.repeat(motion_hands[:1], hold, axis=0), motion_hands]
+        placements += [_held_at(last, pause, rng), (last + (first - last) * progress).astype(np.float32),
+                       _held_at(first, hold, rng), motion_placements]
+    joined = np.concatenate(hands)
+    return Clip(joined, np.concatenate(placements), start, len(joined))
+
+
+def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2, times: int = 1) -> list[Take]:
     """J and Z takes from held-out starting shapes, and the starting shapes drifting, ``per_pose`` each.
 
     One pose per shot (its last frame) stands for the photo. The J and Z
     takes must not commit their starting shapes; the drifting shapes must
-    commit themselves and never a J or a Z.
+    commit themselves and never a J or a Z. With ``times`` above one, only
+    J and Z takes, each signed that many times in a row (:func:`repeated`)
+    and expected as many times.
     """
     takes = []
     for index in poses.shot_ends():
@@ -123,12 +158,16 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2) ->
         for motion, shapes in STARTING_SHAPES.items():
             if label in shapes:
                 letter = LETTERS[motion]
+                kind = f"{letter} from {LETTERS[label]}" + (f", {times} times" if times > 1 else "")
                 # Never the shapes it starts from (X too: the moving index the model once read as X),
                 # nor the other motion letter.
                 forbidden = MOTION_LETTERS[letter] | (frozenset(MOTION_LETTERS) - {letter})
-                takes += [Take(f"{letter} from {LETTERS[label]}", letter, forbidden,
-                               _paused(motion_clip(motion, pose, rng), rng), group) for _ in range(per_pose)]
-        if label in MOTION_LOOKALIKES:
+                for _ in range(per_pose):
+                    clip = motion_clip(motion, pose, rng)
+                    if times > 1:
+                        clip = repeated(clip, rng, times)
+                    takes.append(Take(kind, letter * times, forbidden, _paused(clip, rng), group))
+        if label in MOTION_LOOKALIKES and times == 1:
             hands = sway_hands(np.repeat(pose[None], DRIFT_FRAMES, axis=0), rng)
             takes += [Take(f"drifting {LETTERS[label]}", LETTERS[label], frozenset(MOTION_LETTERS),
                            Clip(hands, drift_placements(DRIFT_FRAMES, rng), 0, 0), group) for _ in range(per_pose)]
@@ -174,10 +213,16 @@ def held_out_words(
 def _paused(clip: Clip, rng: np.random.Generator) -> Clip:
     """The take followed by a short still pause, as a signer holds before the next letter."""
     hands = np.concatenate([clip.hands, np.repeat(clip.hands[-1:], PAUSE_FRAMES, axis=0)])
-    still = held_placements(PAUSE_FRAMES, rng)
-    still[:, :2] += clip.placements[-1, :2]
-    still[:, 2] *= clip.placements[-1, 2]
+    still = _held_at(clip.placements[-1], PAUSE_FRAMES, rng)
     return Clip(hands, np.concatenate([clip.placements, still]), clip.motion_start, clip.motion_end)
+
+
+def _held_at(placement: NDArray[np.float32], frames: int, rng: np.random.Generator) -> NDArray[np.float32]:
+    """``frames`` placements of a hand held still where ``placement`` puts it: only tracking noise moves it."""
+    still = held_placements(frames, rng)
+    still[:, :2] += placement[:2]
+    still[:, 2] *= placement[2]
+    return still
 
 
 @dataclass
@@ -221,7 +266,8 @@ class TranscriptFigures:
     """The card's transcript figures, added fold by fold from each photo fold's held-out model.
 
     J and Z takes drawn by the held-out photos' hands, and those hands
-    drifting (``motion_takes_held_out_photos``); words of held letters
+    drifting (``motion_takes_held_out_photos``); J and Z takes signed three
+    times in a row (``motion_takes_held_out_photos_repeated``); words of held letters
     spelled by them, deliberately and briskly (``words_held_out_photos``,
     ``words_held_out_photos_brisk``), whose changes of shape are no J or Z.
     Each kind draws from its own seed, fold after fold, so that adding one
@@ -235,6 +281,9 @@ class TranscriptFigures:
         self._takes = TakeScores()
         self._takes_rng = np.random.default_rng(TAKES_SEED)
         self._leaving_rng = np.random.default_rng(LEAVING_SEED)
+        self._repeated = TakeScores()
+        self._repeated_rng = np.random.default_rng(REPEATED_SEED)
+        self._repeated_leaving_rng = np.random.default_rng(REPEATED_LEAVING_SEED)
         self._words = {hold: (TakeScores(), np.random.default_rng(seed)) for hold, seed in WORD_SEEDS.items()}
         self._folds = 0
 
@@ -246,9 +295,12 @@ class TranscriptFigures:
         for hold, (scores, rng) in self._words.items():
             score_takes(model, held_out_words(held_photos, rng, count, self._folds * count, hold), scores,
                         self._leaving_rng)
+        score_takes(model, held_out_takes(lookalikes, self._repeated_rng, times=REPEATS), self._repeated,
+                    self._repeated_leaving_rng)
         self._folds += 1
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """The card's entries, by name."""
         words = {name: self._words[hold][0].summary() for name, hold in WORD_FIGURES.items()}
-        return {"motion_takes_held_out_photos": self._takes.summary(), **words}
+        return {"motion_takes_held_out_photos": self._takes.summary(),
+                "motion_takes_held_out_photos_repeated": self._repeated.summary(), **words}

@@ -12,12 +12,15 @@ from signify.recognition.normalization import normalize_hand
 from signify.recognition.trajectory import hand_placement, window_motion
 
 from tests.conftest import loopback_settings
-from training.motion import Clip, Z, motion_clip
+from training.motion import Clip, J, Z, motion_clip
 from training.sources import LETTER_INDEX, Poses
 from training.transcripts import (
     BRISK_LETTER_HOLD,
     LEAVING_FRAMES,
     LETTER_HOLD,
+    REPEAT_HOLD_FRAMES,
+    REPEAT_PAUSE_FRAMES,
+    REPEAT_RETURN_FRAMES,
     WORD_LETTERS,
     Take,
     TakeScores,
@@ -26,6 +29,7 @@ from training.transcripts import (
     held_out_words,
     leaving,
     raw_landmarks,
+    repeated,
 )
 
 
@@ -57,6 +61,38 @@ def test_held_out_takes_make_j_from_i_z_from_index_shapes_and_drifting_lookalike
     assert {"D", "X", "G"} <= z.forbidden and "Z" not in z.forbidden
     drift = next(take for take in takes if take.kind == "drifting X")
     assert (drift.expected, drift.forbidden) == ("X", frozenset("JZ"))
+
+
+def test_held_out_takes_signed_three_times_are_j_and_z_takes_only_expected_three_times() -> None:
+    takes = held_out_takes(poses("IDGXA"), np.random.default_rng(2), per_pose=1, times=3)
+    assert sorted((take.kind, take.expected) for take in takes) == [
+        ("J from I, 3 times", "JJJ"), ("Z from D, 3 times", "ZZZ"), ("Z from G, 3 times", "ZZZ")]
+    assert next(take for take in takes if take.kind.startswith("J")).forbidden == frozenset("IZ")
+
+
+@pytest.mark.parametrize("letter", [J, Z])
+def test_a_repeated_take_signs_its_motion_again_after_a_pause_and_the_way_back(letter: int) -> None:
+    rng = np.random.default_rng(4)
+    clip = motion_clip(letter, poses("I").hands[0], rng)
+    start, end = clip.motion_start, clip.motion_end
+    motion = np.concatenate([clip.hands[start:end].reshape(end - start, -1), clip.placements[start:end]], axis=1)
+    take = repeated(clip, rng, times=3)
+    frames = np.concatenate([take.hands.reshape(len(take.hands), -1), take.placements], axis=1)
+    # The motion's own frames, three times; the last ends the take, which begins as the clip did.
+    signed = [i for i in range(len(frames) - len(motion) + 1) if np.array_equal(frames[i : i + len(motion)], motion)]
+    assert len(signed) == 3 and signed[0] == start and signed[-1] + len(motion) == take.motion_end == len(frames)
+    assert np.array_equal(take.hands[:start], clip.hands[:start])
+    between = (REPEAT_PAUSE_FRAMES, REPEAT_RETURN_FRAMES, REPEAT_HOLD_FRAMES)
+    for first, second in itertools.pairwise(signed):
+        gap = second - first - len(motion)
+        assert sum(low for low, _ in between) <= gap <= sum(high for _, high in between)
+        # The end held for at least the pause, where it ended; the start held before the next, where it began.
+        ended, began = first + len(motion), second
+        pause, hold = REPEAT_PAUSE_FRAMES[0], REPEAT_HOLD_FRAMES[0]
+        assert np.array_equal(take.hands[ended : ended + pause], np.repeat(clip.hands[end - 1 : end], pause, axis=0))
+        assert np.array_equal(take.hands[began - hold : began], np.repeat(clip.hands[start : start + 1], hold, 0))
+        assert np.abs(take.placements[ended : ended + pause, :2] - clip.placements[end - 1, :2]).max() < 0.2
+        assert np.abs(take.placements[began - hold : began, :2] - clip.placements[start, :2]).max() < 0.2
 
 
 def summary_of(kind: str, expected: str, forbidden: str, texts: list[str]) -> dict[str, Any]:
@@ -135,7 +171,9 @@ def test_transcript_figures_are_the_same_whenever_the_same_models_score_them() -
         summaries.append(figures.summary())
     assert summaries[0] == summaries[1]
     first = summaries[0]
-    assert set(first) == {"motion_takes_held_out_photos", "words_held_out_photos", "words_held_out_photos_brisk"}
+    assert set(first) == {"motion_takes_held_out_photos", "motion_takes_held_out_photos_repeated",
+                          "words_held_out_photos", "words_held_out_photos_brisk"}
     assert first["motion_takes_held_out_photos"]["J from I"]["takes"] == 2 * 2  # two takes a pose, two folds
+    assert first["motion_takes_held_out_photos_repeated"]["Z from D, 3 times"]["takes"] == 2 * 2
     for name in ("words_held_out_photos", "words_held_out_photos_brisk"):
         assert (first[name]["word"]["takes"], first[name]["word"]["groups"]) == (4, 4)  # every word its own group
