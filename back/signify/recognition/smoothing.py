@@ -43,10 +43,6 @@ MOTION_LETTERS: Mapping[str, frozenset[str]] = {"J": frozenset("I"), "Z": frozen
 # with the thumb out (bench/webcam_motion.py: real hands at 50-100 px wrote "JY" in 11 of 264 J
 # transcripts; asl-ai's own J, read by a model that never saw asl-ai, held its end as Y or A).
 MOTION_ENDS: Mapping[str, frozenset[str]] = {"J": frozenset("Y")}
-# Motion letters that end with the hand turned, a view of it the model saw little of: whatever the first
-# shape held after one reads as is how it ended (testkit's drawn J ends read as O, held 0.6 s wrote "JO";
-# asl-ai's, read by a model that never saw asl-ai, as A or Y). A Z ends in the shape it began with.
-TURNED_ENDS: frozenset[str] = frozenset("J")
 _NEVER = 1 << 30  # frames since an event that has not happened
 # MediaPipe misses a moving hand for a frame or two now and then; only a longer
 # absence means the hand left, which counts as a change of hand.
@@ -120,13 +116,11 @@ class Transcript:
       the model reads there: the motion letter while its window still holds
       the movement, or the shape it ended in) and a movement after that
       pause, or a change of hand in between, like held doubles;
-    - the shape a motion ends in (the shapes it starts from,
-      ``motion_ends``: Y for J, and after a motion that ends with the hand
-      turned, ``turned_ends``: J, the first shape held after it, whatever
-      it reads as) is its tail, not a letter: it needs three times the hold
-      to count as a letter of its own, also when the tracker lost the hand
-      for a moment after the motion (only a hand away for a word gap, or
-      another shape held, ends the tail).
+    - the shape a motion ends in (the shapes it starts from, and
+      ``motion_ends``: Y for J) is its tail, not a letter: it needs three
+      times the hold to count as a letter of its own, also when the tracker
+      lost the hand for a moment after the motion (only a hand away for a
+      word gap, or another shape held, ends the tail).
 
     A transcript may be resumed (:meth:`resume`) with text kept elsewhere,
     after a reconnect: what follows continues that text as if nothing had
@@ -140,7 +134,6 @@ class Transcript:
         max_length: int = 500,
         motion_letters: Mapping[str, frozenset[str]] = MOTION_LETTERS,
         motion_ends: Mapping[str, frozenset[str]] = MOTION_ENDS,
-        turned_ends: frozenset[str] = TURNED_ENDS,
     ) -> None:
         if commit_after < 1 or word_gap < 1:
             raise ValueError("commit_after and word_gap must be at least 1")
@@ -150,7 +143,6 @@ class Transcript:
         self._motion_letters = dict(motion_letters)
         self._motion_ends = {letter: frozenset(shapes) | motion_ends.get(letter, frozenset())
                              for letter, shapes in self._motion_letters.items()}
-        self._turned_ends = turned_ends
         self._starting_hold = max(commit_after + 1, round(STARTING_SHAPE_HOLDS * commit_after))
         self._starting_shapes = frozenset().union(*self._motion_letters.values())
         self._text: list[str] = []
@@ -162,7 +154,6 @@ class Transcript:
         self._absent = 0
         self._last_motion: str | None = None  # the motion letter committed last, until the hand changes
         self._tail: str | None = None  # the same, until another shape is held or the word ends: its end shape is tail
-        self._tail_shape: str | None = None  # the first shape held after that motion, whatever it reads as
         self._paused = False  # whether the hand paused since that motion, so that it may count again
         self._since_pause = _NEVER  # frames since it did: only a movement after it draws another motion letter
         self._moving = 0  # consecutive frames the hand has been moving
@@ -242,7 +233,7 @@ class Transcript:
             if self._pending_moved >= self._commit_after:
                 self._pending, self._dropped = None, self._pending  # the motion's letter, or none
         if self._absent >= self._word_gap:
-            self._tail, self._tail_shape, self._lost_moving = None, None, False  # a new word: no motion ends in it
+            self._tail, self._lost_moving = None, False  # a new word: no motion of the last one ends in it
         if stable in self._motion_letters:
             self._since_motion_read = 0
         else:
@@ -309,34 +300,23 @@ class Transcript:
             # the hand stirring after the pause: a hand lowered out of the picture after a Z is read as Z again.
             return None
         self._last_motion = self._tail = letter
-        self._tail_shape, self._paused = None, False
+        self._paused = False
         self._pending = None  # the shape it began from was the motion's start
         return self._commit(letter)
 
     def _update_held(self, letter: str) -> str | None:
-        if self._is_tail(letter):
+        if self._tail is not None and letter in self._motion_ends[self._tail]:
             hold = 3 * self._commit_after
         else:
             if self._still >= self._half_hold:
-                self._last_motion = self._tail = self._tail_shape = None  # another handshape, held: the hand changed
+                self._last_motion = self._tail = None  # another handshape, held: the hand changed
             hold = self._starting_hold if letter in self._starting_shapes else self._commit_after
             if letter in self._starting_shapes and self._still >= self._commit_after:
                 self._make_pending(letter)
         if self._still < hold:
             return None
-        self._last_motion = self._tail = self._tail_shape = None
+        self._last_motion = self._tail = None
         return self._commit(letter)
-
-    def _is_tail(self, letter: str) -> bool:
-        """Whether the hand holds how the last motion letter ended: a shape that motion starts from, a known
-        end (``motion_ends``), or, after a motion that ends with the hand turned (``turned_ends``), the first
-        shape the hand holds after it, whatever that reads as."""
-        if self._tail is None:
-            return False
-        if self._tail_shape is None and self._still >= self._half_hold:
-            self._tail_shape = letter  # noted once, by the first shape held after the motion
-        return letter in self._motion_ends[self._tail] or (
-            self._tail in self._turned_ends and self._tail_shape in (None, letter))
 
     def _make_pending(self, letter: str) -> None:
         """Let a starting shape held for the hold wait for the next letter, unless it is how a motion began or ended."""
@@ -393,7 +373,7 @@ class Transcript:
         self._since_motion_read = _NEVER
         self._recent_moves.clear()
         self._recent_moving = 0
-        self._tail = self._tail_shape = None
+        self._tail = None
         self._carried = self._held = self._pending = self._dropped = self._leaving = None
         self._carried_wait, self._unstable = _NEVER, 0
         self._pending_moved, self._pending_after_movement, self._lost_moving = 0, False, False
