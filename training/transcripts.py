@@ -24,6 +24,7 @@ from .motion import (
     MOTION_LOOKALIKES,
     STARTING_SHAPES,
     Clip,
+    Hands,
     as_placements,
     changing_hands,
     drift_placements,
@@ -51,6 +52,11 @@ TAKES_SEED = 2026  # the held-out J, Z and drifting takes: other draws than any 
 # Each word set draws apart, so that the takes, and the sets before it, stay what they were.
 WORD_SEEDS = {LETTER_HOLD: 2027, BRISK_LETTER_HOLD: 2028}
 WORD_FIGURES = {"words_held_out_photos": LETTER_HOLD, "words_held_out_photos_brisk": BRISK_LETTER_HOLD}
+# The same with a J or Z inside each word, drawn apart again, and lowered apart from the rest.
+MOTION_WORD_SEEDS = {LETTER_HOLD: 2032, BRISK_LETTER_HOLD: 2033}
+MOTION_WORD_FIGURES = {"words_with_motion_held_out_photos": LETTER_HOLD,
+                       "words_with_motion_held_out_photos_brisk": BRISK_LETTER_HOLD}
+MOTION_WORD_LEAVING_SEED = 2034
 # Every take ends with its hand dropping out of the picture, as a signer lowers it after a word: seen
 # moving down for this many frames (from, to), faster each frame, then gone, long enough to end the word.
 # A word's last letter is written, or lost, as the server writes it then. Drawn apart from the takes.
@@ -186,17 +192,11 @@ def held_out_words(
     group of its own, numbered from ``first_group``: words share photos at
     random, not by design.
     """
-    shots: dict[int, list[int]] = {}
-    for index in poses.shot_ends():
-        label = int(poses.labels[index])
-        if LETTERS[label] not in MOTION_LETTERS:
-            shots.setdefault(label, []).append(int(index))
-    letters = sorted(shots)
+    shots = _shots_by_letter(poses)
+    letters = sorted(label for label in shots if LETTERS[label] not in MOTION_LETTERS)
     takes = []
     for number in range(count):
-        word: list[int] = []
-        for _ in range(int(rng.integers(WORD_LETTERS[0], WORD_LETTERS[1] + 1))):
-            word.append(int(rng.choice([letter for letter in letters if not word or letter != word[-1]])))
+        word = _random_word(letters, rng)
         chosen = [shots[letter][int(rng.integers(0, len(shots[letter])))] for letter in word]
         parts = []
         for i, shot in enumerate(chosen):
@@ -208,6 +208,73 @@ def held_out_words(
         takes.append(Take("word", "".join(LETTERS[letter] for letter in word), frozenset(MOTION_LETTERS),
                           Clip(hands, held_placements(len(hands), rng), 0, 0), first_group + number))
     return takes
+
+
+def held_out_motion_words(
+    poses: Poses, rng: np.random.Generator, count: int, first_group: int = 0, hold: tuple[int, int] = LETTER_HOLD
+) -> list[Take]:
+    """``count`` words as :func:`held_out_words` makes them, one letter of each a J or a Z (anywhere in it).
+
+    The motion letter is drawn as the takes draw it (:func:`~training.motion.motion_clip`) from a
+    held-out hand of a shape it starts from: that shape held for half a letter, the motion, its end
+    held for half a letter, then the change into the next letter where the motion left the hand.
+    Expected exactly; the other motion letter written is a false commit.
+    """
+    shots = _shots_by_letter(poses)
+    letters = sorted(label for label in shots if LETTERS[label] not in MOTION_LETTERS)
+    takes = []
+    for number in range(count):
+        word = _random_word(letters, rng)
+        at = int(rng.integers(0, len(word)))
+        word[at] = int(rng.choice([motion for motion, shapes in sorted(STARTING_SHAPES.items())
+                                   if any(shape in shots for shape in shapes)]))
+        hands: list[Hands] = []
+        placements: list[NDArray[np.float32]] = []
+        where = np.array([0.0, 0.0, 1.0, 1.0], dtype=np.float32)  # the wrist's place and palm: held_placements'
+        previous: Hands | None = None
+        for letter in word:
+            starts = [shape for shape in STARTING_SHAPES.get(letter, (letter,)) if shape in shots]
+            shape = starts[int(rng.integers(0, len(starts)))]
+            pose = poses.hands[shots[shape][int(rng.integers(0, len(shots[shape])))]]
+            if previous is not None:
+                change = int(rng.integers(CHANGE_FRAMES[0], CHANGE_FRAMES[1] + 1))
+                hands.append(changing_hands(previous, pose, change))
+                placements.append(_held_at(where, change, rng))
+            frames = int(rng.integers(hold[0], hold[1] + 1))
+            if letter in STARTING_SHAPES:
+                clip = motion_clip(letter, pose, rng)
+                motion = clip.hands[clip.motion_start : clip.motion_end]
+                path = clip.placements[clip.motion_start : clip.motion_end].copy()
+                path[:, :2] += where[:2] - path[0, :2]
+                half = frames // 2
+                hands += [np.repeat(pose[None], half, axis=0), motion, np.repeat(motion[-1:], half, axis=0)]
+                placements += [_held_at(where, half, rng), path, _held_at(path[-1], half, rng)]
+                previous, where = motion[-1], path[-1]
+            else:
+                hands.append(np.repeat(pose[None], frames, axis=0))
+                placements.append(_held_at(where, frames, rng))
+                previous = pose
+        expected = "".join(LETTERS[letter] for letter in word)
+        other = frozenset(MOTION_LETTERS) - {LETTERS[word[at]]}
+        takes.append(Take("word", expected, other, Clip(with_tracking_noise(np.concatenate(hands), rng),
+                                                        np.concatenate(placements), 0, 0), first_group + number))
+    return takes
+
+
+def _shots_by_letter(poses: Poses) -> dict[int, list[int]]:
+    """Each label's shots, by the index of their last pose."""
+    shots: dict[int, list[int]] = {}
+    for index in poses.shot_ends():
+        shots.setdefault(int(poses.labels[index]), []).append(int(index))
+    return shots
+
+
+def _random_word(letters: list[int], rng: np.random.Generator) -> list[int]:
+    """A word of :data:`WORD_LETTERS` letters drawn from ``letters``, no letter twice in a row."""
+    word: list[int] = []
+    for _ in range(int(rng.integers(WORD_LETTERS[0], WORD_LETTERS[1] + 1))):
+        word.append(int(rng.choice([letter for letter in letters if not word or letter != word[-1]])))
+    return word
 
 
 def _paused(clip: Clip, rng: np.random.Generator) -> Clip:
@@ -269,7 +336,9 @@ class TranscriptFigures:
     drifting (``motion_takes_held_out_photos``); J and Z takes signed three
     times in a row (``motion_takes_held_out_photos_repeated``); words of held letters
     spelled by them, deliberately and briskly (``words_held_out_photos``,
-    ``words_held_out_photos_brisk``), whose changes of shape are no J or Z.
+    ``words_held_out_photos_brisk``), whose changes of shape are no J or Z,
+    and the same with a J or Z inside (``words_with_motion_held_out_photos``,
+    ``words_with_motion_held_out_photos_brisk``).
     Each kind draws from its own seed, fold after fold, so that adding one
     leaves the others' takes as they were, and the same fold models give the
     same takes whenever they are scored: after training, or again after the
@@ -285,6 +354,9 @@ class TranscriptFigures:
         self._repeated_rng = np.random.default_rng(REPEATED_SEED)
         self._repeated_leaving_rng = np.random.default_rng(REPEATED_LEAVING_SEED)
         self._words = {hold: (TakeScores(), np.random.default_rng(seed)) for hold, seed in WORD_SEEDS.items()}
+        self._motion_words = {hold: (TakeScores(), np.random.default_rng(seed))
+                              for hold, seed in MOTION_WORD_SEEDS.items()}
+        self._motion_words_leaving_rng = np.random.default_rng(MOTION_WORD_LEAVING_SEED)
         self._folds = 0
 
     def add_fold(self, model: LetterModel, held_photos: Poses) -> None:
@@ -297,10 +369,14 @@ class TranscriptFigures:
                         self._leaving_rng)
         score_takes(model, held_out_takes(lookalikes, self._repeated_rng, times=REPEATS), self._repeated,
                     self._repeated_leaving_rng)
+        for hold, (scores, rng) in self._motion_words.items():
+            score_takes(model, held_out_motion_words(held_photos, rng, count, self._folds * count, hold), scores,
+                        self._motion_words_leaving_rng)
         self._folds += 1
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """The card's entries, by name."""
         words = {name: self._words[hold][0].summary() for name, hold in WORD_FIGURES.items()}
+        words |= {name: self._motion_words[hold][0].summary() for name, hold in MOTION_WORD_FIGURES.items()}
         return {"motion_takes_held_out_photos": self._takes.summary(),
                 "motion_takes_held_out_photos_repeated": self._repeated.summary(), **words}

@@ -25,6 +25,7 @@ from training.transcripts import (
     Take,
     TakeScores,
     TranscriptFigures,
+    held_out_motion_words,
     held_out_takes,
     held_out_words,
     leaving,
@@ -130,6 +131,21 @@ def test_held_out_words_spell_held_letters_with_changes_between() -> None:
         assert np.abs(np.diff(take.clip.placements[:, :2], axis=0)).max() < 0.2  # the hand stays in place
 
 
+def test_motion_words_hold_one_j_or_z_drawn_from_its_starting_shape() -> None:
+    held = poses("IDGABCLOW")
+    words = held_out_motion_words(held, np.random.default_rng(3), 40, hold=LETTER_HOLD)
+    for take in words:
+        motion = [letter for letter in take.expected if letter in "JZ"]
+        assert len(motion) == 1 and take.forbidden == frozenset("JZ") - set(motion), take.expected
+        assert not any(a == b for a, b in itertools.pairwise(take.expected)), take.expected
+        # The hand travels where the motion is, and holds its place elsewhere.
+        travel = np.linalg.norm(take.clip.placements[-1, :2] - take.clip.placements[0, :2])
+        assert travel > 0.5, take.expected
+        assert len(take.clip.hands) == len(take.clip.placements)
+    assert {take.expected[i] for take in words for i in range(len(take.expected))} >= {"J", "Z"}
+    assert len({take.group for take in words}) == 40
+
+
 def test_a_leaving_hand_drops_down_faster_each_frame_after_the_take() -> None:
     rng = np.random.default_rng(5)
     take = held_out_words(poses("ABCD"), rng, count=1)[0].clip
@@ -172,7 +188,8 @@ def test_transcript_figures_are_the_same_whenever_the_same_models_score_them() -
     assert summaries[0] == summaries[1]
     first = summaries[0]
     assert set(first) == {"motion_takes_held_out_photos", "motion_takes_held_out_photos_repeated",
-                          "words_held_out_photos", "words_held_out_photos_brisk"}
+                          "words_held_out_photos", "words_held_out_photos_brisk",
+                          "words_with_motion_held_out_photos", "words_with_motion_held_out_photos_brisk"}
     assert first["motion_takes_held_out_photos"]["J from I"]["takes"] == 2 * 2  # two takes a pose, two folds
     assert first["motion_takes_held_out_photos_repeated"]["Z from D, 3 times"]["takes"] == 2 * 2
     for name in ("words_held_out_photos", "words_held_out_photos_brisk"):
