@@ -139,6 +139,7 @@ CLASSES = {  # name: (photo letters, letter to write, letters never to write)
     "drift I": ("I", "I", "JZ"),
     "drift X": ("X", "X", "JZ"),
 }
+ALL_CLASSES = (*CLASSES, "HELLO")  # HELLO spells a word from photos of one scene, not one clip letter
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,7 @@ def spelling_track(word: str) -> list[tuple[int, float, float, float, bool]]:
 
 
 def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
-                classes: Sequence[str] = (*CLASSES, "HELLO")) -> tuple[list[Clip], dict[str, int]]:
+                classes: Sequence[str] = ALL_CLASSES) -> tuple[list[Clip], dict[str, int]]:
     """Every clip of the run (of ``classes``), and how many originals each letter offered."""
     folds = fold_of(data)
     chosen = {name for name, f in folds.items() if fold is None or f == fold}
@@ -497,7 +498,7 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Se
     """One row per path, clip class and hand size."""
     rows = []
     for path in paths:
-        for kind in [*CLASSES, "HELLO"]:
+        for kind in ALL_CLASSES:
             for size in sorted({c.size for c in clips}):
                 group = [c for c in clips if c.kind == kind and c.size == size]
                 if not group:
@@ -550,8 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify" / "webcam_motion")
     parser.add_argument("--paths", default="keypoints,image,image-nozoom",
                         help=f"comma-separated, of {', '.join(PATHS)}")
-    parser.add_argument("--classes", default=",".join([*CLASSES, "HELLO"]),
-                        help="comma-separated clip classes, of " + ", ".join([*CLASSES, "HELLO"]))
+    parser.add_argument("--classes", default=",".join(ALL_CLASSES),
+                        help="comma-separated clip classes, of " + ", ".join(ALL_CLASSES))
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
     args = parser.parse_args(argv)
     if not (args.data / PHOTOS / "images").is_dir():
@@ -561,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
     classes = [c for c in args.classes.split(",") if c]
-    if unknown_classes := set(classes) - {*CLASSES, "HELLO"}:
+    if unknown_classes := set(classes) - set(ALL_CLASSES):
         print(f"unknown classes {sorted(unknown_classes)}", file=sys.stderr)
         return 2
     clips, offered = build_clips(args.data, sizes, fold, args.per_letter, classes)

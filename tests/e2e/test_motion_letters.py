@@ -55,17 +55,17 @@ async def test_a_motion_letter_is_written_and_never_the_shape_it_starts_from(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("letter", ["J", "Z"])
+@pytest.mark.parametrize(("letter", "drawn_end"), [("J", "O"), ("Z", "")])
 async def test_a_motion_letter_signed_three_times_in_a_row_is_written_three_times(
-    start_app: StartApp, letter: str
+    start_app: StartApp, letter: str, drawn_end: str
 ) -> None:
     # Issue 15's first J clip, signed three or four times in a row, wrote IJIJIJIJ. Each end is held for a
     # pause, so each motion is a letter, and never the shape it starts from. The drawn J ends with the hand
     # edge-on, which the model reads as O: held 0.6 s, that is a letter too (a drawing's end, not a J).
     make, never = MOTION[letter]
     text = await transcribe(start_app, make(Framing(size=HAND_LENGTH, seed=3), times=3))
-    assert text.count(letter) == 3 and not set(text) & set(never), text
-    assert text == "ZZZ" if letter == "Z" else set(text) <= {"J", "O"}, text
+    assert text.count(letter) == 3 and set(text) <= {letter, *drawn_end}, text
+    assert not set(text) & set(never), text
 
 
 @pytest.mark.slow
