@@ -57,6 +57,8 @@ MOVEMENT_SPAN_HOLDS = 2
 # another letter held still writes it sooner): a J is an I held, then hooked, and at two holds an I held a
 # little over half a second before a hook that starts slowly was written as "IJ" (bench/webcam_motion.py:
 # 0.4 s of I and the hook's first frames under MOVING_SPEED made 20 still frames, the server's two holds).
+# Longer costs more than it saves: at 3.5 or 4.5 holds the card's words were written exactly less often
+# (docs/model.md, "Words with a J or Z inside: three things tried").
 STARTING_SHAPE_HOLDS = 2.5
 # A hand seen moving for this many frames alone, between still ones, is MediaPipe's jitter: a small
 # hand's landmarks jump now and then (held real hands 50 px tall: 6-12% of frames over the speed
