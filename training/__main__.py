@@ -74,10 +74,12 @@ def main(argv: list[str] | None = None) -> int:
                          help="the directory of the run's <stem>.fold<k>.onnx (make train's --keep-fold-models)")
     rescore.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     rescore.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify")
+    rescore.add_argument("--transcripts-out", type=Path,
+                         help="also write every take's expected and written text there, as JSON lines")
     args = parser.parse_args(argv)
     if args.command == "transcripts":
         command = " ".join(["python -m training", *(sys.argv[1:] if argv is None else argv)])
-        return rescore_transcripts(args.model, args.fold_models, args.data, args.cache, command)
+        return rescore_transcripts(args.model, args.fold_models, args.data, args.cache, command, args.transcripts_out)
     try:
         donations = read_donations(args.donations)
     except StoreError as exc:
@@ -88,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
                         donations=donations, far_reshoots=args.far_reshoots, keep_fold_models=args.keep_fold_models)
 
 
-def rescore_transcripts(model: Path, fold_models: Path, data: Path, cache: Path, command: str) -> int:
-    """Score the transcript figures of ``model``'s card again with its run's fold models, and write them in.
+def rescore_transcripts(
+    model: Path, fold_models: Path, data: Path, cache: Path, command: str, transcripts_out: Path | None = None
+) -> int:
+    """Score the transcript figures of ``model``'s card again with its run's fold models, and write them in
+    (and every take's transcript to ``transcripts_out``, if given).
 
     The figures are the transcript's as much as the network's: when the
     transcript's rules change, the same fold models (each trained without
@@ -110,6 +115,8 @@ def rescore_transcripts(model: Path, fold_models: Path, data: Path, cache: Path,
     for fold, path in enumerate(folds):
         transcripts.add_fold(LetterModel(path), photos.where(photos.groups % PHOTO_FOLDS == fold))
     figures = transcripts.summary()
+    if transcripts_out is not None:
+        transcripts.write_transcripts(transcripts_out)
     evaluation = {name: split for name, split in card["evaluation"].items() if name not in figures}
     # In the order training writes them: the transcript figures just before calibration's.
     at = list(evaluation).index("calibration_unseen_signers")

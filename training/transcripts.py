@@ -10,7 +10,9 @@ client that tracks hands itself) and reading what it committed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -292,11 +294,22 @@ def _held_at(placement: NDArray[np.float32], frames: int, rng: np.random.Generat
     return still
 
 
+@dataclass(frozen=True)
+class WrittenTake:
+    """What one take was to spell, and what the transcript wrote for it."""
+
+    kind: str
+    group: int
+    expected: str
+    text: str
+
+
 @dataclass
 class TakeScores:
     """Transcripts of scored takes, grouped by kind."""
 
     takes: dict[str, list[tuple[bool, bool, bool, int]]] = field(default_factory=dict)  # hit, false, exact, group
+    written: list[WrittenTake] = field(default_factory=list)  # every take's transcript, in the order scored
 
     def add(self, take: Take, text: str) -> None:
         """Record what one take spelled."""
@@ -304,6 +317,7 @@ class TakeScores:
         hit = take.expected in text.replace(" ", "")  # the letter, or the whole word, written
         false = bool(letters & take.forbidden)
         self.takes.setdefault(take.kind, []).append((hit, false, text.strip() == take.expected, take.group))
+        self.written.append(WrittenTake(take.kind, take.group, take.expected, text))
 
     def summary(self) -> dict[str, Any]:
         """Per kind: takes, originals, recall (the letter committed), false commits (a forbidden letter
@@ -376,7 +390,18 @@ class TranscriptFigures:
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """The card's entries, by name."""
-        words = {name: self._words[hold][0].summary() for name, hold in WORD_FIGURES.items()}
-        words |= {name: self._motion_words[hold][0].summary() for name, hold in MOTION_WORD_FIGURES.items()}
-        return {"motion_takes_held_out_photos": self._takes.summary(),
-                "motion_takes_held_out_photos_repeated": self._repeated.summary(), **words}
+        return {name: scores.summary() for name, scores in self._entries().items()}
+
+    def write_transcripts(self, path: Path) -> None:
+        """Every take's transcript as JSON lines (``entry``, ``kind``, ``group``, ``expected``, ``text``), the
+        card entry it counts in first: what an error breakdown reads, where the card keeps only the rates."""
+        with path.open("w") as out:
+            for name, scores in self._entries().items():
+                for written in scores.written:
+                    out.write(json.dumps({"entry": name, **asdict(written)}) + "\n")
+
+    def _entries(self) -> dict[str, TakeScores]:
+        words = {name: self._words[hold][0] for name, hold in WORD_FIGURES.items()}
+        words |= {name: self._motion_words[hold][0] for name, hold in MOTION_WORD_FIGURES.items()}
+        return {"motion_takes_held_out_photos": self._takes, "motion_takes_held_out_photos_repeated": self._repeated,
+                **words}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,7 @@ from training.transcripts import (
     Take,
     TakeScores,
     TranscriptFigures,
+    WrittenTake,
     held_out_motion_words,
     held_out_takes,
     held_out_words,
@@ -116,6 +119,14 @@ def test_take_scores_count_recall_false_commits_and_exact_spellings() -> None:
     assert low <= 0.6 <= high
 
 
+def test_take_scores_keep_every_transcript_as_written_in_order() -> None:
+    clip = Clip(np.zeros((1, 21, 3), np.float32), np.zeros((1, 3), np.float32), 0, 1)
+    scores = TakeScores()
+    scores.add(Take("J from I", "J", frozenset("IZ"), clip, 4), "IJ")
+    scores.add(Take("drifting I", "I", frozenset("JZ"), clip, 7), "I ")
+    assert scores.written == [WrittenTake("J from I", 4, "J", "IJ"), WrittenTake("drifting I", 7, "I", "I ")]
+
+
 def test_held_out_words_spell_held_letters_with_changes_between() -> None:
     takes = held_out_words(poses("ABCIJZ"), np.random.default_rng(3), count=30, first_group=100)
     assert [take.group for take in takes] == list(range(100, 130))
@@ -175,7 +186,7 @@ def test_a_word_is_recalled_only_when_written_whole() -> None:
     assert summary["false_commits"] == pytest.approx(1 / 5)
 
 
-def test_transcript_figures_are_the_same_whenever_the_same_models_score_them() -> None:
+def test_transcript_figures_are_the_same_whenever_the_same_models_score_them(tmp_path: Path) -> None:
     # The card's figures are scored after training and again after a rule change: the same takes both times.
     model = LetterModel(loopback_settings().model_path)
     held = poses("IDABC")
@@ -194,3 +205,13 @@ def test_transcript_figures_are_the_same_whenever_the_same_models_score_them() -
     assert first["motion_takes_held_out_photos_repeated"]["Z from D, 3 times"]["takes"] == 2 * 2
     for name in ("words_held_out_photos", "words_held_out_photos_brisk"):
         assert (first[name]["word"]["takes"], first[name]["word"]["groups"]) == (4, 4)  # every word its own group
+    # Every take's transcript, written out, is what the figures were counted from.
+    figures.write_transcripts(tmp_path / "transcripts.jsonl")
+    lines = [json.loads(line) for line in (tmp_path / "transcripts.jsonl").read_text().splitlines()]
+    for name, kinds in first.items():
+        for kind, entry in kinds.items():
+            rows = [row for row in lines if (row["entry"], row["kind"]) == (name, kind)]
+            assert len(rows) == entry["takes"]
+            exact = sum(row["text"].strip() == row["expected"] for row in rows) / len(rows)
+            assert exact == pytest.approx(entry["exact"], abs=1e-4)
+    assert len(lines) == sum(entry["takes"] for kinds in first.values() for entry in kinds.values())
