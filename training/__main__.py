@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     rescore.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
     rescore.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "signify")
     rescore.add_argument("--transcripts-out", type=Path,
-                         help="also write every take's expected and written text there, as JSON lines")
+                         help="also write every take's expected, forbidden and written text there, as JSON lines")
     args = parser.parse_args(argv)
     if args.command == "transcripts":
         command = " ".join(["python -m training", *(sys.argv[1:] if argv is None else argv)])

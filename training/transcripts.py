@@ -296,40 +296,55 @@ def _held_at(placement: NDArray[np.float32], frames: int, rng: np.random.Generat
 
 @dataclass(frozen=True)
 class WrittenTake:
-    """What one take was to spell, and what the transcript wrote for it."""
+    """What one take was to spell (and must not), and what the transcript wrote for it."""
 
     kind: str
     group: int
     expected: str
+    forbidden: str  # the letters it must not write, sorted
     text: str
+
+    @property
+    def hit(self) -> bool:
+        """The letter, or the whole word, written."""
+        return self.expected in self.text.replace(" ", "")
+
+    @property
+    def false_commit(self) -> bool:
+        """A forbidden letter written."""
+        return bool(set(self.text) & set(self.forbidden))
+
+    @property
+    def exact(self) -> bool:
+        """Nothing written but the expected letter or word."""
+        return self.text.strip() == self.expected
 
 
 @dataclass
 class TakeScores:
-    """Transcripts of scored takes, grouped by kind."""
+    """Transcripts of scored takes, counted by kind."""
 
-    takes: dict[str, list[tuple[bool, bool, bool, int]]] = field(default_factory=dict)  # hit, false, exact, group
     written: list[WrittenTake] = field(default_factory=list)  # every take's transcript, in the order scored
 
     def add(self, take: Take, text: str) -> None:
         """Record what one take spelled."""
-        letters = set(text.replace(" ", ""))
-        hit = take.expected in text.replace(" ", "")  # the letter, or the whole word, written
-        false = bool(letters & take.forbidden)
-        self.takes.setdefault(take.kind, []).append((hit, false, text.strip() == take.expected, take.group))
-        self.written.append(WrittenTake(take.kind, take.group, take.expected, text))
+        self.written.append(WrittenTake(take.kind, take.group, take.expected, "".join(sorted(take.forbidden)), text))
 
     def summary(self) -> dict[str, Any]:
         """Per kind: takes, originals, recall (the letter committed), false commits (a forbidden letter
         committed) and exact (nothing but the letter), each with a 95% interval over originals."""
+        by_kind: dict[str, list[WrittenTake]] = {}
+        for written in self.written:
+            by_kind.setdefault(written.kind, []).append(written)
         rng = np.random.default_rng(0)
         result: dict[str, Any] = {}
-        for kind, rows in sorted(self.takes.items()):
-            table = np.array(rows, dtype=np.int64)
-            groups = table[:, 3]
-            entry: dict[str, Any] = {"takes": len(rows), "groups": len(np.unique(groups))}
-            for column, name in enumerate(("recall", "false_commits", "exact")):
-                hits = table[:, column].astype(bool)
+        for kind, takes in sorted(by_kind.items()):
+            groups = np.array([take.group for take in takes], dtype=np.int64)
+            entry: dict[str, Any] = {"takes": len(takes), "groups": len(np.unique(groups))}
+            columns = {"recall": [take.hit for take in takes], "false_commits": [take.false_commit for take in takes],
+                       "exact": [take.exact for take in takes]}
+            for name, column in columns.items():
+                hits = np.array(column, dtype=bool)
                 interval = group_interval(hits, groups, rng)
                 entry[name] = round(float(hits.mean()), 4)
                 entry[f"{name}_95"] = None if interval is None else [round(b, 4) for b in interval]
@@ -393,8 +408,9 @@ class TranscriptFigures:
         return {name: scores.summary() for name, scores in self._entries().items()}
 
     def write_transcripts(self, path: Path) -> None:
-        """Every take's transcript as JSON lines (``entry``, ``kind``, ``group``, ``expected``, ``text``), the
-        card entry it counts in first: what an error breakdown reads, where the card keeps only the rates."""
+        """Every take's transcript as JSON lines (``entry``, ``kind``, ``group``, ``expected``, ``forbidden``,
+        ``text``), the card entry it counts in first: what an error breakdown reads, where the card keeps only
+        the rates."""
         with path.open("w") as out:
             for name, scores in self._entries().items():
                 for written in scores.written:

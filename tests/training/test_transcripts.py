@@ -124,7 +124,8 @@ def test_take_scores_keep_every_transcript_as_written_in_order() -> None:
     scores = TakeScores()
     scores.add(Take("J from I", "J", frozenset("IZ"), clip, 4), "IJ")
     scores.add(Take("drifting I", "I", frozenset("JZ"), clip, 7), "I ")
-    assert scores.written == [WrittenTake("J from I", 4, "J", "IJ"), WrittenTake("drifting I", 7, "I", "I ")]
+    assert scores.written == [WrittenTake("J from I", 4, "J", "IZ", "IJ"),
+                              WrittenTake("drifting I", 7, "I", "JZ", "I ")]
 
 
 def test_held_out_words_spell_held_letters_with_changes_between() -> None:
