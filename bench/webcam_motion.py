@@ -174,6 +174,11 @@ class Clip:
     def key(self) -> str:
         return f"{self.kind}|{self.size}|{'+'.join(p.name for p in self.photos)}|{self.seed}"
 
+    @property
+    def track_digest(self) -> int:
+        """What the clip shows, frame by frame: two clips of one key can differ in speed and size."""
+        return _seed(self.key, *(f"{i},{x:.3f},{y:.3f},{turn:.3f}" for i, x, y, turn, _ in self.track))
+
 
 def originals(data: Path) -> dict[str, list[Path]]:
     """Every original's augmented copies, in name order."""
@@ -340,31 +345,38 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                 classes: Sequence[str] = ALL_CLASSES) -> tuple[list[Clip], dict[str, int]]:
     """Every clip of the run (of ``classes``), and how many originals each letter offered."""
     folds = fold_of(data)
-    chosen = {name for name, f in folds.items() if fold is None or f == fold}
+    # Per fold, at most ``limit`` originals of a letter: all folds are the three folds' runs together.
     names_by_letter: dict[str, list[str]] = {}
-    for name in sorted(chosen, key=lambda n: (n[0], int(n[1:]))):
-        names_by_letter.setdefault(name[0], []).append(name)
+    for each in sorted(set(folds.values())) if fold is None else [fold]:
+        chosen = [name for name, f in folds.items() if f == each]
+        by_letter: dict[str, list[str]] = {}
+        for name in sorted(chosen, key=lambda n: (n[0], int(n[1:]))):
+            by_letter.setdefault(name[0], []).append(name)
+        for letter, in_fold in by_letter.items():
+            names_by_letter.setdefault(letter, []).extend(in_fold[:limit])
     kinds = {kind: CLASSES[kind] for kind in classes if kind in CLASSES}
     wanted = {letter for letters, _, _ in kinds.values() for letter in letters}
     hello_names = sorted({name for names in HELLO_SETS for name in names}) if "HELLO" in classes else []
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
         photos = {p.name: p for p in pick_photos(
-            data, [n for letter in sorted(wanted) for n in names_by_letter.get(letter, [])[:limit]] + hello_names,
+            data, [n for letter in sorted(wanted) for n in names_by_letter.get(letter, [])] + hello_names,
             tracker)}
-    offered = {letter: len(names_by_letter.get(letter, [])[:limit]) for letter in sorted(wanted)}
+    offered = {letter: len(names_by_letter.get(letter, [])) for letter in sorted(wanted)}
     clips = []
     for size in sizes:
         for kind, (letters, expected, forbidden) in kinds.items():
-            number = 0
+            # Speeds and sizes take turns within a fold, so that a clip is the same whichever folds are run.
+            numbers: dict[int, int] = {}
             for letter in letters:
-                for name in names_by_letter.get(letter, [])[:limit]:
+                for name in names_by_letter.get(letter, []):
                     if name not in photos:
                         continue
+                    number = numbers.get(folds[name], 0)
+                    numbers[folds[name]] = number + 1
                     photo = photos[name]
                     clip = Clip(kind, size, (photo,), expected, forbidden, seed=_seed(kind, size, name))
                     clip.track = motion_track(kind, photo, size, number)
                     clips.append(clip)
-                    number += 1
         for names in HELLO_SETS if "HELLO" in classes else ():
             if all(n in photos for n in names):
                 hello = tuple(photos[n] for n in (names[0], names[1], names[2], names[2], names[3]))
@@ -440,28 +452,41 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
     tracked: dict[str, Tracked] = {}
     legacy = cache / f"{_seed(clip.key, 1):08x}.npz"
     for path in paths:
-        stored_at = _cache_file(cache, clip, path)
+        stored_at, by_key = _cache_files(cache, clip, path)
         if stored_at.exists():
             stored = np.load(stored_at)
+            tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
+        elif by_key.exists():
+            stored = np.load(by_key)
             tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
         elif path in LEGACY_PATHS and RENDER_VERSION == 1 and legacy.exists():
             stored = np.load(legacy)
             name = LEGACY_PATHS[path]
             tracked[path] = Tracked(stored[f"{name}_landmarks"], stored[f"{name}_right"], WIDTH / HEIGHT)
+        if path in tracked and len(tracked[path].landmarks) != len(clip.track):
+            del tracked[path]  # stored by key alone for another clip of the key: tracked again, under its digest
     missing = [p for p in paths if p not in tracked]
     if missing:
         for path, result in track_clip(clip, missing, page).items():
             tracked[path] = result
-            np.savez_compressed(_cache_file(cache, clip, path),
+            np.savez_compressed(_cache_files(cache, clip, path)[0],
                                 landmarks=result.landmarks, right=result.right,
                                 ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
     return tracked
 
 
-def _cache_file(cache: Path, clip: Clip, path: str) -> Path:
+def _cache_files(cache: Path, clip: Clip, path: str) -> tuple[Path, Path]:
+    """Where a clip's tracking on ``path`` is stored: under the clip's track digest, and where caches
+    written before the digest stored it, under its key alone.
+
+    A clip's speed and size take turns in the order clips are built, so one key could stand for two clips
+    (before 2026-12-05, ``--fold all`` numbered them across the folds, the fold runs within each fold);
+    an entry stored by key alone is only taken for a clip of as many frames.
+    """
     zoomed = PAGE_PATHS[path] if path in PAGE_PATHS else PATH_VIEWS[path][1].zoom
     version = ZOOM_VERSION if zoomed else 0
-    return cache / f"{_seed(clip.key, RENDER_VERSION, path, version):08x}.npz"
+    return (cache / f"{_seed(clip.key, RENDER_VERSION, path, version, clip.track_digest):08x}.npz",
+            cache / f"{_seed(clip.key, RENDER_VERSION, path, version):08x}.npz")
 
 
 @dataclass
