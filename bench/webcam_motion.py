@@ -451,13 +451,10 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
     """The paths' tracking of the clip, from the cache where it holds them, else tracked now and stored."""
     tracked: dict[str, Tracked] = {}
     legacy = cache / f"{_seed(clip.key, 1):08x}.npz"
+    files = {path: _cache_files(cache, clip, path) for path in paths}
     for path in paths:
-        stored_at, by_key = _cache_files(cache, clip, path)
-        if stored_at.exists():
-            stored = np.load(stored_at)
-            tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
-        elif by_key.exists():
-            stored = np.load(by_key)
+        if found := next((file for file in files[path] if file.exists()), None):
+            stored = np.load(found)
             tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
         elif path in LEGACY_PATHS and RENDER_VERSION == 1 and legacy.exists():
             stored = np.load(legacy)
@@ -469,15 +466,15 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
     if missing:
         for path, result in track_clip(clip, missing, page).items():
             tracked[path] = result
-            np.savez_compressed(_cache_files(cache, clip, path)[0],
+            np.savez_compressed(files[path][0],
                                 landmarks=result.landmarks, right=result.right,
                                 ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
     return tracked
 
 
 def _cache_files(cache: Path, clip: Clip, path: str) -> tuple[Path, Path]:
-    """Where a clip's tracking on ``path`` is stored: under the clip's track digest, and where caches
-    written before the digest stored it, under its key alone.
+    """Where a clip's tracking on ``path`` is stored, in the order to look: under the clip's track digest,
+    and where caches written before the digest stored it, under its key alone.
 
     A clip's speed and size take turns in the order clips are built, so one key could stand for two clips
     (before 2026-12-05, ``--fold all`` numbered them across the folds, the fold runs within each fold);
