@@ -24,7 +24,7 @@ from .transcripts import (
 )
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "3.3.0"
+MODEL_VERSION = "3.4.0"
 
 DATA_SOURCES = [
     {
@@ -75,7 +75,8 @@ MOTION = (
 )
 MOTION_SYNTHESIS = (
     "J and Z from every source's starting handshapes (I; D and G) moved along J paths (down, then a hook to the "
-    "side and up, the forearm turning 50-120 degrees) and Z paths (three strokes; a third of them asl-ai's real "
+    "side and up, the forearm turning 50-120 degrees and the hand up to 90 degrees in the picture, either way) "
+    "and Z paths (three strokes; a third of them asl-ai's real "
     "Z paths), 0.5-2 hand heights, 0.4-1.5 s, eased, turned up to 20 degrees, either direction, 0-12 still "
     "frames before and after; a window holds at least half the motion. Of J and Z windows 60% are synthesized. "
     "Held letters are held still (50%), drifting and swaying (35%) or making one straight move (15%); the "

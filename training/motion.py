@@ -49,6 +49,11 @@ FRAMES_PER_SECOND = 30
 MOTION_SECONDS = (0.4, 1.5)
 PATH_SIZE = (0.5, 2.0)  # hand heights
 HOLD_FRAMES = (0, 12)  # still frames before and after the motion
+# How far a J's hand turns in the picture's plane, either way, over the motion. As the forearm turns, the pinky
+# that pointed up points to the side or at the camera: seen from the front the hand turns in the picture as much
+# as about its own axis. Trained with up to 0.15 rad (9 degrees), the network wrote a J that turns 90 degrees in
+# the picture from a quarter fewer real hands at webcam framing with one seed than another (docs/model.md).
+J_PICTURE_TURN = np.pi / 2
 # A window is a motion letter only once it holds at least this share of the
 # motion: one Z stroke alone is a straight move, which any letter may make.
 MIN_MOTION_SHARE = 0.5
@@ -139,11 +144,15 @@ def eased(frames: int) -> NDArray[np.float64]:
     return t - np.sin(2 * np.pi * t) / (2 * np.pi)
 
 
-def motion_clip(letter: int, pose: Hands, rng: np.random.Generator, recorded: list[Placements] | None = None) -> Clip:
+def motion_clip(
+    letter: int, pose: Hands, rng: np.random.Generator, recorded: list[Placements] | None = None,
+    *, picture_turn: float = J_PICTURE_TURN,
+) -> Clip:
     """A J or a Z made from a held ``pose`` of its starting shape: hold, motion, hold.
 
     With ``recorded`` paths (Z only), one of them is used a third of the
-    time instead of the parametric path.
+    time instead of the parametric path. A J's hand turns in the picture's
+    plane by up to ``picture_turn`` radians, either way.
     """
     frames = round(rng.uniform(*MOTION_SECONDS) * FRAMES_PER_SECOND)
     before, after = (int(rng.integers(HOLD_FRAMES[0], HOLD_FRAMES[1] + 1)) for _ in range(2))
@@ -151,9 +160,9 @@ def motion_clip(letter: int, pose: Hands, rng: np.random.Generator, recorded: li
     size = rng.uniform(*PATH_SIZE) * HAND_HEIGHT
     if letter == J:
         path = j_path(progress) * size
-        # The forearm turns as the pinky hooks: the hand rotates about its own upright axis.
+        # The forearm turns as the pinky hooks: the hand rotates about its own upright axis, and in the picture.
         twist = rng.uniform(np.radians(50), np.radians(120)) * progress
-        rotations = rotation_about(1, twist) @ rotation_about(2, rng.uniform(-0.15, 0.15) * progress)
+        rotations = rotation_about(1, twist) @ rotation_about(2, rng.uniform(-picture_turn, picture_turn) * progress)
     elif letter == Z:
         if recorded and rng.random() < 1 / 3:
             real = recorded[int(rng.integers(0, len(recorded)))]

@@ -71,6 +71,9 @@ REPEATS = 3
 REPEAT_PAUSE_FRAMES = (12, 18)  # 0.4-0.6 s: more than the server's hold, so the hand has paused
 REPEAT_RETURN_FRAMES = (9, 15)
 REPEAT_HOLD_FRAMES = (6, 12)
+# A take's J turns in the picture by up to 0.15 rad, as every card's takes since 3.0.0: the takes stay the same
+# when training's turn changes (training.motion.J_PICTURE_TURN).
+TAKE_J_PICTURE_TURN = 0.15
 REPEATED_SEED = 2030
 REPEATED_LEAVING_SEED = 2031
 
@@ -171,7 +174,7 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2, ti
                 # nor the other motion letter.
                 forbidden = MOTION_LETTERS[letter] | (frozenset(MOTION_LETTERS) - {letter})
                 for _ in range(per_pose):
-                    clip = motion_clip(motion, pose, rng)
+                    clip = motion_clip(motion, pose, rng, picture_turn=TAKE_J_PICTURE_TURN)
                     if times > 1:
                         clip = repeated(clip, rng, times)
                     takes.append(Take(kind, letter * times, forbidden, _paused(clip, rng), group))
@@ -244,7 +247,7 @@ def held_out_motion_words(
                 placements.append(_held_at(where, change, rng))
             frames = int(rng.integers(hold[0], hold[1] + 1))
             if letter in STARTING_SHAPES:
-                clip = motion_clip(letter, pose, rng)
+                clip = motion_clip(letter, pose, rng, picture_turn=TAKE_J_PICTURE_TURN)
                 motion = clip.hands[clip.motion_start : clip.motion_end]
                 path = clip.placements[clip.motion_start : clip.motion_end].copy()
                 path[:, :2] += where[:2] - path[0, :2]

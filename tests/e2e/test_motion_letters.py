@@ -73,7 +73,7 @@ async def test_the_left_hands_drawn_j_never_writes_the_shape_it_starts_from(star
     # Not held to writing J: MediaPipe loses this drawing as its forearm turns edge-on, and in the
     # frames where it finds it again it reads another hand (read as L, Y, T, O), so the hook is never
     # seen; it also turns the held I between palm and back, as for the drifting I below. Model 3.2.0
-    # wrote J here by reading that held I as J's end shape; 3.3.0 reads it as I and writes nothing.
+    # wrote J here by reading that held I as J's end shape; 3.3.0 and 3.4.0 read it as I and write nothing.
     # The drawn right hand, tracked throughout, must write J (the test above).
     make, never = MOTION["J"]
     text = await transcribe(start_app, make(Framing(size=HAND_LENGTH, mirror=True, seed=3)))

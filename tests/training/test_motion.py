@@ -9,7 +9,9 @@ from signify.recognition.trajectory import hand_speed, window_motion
 
 from training.motion import (
     DRIFT,
+    J_PICTURE_TURN,
     MIN_MOTION_SHARE,
+    Clip,
     J,
     Z,
     changing_hands,
@@ -25,6 +27,7 @@ from training.motion import (
     turn,
     z_path,
 )
+from training.transcripts import TAKE_J_PICTURE_TURN
 
 
 @pytest.fixture
@@ -140,3 +143,20 @@ def test_a_change_of_letter_moves_every_joint_straight_from_one_shape_to_the_oth
     assert np.all(np.diff(steps) > 0) and steps[0] > 0 and steps[-1] < 1  # on the way, neither end included
     assert np.allclose(between, steps[:, None, None])  # every joint as far along as the others
     assert changing_hands(first, second, 0).shape == (0, 21, 3)  # an abrupt change
+
+
+def test_a_js_hand_turns_in_the_picture_as_far_as_asked(pose: np.ndarray) -> None:
+    # The forearm's turn is about the hand's upright axis, which keeps every joint's height; only the turn in the
+    # picture's plane moves them up or down.
+    rng = np.random.default_rng(9)
+
+    def heights_moved(clip: Clip) -> float:
+        start, end = clip.hands[clip.motion_start], clip.hands[clip.motion_end - 1]
+        return float(np.abs(end[:, 1] - start[:, 1]).max() / np.abs(start[:, 1]).max())
+
+    assert max(heights_moved(motion_clip(J, pose, rng, picture_turn=0.0)) for _ in range(20)) < 1e-5
+    turned = [heights_moved(motion_clip(J, pose, rng)) for _ in range(40)]
+    assert max(turned) > 1.0  # some hands end turned most of a quarter: a joint's height changes by its reach
+    assert min(turned) < 0.2  # and some barely turn
+    assert pytest.approx(np.pi / 2) == J_PICTURE_TURN
+    assert max(heights_moved(motion_clip(J, pose, rng, picture_turn=TAKE_J_PICTURE_TURN)) for _ in range(40)) < 0.4
