@@ -127,7 +127,8 @@ def test_a_source_of_many_short_windows_does_not_crowd_out_one_of_few_recordings
     long = Sequences([np.full((200, 21, 3), 1.0, np.float32)], np.array([0]), [np.ones((200, 4), np.float32)])
     short = Sequences([np.full((16, 21, 3), 2.0, np.float32)] * 50, np.zeros(50, np.int64),
                       [np.ones((16, 4), np.float32)] * 50)
-    data = sample_windows([long, short], [], 2000, 16, np.random.default_rng(4), sequence_share=1.0,
+    # Only A has recordings, so about one window in 26 is kept: 1,000 of them, the share's spread about 0.016.
+    data = sample_windows([long, short], [], 26_000, 16, np.random.default_rng(4), sequence_share=1.0,
                           synthesized_motion_share=0.0, augment=False)
     first = data.hands[:, 0, 0, 0]
     assert set(np.unique(first).tolist()) == {1.0, 2.0}
