@@ -4,8 +4,8 @@
 // In short: MediaPipe's palm detector sees the whole picture shrunk to 192 x 192, where a hand
 // 50-100 px tall in a 640 x 480 frame is 15-30 px and seldom found; the same hand in a square
 // crop half or a third of the frame's height is found most of the time. ZoomPolicy picks, frame
-// by frame, the one view of the frame the tracker is given: the full frame and search tiles
-// while no hand is found, the view it was found in and then a square view centred on it, moved
+// by frame, the one view of the frame the tracker is given: the full frame and search tiles (a
+// pass of half-height ones, then of third-height ones) while no hand is found, the view it was found in and then a square view centred on it, moved
 // and resized gently (MediaPipe's video mode carries its track in the picture's normalized
 // coordinates: a view that jumps loses it).
 //
@@ -15,7 +15,8 @@
 // tests/unit/recognition/test_zoom_js.py runs both over the same sequences and compares.
 // No DOM here: it runs in node, in the tracker's worker and on the page.
 
-export const TILE_PER_HEIGHT = 0.5; // search tiles: squares this fraction of the frame's height
+// Search tiles: squares these fractions of the frame's height, a pass of each size in this order.
+export const TILE_PER_HEIGHT = Object.freeze([1 / 2, 1 / 3]);
 export const TILE_STEP = 0.6; // neighbouring tiles overlap by at least 40% of a tile
 export const FULL_FIRST = 2; // a search starts with this many looks at the full frame (a large hand missed once is found next)
 export const TILES_PER_FULL = 2; // ...then this many tiles, the full frame, this many tiles...
@@ -120,9 +121,18 @@ function starts(length, side) {
   return Array.from({ length: count }, (_, i) => roundHalfEven((i * (length - side)) / (count - 1)));
 }
 
-/** search_tiles: overlapping squares covering the frame, nearest the centre first. */
+/** search_tiles: for each of TILE_PER_HEIGHT's sizes in turn, overlapping squares covering the frame,
+ * nearest the centre first. */
 export function searchTiles(width, height) {
-  const side = Math.max(MIN_SIDE, roundHalfEven(TILE_PER_HEIGHT * height));
+  const sides = [];
+  for (const fraction of TILE_PER_HEIGHT) {
+    const side = Math.max(MIN_SIDE, roundHalfEven(fraction * height));
+    if (!sides.includes(side)) sides.push(side); // in a small frame two sizes can both be the smallest side
+  }
+  return sides.flatMap((side) => tileGrid(width, height, side));
+}
+
+function tileGrid(width, height, side) {
   if (side >= Math.min(width, height)) return [];
   const tiles = [];
   for (const y of starts(height, side)) {

@@ -9,10 +9,15 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
 
 * **search** (no hand): the full frame twice (a large hand that MediaPipe
   misses once is found on the next frame, as without zoom), then two tiles,
-  the full frame, two tiles, and so on. The tiles are squares half the frame's height, on an
-  overlapping grid that covers the frame, visited nearest-the-centre first.
-  One look per frame, so a frame costs what it cost before: a live camera
-  finds a held hand within about half a second.
+  the full frame, two tiles, and so on. The tiles are squares on an
+  overlapping grid that covers the frame: a pass of those half the frame's
+  height, then a pass of those a third of it, each nearest the centre first.
+  A still hand that the palm detector misses in every half-height tile
+  around it is often found in a third-height one, which frames it
+  otherwise (measured: docs/model.md, "Finding a small hand"); the larger
+  tiles come first because they are fewer, so most hands are found as
+  soon as before. One look per frame, so a frame costs what it cost
+  before.
 * **follow** (a hand was found): the view it was found in, at first. A hand
   found in the full frame is followed there, as without zoom (MediaPipe's
   landmark model already reads it from the full-resolution picture; only
@@ -54,7 +59,8 @@ from numpy.typing import NDArray
 
 from .normalization import PALM_KNUCKLES, WRIST
 
-TILE_PER_HEIGHT = 0.5  # search tiles: squares this fraction of the frame's height
+# Search tiles: squares these fractions of the frame's height, a pass of each size in this order.
+TILE_PER_HEIGHT = (1 / 2, 1 / 3)
 TILE_STEP = 0.6  # neighbouring tiles overlap by at least 40% of a tile
 FULL_FIRST = 2  # a search starts with this many looks at the full frame (a large hand missed once is found next)
 TILES_PER_FULL = 2  # ...then this many tiles, the full frame, this many tiles...
@@ -121,17 +127,23 @@ def to_frame(landmarks: NDArray[np.float32], view: View, width: int, height: int
 
 
 def search_tiles(width: int, height: int) -> list[View]:
-    """The search grid: overlapping squares covering the frame, nearest the centre first."""
-    side = max(MIN_SIDE, round(TILE_PER_HEIGHT * height))
+    """The search grid: for each of :data:`TILE_PER_HEIGHT`'s sizes in turn, overlapping squares covering the
+    frame, nearest the centre first. A size whose squares would not be smaller than the frame is left out."""
+    sides: list[int] = []
+    for fraction in TILE_PER_HEIGHT:
+        side = max(MIN_SIDE, round(fraction * height))
+        if side not in sides:  # in a small frame two sizes can both be the smallest side
+            sides.append(side)
+    return [tile for side in sides for tile in _tile_grid(width, height, side)]
+
+
+def _tile_grid(width: int, height: int, side: int) -> list[View]:
     if side >= min(width, height):
         return []
-    tiles = []
-    for y in _starts(height, side):
-        for x in _starts(width, side):
-            tiles.append(View(x, y, side, side))
+    grid = [View(x, y, side, side) for y in _starts(height, side) for x in _starts(width, side)]
     centre = (width / 2, height / 2)
     # Python's sort is stable: equally near tiles keep their raster order.
-    return sorted(tiles, key=lambda t: round(math.hypot(t.x + side / 2 - centre[0], t.y + side / 2 - centre[1]), 6))
+    return sorted(grid, key=lambda t: round(math.hypot(t.x + side / 2 - centre[0], t.y + side / 2 - centre[1]), 6))
 
 
 def _starts(length: int, side: int) -> list[int]:

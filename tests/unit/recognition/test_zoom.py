@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -56,16 +57,28 @@ def run(policy: ZoomPolicy, hands: list[HandExtent | None]) -> list[View]:
     return views
 
 
-def test_tiles_cover_the_frame_with_overlap_nearest_the_centre_first() -> None:
+def test_tiles_cover_the_frame_with_overlap_a_pass_of_each_size_nearest_the_centre_first() -> None:
     tiles = search_tiles(W, H)
-    assert len(tiles) == 12
-    assert all(t.width == t.height == H // 2 and inside_frame(t) for t in tiles)
-    # Every 100 px hand, wherever it is, lies wholly inside some tile.
-    for x in range(0, W - 100, 10):
-        for y in range(0, H - 100, 10):
-            assert any(t.x <= x and t.y <= y and x + 100 <= t.x + t.width and y + 100 <= t.y + t.height
-                       for t in tiles)
-    assert contains(tiles[0], W / 2, H / 2) and contains(tiles[1], W / 2, H / 2)
+    half, third = tiles[:12], tiles[12:]
+    assert len(third) == 30
+    assert all(t.width == t.height == H // 2 for t in half) and all(t.width == t.height == H // 3 for t in third)
+    assert all(inside_frame(t) for t in tiles)
+    # Every 100 px hand, wherever it is, lies wholly inside a half-height tile; every 60 px one in a third-height one.
+    for grid, hand in ((half, 100), (third, 60)):
+        for x in range(0, W - hand, 10):
+            for y in range(0, H - hand, 10):
+                assert any(t.x <= x and t.y <= y and x + hand <= t.x + t.width and y + hand <= t.y + t.height
+                           for t in grid)
+        assert contains(grid[0], W / 2, H / 2)
+        centre = (W / 2, H / 2)
+        distances = [math.hypot(t.x + t.width / 2 - centre[0], t.y + t.height / 2 - centre[1]) for t in grid]
+        assert distances == sorted(distances)
+    assert len(set(tiles)) == len(tiles)
+
+
+def test_a_small_frame_whose_two_sizes_round_alike_gets_one_grid() -> None:
+    tiles = search_tiles(100, 75)  # half and a third of 75 px are both below the 48 px minimum
+    assert tiles and all(t.width == t.height == MIN_SIDE for t in tiles)
     assert len(set(tiles)) == len(tiles)
 
 
@@ -79,10 +92,10 @@ def test_a_frame_too_small_to_tile_is_searched_whole() -> None:
 
 
 def test_search_looks_at_the_full_frame_then_tiles_in_turn() -> None:
-    policy = ZoomPolicy()
-    views = run(policy, [None] * (FULL_FIRST + 3 * (TILES_PER_FULL + 1) * 6))
     tiles = search_tiles(W, H)
     cycle = TILES_PER_FULL + 1
+    policy = ZoomPolicy()
+    views = run(policy, [None] * (FULL_FIRST + 2 * len(tiles) // TILES_PER_FULL * cycle))
     assert views[:FULL_FIRST] == [FULL] * FULL_FIRST
     views = views[FULL_FIRST:]
     assert all(v == FULL for v in views[TILES_PER_FULL::cycle])
