@@ -5,9 +5,9 @@
 // 50-100 px tall in a 640 x 480 frame is 15-30 px and seldom found; the same hand in a square
 // crop half or a third of the frame's height is found most of the time. ZoomPolicy picks, frame
 // by frame, the one view of the frame the tracker is given: the full frame and search tiles (a
-// pass of half-height ones, then of third-height ones) while no hand is found, the view it was found in and then a square view centred on it, moved
-// and resized gently (MediaPipe's video mode carries its track in the picture's normalized
-// coordinates: a view that jumps loses it).
+// pass of half-height ones, then of third-height ones) while no hand is found, the view it was
+// found in and then a square view centred on it, moved and resized gently (MediaPipe's video
+// mode carries its track in the picture's normalized coordinates: a view that jumps loses it).
 //
 // The same decisions as zoom.py frame by frame, to the pixel: the same constants and arithmetic
 // (JavaScript's numbers are Python's floats), and Python's round() where zoom.py rounds

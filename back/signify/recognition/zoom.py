@@ -14,10 +14,11 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
   height, then a pass of those a third of it, each nearest the centre first.
   A still hand that the palm detector misses in every half-height tile
   around it is often found in a third-height one, which frames it
-  otherwise (measured: docs/model.md, "Finding a small hand"); the larger
-  tiles come first because they are fewer, so most hands are found as
-  soon as before. One look per frame, so a frame costs what it cost
-  before.
+  otherwise (measured: docs/model.md, "Finding a small hand wherever it
+  is"). The larger tiles come first because they are fewer: a new search
+  finds a hand as soon as it did with them alone; one that comes into view
+  mid-search can wait for the longer cycle (2.1 s instead of 0.6). One
+  look per frame, so a frame costs what it cost before.
 * **follow** (a hand was found): the view it was found in, at first. A hand
   found in the full frame is followed there, as without zoom (MediaPipe's
   landmark model already reads it from the full-resolution picture; only
