@@ -15,7 +15,7 @@ centre (a tile that does not is counted as never finding it). That gives
 each view's chance of finding the hand in one look.
 
 Then, for each search of :data:`SEARCHES` (the tile sizes, as
-:data:`signify.recognition.zoom.TILE_PER_HEIGHT` gives them), it plays
+:data:`signify.recognition.zoom.TILE_PER_HEIGHT` gives the shipped ones), it plays
 :class:`~signify.recognition.zoom.ZoomPolicy` with nothing found for the
 views it would look at, and computes from those chances how likely the hand
 is found within 0.4, 1 and 2 s at 30 frames a second: for a new stream (the
@@ -34,9 +34,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 from signify.recognition import zoom
@@ -66,19 +64,17 @@ class HeldHand:
 
 def search_views(tile_fractions: Sequence[float], frames: int) -> list[View]:
     """The views ZoomPolicy looks at in ``frames`` frames with no hand found, searching with these tile sizes."""
-    with mock.patch.object(zoom, "TILE_PER_HEIGHT", tuple(tile_fractions)):
-        policy = ZoomPolicy()
-        views = []
-        for _ in range(frames):
-            views.append(policy.next_view(wm.WIDTH, wm.HEIGHT))
-            policy.observe(None)
+    policy = ZoomPolicy(tile_fractions)
+    views = []
+    for _ in range(frames):
+        views.append(policy.next_view(wm.WIDTH, wm.HEIGHT))
+        policy.observe(None)
     return views
 
 
 def cycle_length(tile_fractions: Sequence[float]) -> int:
     """Frames in one pass over every tile (the search repeats after its first FULL_FIRST looks)."""
-    with mock.patch.object(zoom, "TILE_PER_HEIGHT", tuple(tile_fractions)):
-        tiles = len(zoom.search_tiles(wm.WIDTH, wm.HEIGHT))
+    tiles = len(zoom.search_tiles(wm.WIDTH, wm.HEIGHT, tile_fractions))
     return math.lcm(tiles, zoom.TILES_PER_FULL) // zoom.TILES_PER_FULL * (zoom.TILES_PER_FULL + 1)
 
 
@@ -113,8 +109,7 @@ def all_views(searches: dict[str, tuple[float, ...]]) -> list[View]:
     """The full frame and every tile of every search."""
     tiles: set[View] = set()
     for fractions in searches.values():
-        with mock.patch.object(zoom, "TILE_PER_HEIGHT", fractions):
-            tiles.update(zoom.search_tiles(wm.WIDTH, wm.HEIGHT))
+        tiles.update(zoom.search_tiles(wm.WIDTH, wm.HEIGHT, fractions))
     return [View(0, 0, wm.WIDTH, wm.HEIGHT), *sorted(tiles, key=lambda v: (v.height, v.y, v.x))]
 
 
@@ -122,24 +117,13 @@ def hold(tracker: HandTracker, photo: wm.Photo, size: int, fx: float, fy: float,
          ) -> HeldHand:
     """``photo``'s hand held ``size`` px tall at (fx, fy) of the frame: each of ``views`` holding its centre,
     looked at in ``looks`` pictures (a static ``tracker``: a fresh detection each)."""
-    sprite = wm.Sprite(photo, size)
     x, y = fx * wm.WIDTH, fy * wm.HEIGHT
-    rng = np.random.default_rng(wm._seed(photo.name, size, fx, fy))
-    pictures = [_picture(sprite, x, y, rng) for _ in range(looks)]
+    still = wm.Clip("held", size, (photo,), "", "", seed=wm._seed(photo.name, size, fx, fy))
+    still.track = [(0, x, y, 0.0, False)] * looks
+    pictures = [np.ascontiguousarray(bgr[:, :, ::-1]) for bgr in wm.render(still)]
     holding = [v for v in views if v.x <= x < v.x + v.width and v.y <= y < v.y + v.height]
     found = {view: sum(_finds(tracker, rgb, view, x, y, size) for rgb in pictures) / looks for view in holding}
     return HeldHand(photo.name, size, fx, fy, found)
-
-
-def _picture(sprite: wm.Sprite, x: float, y: float, rng: np.random.Generator) -> NDArray[np.uint8]:
-    frame = sprite.background.copy()
-    dx, dy, dt = rng.normal(0.0, 1.0, 3)
-    wm.paste(frame, sprite, x + wm.TREMOR_PIXELS * dx, y + wm.TREMOR_PIXELS * dy, wm.TREMOR_DEGREES * dt)
-    frame += rng.normal(0.0, wm.CAMERA_NOISE, frame.shape).astype(np.float32)
-    bgr = np.clip(np.round(frame), 0, 255).astype(np.uint8)
-    ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, wm.WEBCAM_JPEG])
-    assert ok
-    return np.asarray(cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 def _finds(tracker: HandTracker, rgb: NDArray[np.uint8], view: View, x: float, y: float, size: int) -> bool:

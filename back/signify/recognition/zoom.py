@@ -53,6 +53,7 @@ exactly alike (tests/unit/recognition/test_zoom_js.py): change both together.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,11 +128,11 @@ def to_frame(landmarks: NDArray[np.float32], view: View, width: int, height: int
     return out.astype(np.float32)
 
 
-def search_tiles(width: int, height: int) -> list[View]:
-    """The search grid: for each of :data:`TILE_PER_HEIGHT`'s sizes in turn, overlapping squares covering the
+def search_tiles(width: int, height: int, tile_per_height: Sequence[float] = TILE_PER_HEIGHT) -> list[View]:
+    """The search grid: for each of ``tile_per_height``'s sizes in turn, overlapping squares covering the
     frame, nearest the centre first. A size whose squares would not be smaller than the frame is left out."""
     sides: list[int] = []
-    for fraction in TILE_PER_HEIGHT:
+    for fraction in tile_per_height:
         side = max(MIN_SIDE, round(fraction * height))
         if side not in sides:  # in a small frame two sizes can both be the smallest side
             sides.append(side)
@@ -159,7 +160,9 @@ class ZoomPolicy:
     was found in it (:func:`hand_extent` in frame pixels, or None).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tile_per_height: Sequence[float] = TILE_PER_HEIGHT) -> None:
+        """``tile_per_height``: the search tiles' sizes (:func:`search_tiles`); benches compare others."""
+        self._tile_per_height = tuple(tile_per_height)
         self.reset()
 
     def reset(self) -> None:
@@ -184,7 +187,7 @@ class ZoomPolicy:
         if self._frame != (width, height):
             self.reset()
             self._frame = (width, height)
-            self._tiles = search_tiles(width, height)
+            self._tiles = search_tiles(width, height, self._tile_per_height)
         view = self._follow_view(width, height) if self._following else self._search_view(width, height)
         self._view = view
         return view
