@@ -40,7 +40,7 @@ def recorded_keypoints(folder: Path = POSE_VIDEOS, limit: int = VIDEO_FRAMES) ->
     """``keypoints`` messages of the real signing video at full resolution (cached), or of the drawn hand."""
     videos = sorted(folder.glob("*.mp4")) if folder.is_dir() else []
     key = hashlib.sha256("|".join(f"{v.name}:{v.stat().st_size}" for v in videos).encode()).hexdigest()[:16]
-    cached = CACHE / f"bench-keypoints-{key}-{limit}.json"
+    cached = CACHE / f"bench-keypoints-{key}-{limit}-captured.json"  # the messages carry capture times
     if cached.is_file():
         messages: list[str] = json.loads(cached.read_text())
         return messages
@@ -77,13 +77,16 @@ def _track(frames: list[np.ndarray[Any, Any]]) -> list[str]:
     tracker = HandTracker(HandSettings())
     messages = []
     try:
-        for rgb in frames:
+        for index, rgb in enumerate(frames):
             height, width = rgb.shape[:2]
             found = tracker.detect(np.ascontiguousarray(rgb))
             landmarks = np.round(found.landmarks, 4).tolist() if found is not None else []
             handedness = found.handedness if found is not None else "Right"
+            # Captured 30 times a second, as the page stamps its frames: a frame the server dropped leaves a gap
+            # in the capture times that the next one fills (signify.recognition.pacing), as from the page.
             messages.append(json.dumps({"type": "keypoints", "landmarks": landmarks, "handedness": handedness,
-                                        "width": width, "height": height}, separators=(",", ":")))
+                                        "width": width, "height": height, "captured": round(1000 * index / 30, 1)},
+                                       separators=(",", ":")))
     finally:
         tracker.close()
     return messages

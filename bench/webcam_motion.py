@@ -54,6 +54,12 @@ Every clip is played through the server's own code along these paths
 * ``keypoints-zoom``: ``keypoints`` with the zoom, as the demo's on-device
   tracker zooms (front_demo/zoom.js, the same policy).
 
+``--rate 15`` plays every path as a tracker giving 15 results a second
+would: only the frames it sees are sent, each with its capture time, which
+the server reads the stream by (signify.recognition.pacing); ``--unpaced``
+sends them without, each frame standing for one as before the server read
+capture times.
+
 Tracking is done once per clip and path and cached (``--cache``), with the
 milliseconds each frame's tracking took; the Recognizer (the
 shipped ONNX model, smoother and transcript) runs on the cached landmarks,
@@ -489,20 +495,34 @@ def _cache_files(cache: Path, clip: Clip, path: str) -> tuple[Path, Path]:
 @dataclass
 class Played:
     text: str
+    frames: int  # sent: the clip's frames, or those a slower tracker sees (play's rate)
     hand_frames: int
     speeds_held: list[float]  # hand_speed in frames where the clip's hand is held or drifting, not in a J or Z
     moving_held: int  # of those, frames the transcript was told the hand moves
     stables: str  # the stable letter per frame ('.' none)
 
 
-def play(model: LetterModel, clip: Clip, tracked: Tracked) -> Played:
-    """The clip's landmarks through a fresh Recognizer: the transcript it writes and how fast it saw the hand."""
+def kept_frames(frames: int, rate: float) -> list[int]:
+    """The frames of a 30 fps clip that a tracker giving ``rate`` results a second sees, each the newest when
+    its turn comes."""
+    step = FPS / rate
+    return sorted({int(k * step + 1e-9) for k in range(math.ceil(frames / step))} & set(range(frames)))
+
+
+def play(model: LetterModel, clip: Clip, tracked: Tracked, rate: float = FPS, paced: bool = True) -> Played:
+    """The clip's landmarks through a fresh Recognizer: the transcript it writes and how fast it saw the hand.
+
+    ``rate``: only the frames a tracker giving that many results a second sees are sent, each with its capture
+    time (``paced``: the page sends one) or without (as before the server read capture times)."""
     recognizer = Recognizer(model, RecognizerSettings())
     text, hand_frames, speeds, moving, stables = "", 0, [], 0, []
-    for i, (landmarks, right) in enumerate(zip(tracked.landmarks, tracked.right, strict=True)):
+    sent = kept_frames(len(tracked.landmarks), rate)
+    for i in sent:
+        landmarks, right = tracked.landmarks[i], tracked.right[i]
         hand = not np.isnan(landmarks).any()
+        times = {"captured": 1000.0 * i / FPS, "arrived": i / FPS} if paced else {}
         answer = recognizer.recognize_keypoints(landmarks if hand else None, "Right" if right else "Left",
-                                                tracked.aspect)
+                                                tracked.aspect, **times)
         text = answer.text
         stables.append(answer.stable or ".")
         if hand:
@@ -512,7 +532,7 @@ def play(model: LetterModel, clip: Clip, tracked: Tracked) -> Played:
                 speed = float(recognizer.window().speeds[0])
                 speeds.append(speed)
                 moving += speed > MOVING_SPEED
-    return Played(text, hand_frames, speeds, moving, "".join(stables))
+    return Played(text, len(sent), hand_frames, speeds, moving, "".join(stables))
 
 
 def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Sequence[str],
@@ -527,7 +547,7 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Se
                     continue
                 results = [played[c.key][path] for c in group]
                 texts = [r.text.strip() for r in results]
-                frames = sum(len(c.track) for c in group)
+                frames = sum(r.frames for r in results)
                 speeds = np.array([s for r in results for s in r.speeds_held], dtype=np.float64)
                 times = [timings[c.key][path] for c in group]
                 ms = np.concatenate([t for t in times if t is not None]) if all(t is not None for t in times) else None
@@ -575,6 +595,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated, of {', '.join(PATHS)}")
     parser.add_argument("--classes", default=",".join(ALL_CLASSES),
                         help="comma-separated clip classes, of " + ", ".join(ALL_CLASSES))
+    parser.add_argument("--rate", type=float, default=FPS,
+                        help="results a second the tracker gives: only the frames it sees are sent (default 30)")
+    parser.add_argument("--unpaced", action="store_true",
+                        help="send no capture times: every frame stands for one, as before the server read them")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
     args = parser.parse_args(argv)
     if not (args.data / PHOTOS / "images").is_dir():
@@ -601,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         page = stack.enter_context(page_tracker()) if set(paths) & set(PAGE_PATHS) else None
         for number, clip in enumerate(clips):
             tracked = cached_tracking(clip, paths, args.cache, page)
-            played[clip.key] = {path: play(model, clip, tracked[path]) for path in paths}
+            played[clip.key] = {path: play(model, clip, tracked[path], args.rate, not args.unpaced) for path in paths}
             timings[clip.key] = {path: tracked[path].ms for path in paths}
             if number % 20 == 0:
                 print(f"  {number + 1}/{len(clips)} {clip.key}: "

@@ -1,4 +1,4 @@
-"""bench.webcam_motion's tracking cache: a clip's tracking is reused only for the clip that was tracked."""
+"""bench.webcam_motion: a clip's tracking is reused only for the clip that was tracked; a slower tracker's frames."""
 
 from __future__ import annotations
 
@@ -61,3 +61,25 @@ def test_an_entry_stored_by_key_alone_is_taken_only_for_a_clip_of_its_length(pho
     longer = held(photo, 6)
     tracked = wm.cached_tracking(longer, [PATH], tmp_path)[PATH].landmarks
     assert tracked.shape == (6, 21, 3) and tracked.any()  # another length: tracked again
+
+
+@pytest.mark.parametrize(("rate", "first"), [(30.0, [0, 1, 2, 3, 4, 5]), (15.0, [0, 2, 4, 6, 8, 10]),
+                                             (20.0, [0, 1, 3, 4, 6, 7]), (12.0, [0, 2, 5, 7, 10, 12])])
+def test_a_slower_tracker_sees_its_share_of_the_frames_evenly(rate: float, first: list[int]) -> None:
+    kept = wm.kept_frames(90, rate)
+    assert kept[:6] == first
+    assert len(kept) == round(90 * rate / wm.FPS) and kept[-1] < 90
+
+
+def test_a_slower_trackers_frames_are_sent_with_their_capture_times(photo: wm.Photo, tmp_path: Path) -> None:
+    # A held hand: at 15 results a second with capture times, the letter is written when it is at 30 (the
+    # same transcript from half the frames); without them, the hold takes twice as long.
+    clip = held(photo, 40)
+    tracked = wm.cached_tracking(clip, [PATH], tmp_path)[PATH]
+    model = wm.LetterModel(wm.MODEL)
+    full, paced, unpaced = (wm.play(model, clip, tracked, rate, paced)
+                            for rate, paced in ((30.0, True), (15.0, True), (15.0, False)))
+    assert (full.frames, paced.frames, unpaced.frames) == (40, 20, 20)
+    assert full.text == paced.text == "H"
+    assert paced.stables.index("H") == pytest.approx(full.stables.index("H") / 2, abs=1)
+    assert unpaced.stables.index("H") == full.stables.index("H")  # in frames: twice the time

@@ -5,14 +5,21 @@ write the motion letter and never the shape it started from, and a hand that
 only drifts while it holds I or X must write I or X, never J or Z. The
 clips are drawn at webcam framing (the hand 80 px tall in 640x480) and at a
 close framing; every frame goes through the real MediaPipe and the shipped
-model.
+model. The last tests play a slow on-device tracker: landmarks sent as
+keypoints at 15 results a second, with their capture times, in real time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from collections.abc import Callable
 
+import cv2
+import numpy as np
 import pytest
+from signify.recognition.hands import HandSettings, HandTracker
 
 from testkit.hand_drawing import encode_jpeg
 from testkit.motion_clips import Frames, Framing, drifting_clip, j_clip, spelling_clip, z_clip
@@ -102,3 +109,46 @@ async def test_a_drifting_shape_writes_itself(start_app: StartApp, letter: str, 
 async def test_held_letters_with_a_double_still_spell_hello(start_app: StartApp) -> None:
     text = await transcribe(start_app, spelling_clip("HELLO", Framing(size=HAND_LENGTH, seed=5)))
     assert text.strip() == "HELLO"
+
+
+async def transcribe_keypoints(start_app: StartApp, frames: Frames, rate: float) -> str:
+    """Track the frames as the page's tracker would, keep ``rate`` results a second of the 30 drawn, and send
+    them as keypoints with their capture times, as fast as the tracker would give them; the final transcript."""
+    step = round(30 / rate)
+    with HandTracker(HandSettings(model_complexity=1)) as tracker:
+        found = [tracker.detect(np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))) for frame in frames]
+    height, width = frames[0].shape[:2]
+    app = await start_app()
+    async with open_client(app) as ws:
+        await receive(ws)
+        text, started = "", time.monotonic()
+        for index in range(0, len(found), step):
+            await asyncio.sleep(max(0.0, started + index / 30 - time.monotonic()))
+            hand = found[index]
+            await ws.send(json.dumps({
+                "type": "keypoints", "landmarks": [] if hand is None else hand.landmarks.tolist(),
+                "handedness": "Right" if hand is None else hand.handedness, "width": width, "height": height,
+                "captured": 1000.0 * index / 30,
+            }))
+            answer = await receive(ws)
+            assert answer["type"] == "prediction", answer
+            text = answer["text"]
+    return text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("clip", "expected"), [
+    (lambda: z_clip(Framing(size=HAND_LENGTH, seed=3), times=3), "ZZZ"),
+    (lambda: drifting_clip("I", Framing(size=HAND_LENGTH, seed=3)), "I"),
+    (lambda: spelling_clip("HELLO", Framing(size=HAND_LENGTH, seed=5)), "HOLLO"),
+], ids=["Z three times", "drifting I", "HELLO"])
+async def test_a_tracker_giving_15_results_a_second_writes_what_one_giving_30_writes(
+    start_app: StartApp, clip: Callable[[], Frames], expected: str
+) -> None:
+    # Taken one for one, 15 results a second made every hold twice as long and every movement twice as fast:
+    # the three Zs were written once, the drifting I never, HELLO as "HOL". Placed on the page's clock by
+    # their capture times, they are read as the same hands at 30 a second are. (This drawn E, tracked on the
+    # full frame by the full landmark model, reads as O at 30 a second too: that is the drawing.)
+    frames = list(clip())
+    assert (await transcribe_keypoints(start_app, frames, 30.0)).strip() == expected
+    assert (await transcribe_keypoints(start_app, frames, 15.0)).strip() == expected

@@ -125,6 +125,44 @@ async def test_a_fast_sender_gets_one_answer_per_frame_and_drop_notices(
     assert all(d["reason"] == "superseded" for d in dropped)
 
 
+async def test_a_slow_trackers_frames_are_filled_in_but_never_the_ones_the_server_dropped(
+    start_app: StartApp, hand_jpegs: list[bytes]
+) -> None:
+    # Keypoints captured 15 times a second each stand for two model frames (signify.recognition.pacing): sent
+    # in real time, each costs the model two windows. Sent all at once, the server drops most of them, and the
+    # frames it does read are not filled in: that would add model work exactly while the server is behind.
+    app = await start_app(MAX_FPS="240")
+    scorer = app.websocket._scorer
+    async with open_client(app) as ws:
+        await receive(ws)
+        landmarks = await first_landmarks(ws, hand_jpegs)
+
+        def keypoints(index: int) -> str:
+            return json.dumps({"type": "keypoints", "landmarks": landmarks, "captured": 1000.0 * index / 15})
+
+        before = scorer.windows
+        for index in range(10):
+            await ws.send(keypoints(index))
+            assert (await receive(ws))["type"] == "prediction"
+            await asyncio.sleep(1 / 15)
+        paced = scorer.windows - before
+        # Then threes at once, 33 ms apart on the client's clock, a pause between: the server reads the first,
+        # and the third supersedes the second while the first is in work. Read on the clock, the third would
+        # stand for two frames; after a drop, it stands for one.
+        before, read, dropped = scorer.windows, 0, 0
+        for three in range(20):
+            for index in range(200 + 3 * three, 203 + 3 * three):
+                await ws.send(keypoints(index / 2))  # 33 ms apart
+            answers = await asyncio.wait_for(answer_ids(ws, 3), timeout=10)
+            read += sum(v[0]["type"] == "prediction" for v in answers.values())
+            dropped += sum(v[0]["type"] == "dropped" for v in answers.values())
+            await asyncio.sleep(0.2)
+        burst = scorer.windows - before
+    assert paced == 1 + 2 * 9  # the first frame has no gap before it
+    assert dropped > 0
+    assert burst == read  # no frame filled in: every frame read, one window
+
+
 async def test_sessions_beyond_capacity_are_told_to_come_back(start_app: StartApp) -> None:
     app = await start_app(MAX_KEYPOINT_SESSIONS="2")
     async with open_client(app) as first, open_client(app) as second:

@@ -125,3 +125,91 @@ def test_a_new_complexity_tracks_the_next_image_with_a_new_tracker_and_keeps_the
     assert np.array_equal(switched[0].landmarks, full[0]) and np.array_equal(switched[1].landmarks, full[1])
     assert np.array_equal(third.landmarks, full[2])
     assert recognizer.frames == 4  # the hand's window goes on across the switch
+
+
+# ---- streams slower than the model's 30 frames a second (signify.recognition.pacing) ----
+
+def _held_hand(model: LetterModel, hand_jpegs: list[bytes]) -> np.ndarray:
+    first = next(r for r in (Recognizer(model, RecognizerSettings()).recognize_image(f) for f in hand_jpegs) if r.hand)
+    assert first.landmarks is not None
+    return first.landmarks
+
+
+def _sent_at(rate: float, index: int) -> dict[str, float]:
+    """A keypoints frame's times: captured and arriving ``index / rate`` seconds into the stream."""
+    return {"captured": 1000.0 * index / rate, "arrived": index / rate}
+
+
+def test_a_slower_stream_is_read_as_the_thirty_a_second_stream_it_samples(
+    model: LetterModel, hand_jpegs: list[bytes]
+) -> None:
+    # A hand sweeping across the picture, tracked 30 times a second or 15: the frames the slower tracker
+    # missed are filled in, so the model reads the same windows.
+    hand = _held_hand(model, hand_jpegs)
+    full, half, unpaced = (Recognizer(model, RecognizerSettings()) for _ in range(3))
+    for step in range(41):
+        moved = hand.copy()
+        moved[:, 0] += 0.006 * step
+        moved[:, 1] += 0.003 * step
+        last = full.recognize_keypoints(moved, "Right", **_sent_at(30.0, step))
+        if step % 2 == 0:
+            slow = half.recognize_keypoints(moved, "Right", **_sent_at(30.0, step))
+            unpaced.recognize_keypoints(moved, "Right")
+    assert half.frames == full.frames == 32 and unpaced.frames == 21
+    assert np.allclose(half.window().hands, full.window().hands, atol=1e-5)
+    assert np.allclose(half.window().motion, full.window().motion, atol=1e-4)
+    assert slow.scores is not None and last.scores is not None
+    assert np.allclose(slow.scores.probabilities, last.scores.probabilities, atol=1e-4)
+    # Taken one for one, the slower stream's frames are twice as far apart: the hand moves twice as fast.
+    step_unpaced, step_full = (r.window().motion[0, -2, 0] for r in (unpaced, full))
+    assert step_unpaced == pytest.approx(2 * step_full, rel=0.05)
+
+
+def _written_at(model: LetterModel, hand: np.ndarray, rate: float) -> float:
+    """Seconds from the first frame of a held hand, sent ``rate`` times a second, to its letter's commit."""
+    recognizer = Recognizer(model, RecognizerSettings())
+    return next(i / rate for i in range(int(2 * rate))
+                if recognizer.recognize_keypoints(hand, "Right", **_sent_at(rate, i)).text)
+
+
+@pytest.mark.parametrize("rate", [30.0, 20.0, 15.0])
+def test_a_held_letter_is_written_after_the_same_time_at_any_rate(
+    model: LetterModel, hand_jpegs: list[bytes], rate: float
+) -> None:
+    # At 30 a second: the smoothing window (5 frames) and the hold (10) make 15 frames, 0.47 s from the first.
+    assert _written_at(model, _held_hand(model, hand_jpegs), rate) == pytest.approx(14 / 30, abs=1 / rate)
+
+
+def test_a_held_letter_from_a_tracker_giving_10_results_a_second_waits_for_five_of_them(
+    model: LetterModel, hand_jpegs: list[bytes]
+) -> None:
+    # The hold is time, but a hold's frames filled in between results are no more looks at the hand: the
+    # letter is also read in half a hold's worth (5) of the tracker's own results, which at 10 a second
+    # take longer than the hold.
+    written_at = _written_at(model, _held_hand(model, hand_jpegs), 10.0)
+    assert 14 / 30 < written_at <= 14 / 30 + 0.2
+
+
+def test_one_result_missed_by_a_slower_tracker_is_a_glitch_and_two_are_a_hand_away(
+    model: LetterModel, hand_jpegs: list[bytes]
+) -> None:
+    # At 15 results a second a missed result is 67 ms without the hand; the frame halfway to it takes the hand
+    # that was seen, as a tracker at 30 a second might have missed only one frame. Two in a row are 133 ms:
+    # a hand away (HAND_AWAY_FRAMES frames at 30 a second).
+    hand = _held_hand(model, hand_jpegs)
+    recognizer = Recognizer(model, RecognizerSettings())
+    seen = [True] * 6 + [False] + [True] * 3
+    for i, found in enumerate(seen):
+        recognizer.recognize_keypoints(hand if found else None, "Right", **_sent_at(15.0, i))
+    assert recognizer.frames == 2 * (len(seen) - 1) - 1 + 1  # every model frame but the one missed holds the hand
+    for i in range(len(seen), len(seen) + 2):
+        recognizer.recognize_keypoints(None, "Right", **_sent_at(15.0, i))
+    assert recognizer.frames == 0
+
+
+def test_without_capture_times_every_frame_stands_for_one(model: LetterModel, hand_jpegs: list[bytes]) -> None:
+    hand = _held_hand(model, hand_jpegs)
+    recognizer = Recognizer(model, RecognizerSettings())
+    for i in range(10):
+        recognizer.recognize_keypoints(hand, "Right", arrived=i / 10)  # arriving 10 a second, saying nothing more
+    assert recognizer.frames == 10

@@ -29,7 +29,7 @@ async def test_windows_that_arrive_together_are_scored_in_few_calls_with_the_ans
                for n in lengths]
     with ThreadPoolExecutor(1) as executor:
         scorer = WindowScorer(executor, max_batch=64, max_in_flight=1)
-        answers = await asyncio.gather(*(scorer.score(model, points, signs) for points, signs in windows))
+        answers = [each[0] for each in await asyncio.gather(*(scorer.score(model, [window]) for window in windows))]
     assert scorer.windows == len(windows)
     assert scorer.calls <= 4  # the first alone; the rest, which gathered meanwhile, one call per length
     for (points, signs), answer in zip(windows, answers, strict=True):
@@ -43,3 +43,19 @@ async def test_windows_that_arrive_together_are_scored_in_few_calls_with_the_ans
         np.testing.assert_allclose(answer.scores.embedding, alone.embedding, atol=1e-4)
         np.testing.assert_allclose(answer.hands, hands, atol=1e-6)
         assert answer.speed == pytest.approx(hand_speed(hands, places, settle=SETTLE_FRAMES), abs=1e-6)
+
+
+async def test_one_sessions_windows_are_answered_in_order_with_the_answers_of_one_by_one(model: LetterModel) -> None:
+    # A frame of a stream slower than 30 a second stands for several model frames: their windows, of a hand
+    # that just came (one frame longer each), go in together and come back in the order they were given.
+    rng = np.random.default_rng(5)
+    points = rng.uniform(0.2, 0.8, (12, 21, 3)).astype(np.float32)
+    signs = np.ones(12, np.float32)
+    windows = [(points[:n], signs[:n]) for n in (9, 10, 11, 12)]
+    with ThreadPoolExecutor(1) as executor:
+        scorer = WindowScorer(executor, max_batch=64, max_in_flight=1)
+        together = await scorer.score(model, windows)
+        alone = [(await scorer.score(model, [window]))[0] for window in windows]
+    assert [len(answer.hands) for answer in together] == [9, 10, 11, 12]
+    for mixed, single in zip(together, alone, strict=True):
+        np.testing.assert_allclose(mixed.scores.probabilities, single.scores.probabilities, atol=1e-5)

@@ -17,6 +17,8 @@ which training uses: the same code, in one place.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,9 @@ from numpy.typing import NDArray
 from .model import LetterModel, LetterScores
 from .normalization import normalized
 from .trajectory import SETTLE_FRAMES, hand_speeds, placed, window_motion
+
+# One window of tracked hands: ``(time, 21, 3)`` in image heights and each hand's mirror sign ``(time,)``.
+Window = tuple[NDArray[np.float32], NDArray[np.float32]]
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,17 @@ def score_windows(model: LetterModel, points: NDArray[np.float32], signs: NDArra
     scores = model.predict_batch(features.hands, features.motion)
     return [ScoredWindow(scored, features.hands[i], features.placements[i], float(features.speeds[i]))
             for i, scored in enumerate(scores)]
+
+
+def score_each(model: LetterModel, windows: Sequence[Window]) -> list[ScoredWindow]:
+    """``model``'s scores for windows of any lengths, in ``windows``' order: one call per length."""
+    by_length: defaultdict[int, list[int]] = defaultdict(list)
+    for index, (points, _) in enumerate(windows):
+        by_length[len(points)].append(index)
+    scored: list[ScoredWindow | None] = [None] * len(windows)
+    for indices in by_length.values():
+        points = np.stack([windows[i][0] for i in indices])
+        signs = np.stack([windows[i][1] for i in indices])
+        for index, each in zip(indices, score_windows(model, points, signs), strict=True):
+            scored[index] = each
+    return [each for each in scored if each is not None]

@@ -11,6 +11,7 @@ shared: onnxruntime sessions are safe to run from several threads.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -26,11 +27,12 @@ from ..calibration.collection import (
     profile_from_takes,
 )
 from ..calibration.profile import Profile, decode_profile, encode_profile, examples_per_letter
-from .features import ScoredWindow, WindowFeatures, score_windows, window_features
+from .features import ScoredWindow, Window, WindowFeatures, score_each, window_features
 from .hands import HandSettings, HandTracker
 from .images import decode_image
 from .model import LetterModel, LetterScores
 from .normalization import in_image_heights, mirror_sign
+from .pacing import FramePacer
 from .ring_buffer import KeypointBuffer
 from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 
@@ -83,11 +85,13 @@ class ModelChange:
 
 @dataclass(frozen=True)
 class Staged:
-    """A frame with a hand, in the buffers, waiting for the model's scores of its window."""
+    """A frame in the buffers, waiting for the model's scores of its windows, oldest first: its own when it
+    holds a hand, and those of the model frames the stream missed before it that hold one
+    (signify.recognition.pacing); ``missing_after`` frames without a hand follow them."""
 
-    landmarks: NDArray[np.float32]
-    points: NDArray[np.float32]  # the window's hands as tracked, in image heights, (time, 21, 3)
-    signs: NDArray[np.float32]  # each hand's mirror sign, (time,)
+    landmarks: NDArray[np.float32] | None
+    windows: tuple[Window, ...]
+    missing_after: int
     timing: dict[str, float]
     started: float
 
@@ -127,6 +131,9 @@ class Recognizer:
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
+        self._pacer = FramePacer()
+        # The last hand seen (points, sign), until the hand is away: where a slow stream's missed frames start.
+        self._last_hand: tuple[NDArray[np.float32], float] | None = None
         self._stable: str | None = None  # the smoothed letter of the last frame
         self._profile: Profile | None = None
         self._adaptation: Adaptation | None = None
@@ -146,7 +153,8 @@ class Recognizer:
         return self._tracker is not None and self._tracker.settings != self._hand_settings
 
     def recognize_image(self, data: bytes) -> Recognition:
-        """Decode an encoded image, find the hand and classify; raises ImageError."""
+        """Decode an encoded image, find the hand and classify; raises ImageError. An image carries no capture
+        time: it stands for one model frame (see :meth:`stage_keypoints`)."""
         started = time.perf_counter()
         rgb = decode_image(data, self._settings.max_image_pixels)
         decoded = time.perf_counter()
@@ -154,18 +162,20 @@ class Recognizer:
         tracked = time.perf_counter()
         timing = {"decode": _ms(decoded - started), "keypoints": _ms(tracked - decoded)}
         if observation is None:
-            return self._no_hand(timing)
-        aspect = rgb.shape[1] / rgb.shape[0]
-        return self._classify(observation.landmarks, observation.handedness, aspect, timing)
+            staged = self._stage(None, "", 1.0, timing, ticks=1)
+        else:
+            aspect = rgb.shape[1] / rgb.shape[0]
+            staged = self._stage(observation.landmarks, observation.handedness, aspect, timing, ticks=1)
+        return staged if isinstance(staged, Recognition) else self._classify(staged)
 
     def recognize_keypoints(
-        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0,
+        arrived: float | None = None, captured: float | None = None,
     ) -> Recognition:
-        """Classify landmarks that the client tracked itself (None: its tracker found no hand)."""
-        timing = {"decode": 0.0, "keypoints": 0.0}
-        if landmarks is None:
-            return self._no_hand(timing)
-        return self._classify(landmarks, handedness, aspect, timing)
+        """Classify landmarks that the client tracked itself (None: its tracker found no hand); the frame's
+        times as :meth:`stage_keypoints` takes them."""
+        staged = self.stage_keypoints(landmarks, handedness, aspect, arrived, captured)
+        return staged if isinstance(staged, Recognition) else self._classify(staged)
 
     @property
     def model(self) -> LetterModel:
@@ -233,6 +243,7 @@ class Recognizer:
     def reset(self) -> None:
         """Forget the motion history, the smoothing window and the transcript (not the calibration)."""
         self._forget_motion()
+        self._pacer.reset()
         self._smoother.clear()
         self._transcript.clear()
         self._missing = 0
@@ -251,6 +262,7 @@ class Recognizer:
         """Empty the hand and sign buffers, which always hold the same frames."""
         self._points.clear()
         self._signs.clear()
+        self._last_hand = None
 
     @property
     def frames(self) -> int:
@@ -271,47 +283,99 @@ class Recognizer:
         return self._tracker
 
     def stage_keypoints(
-        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0,
+        arrived: float | None = None, captured: float | None = None,
     ) -> Staged | Recognition:
-        """The first half of :meth:`recognize_keypoints`: the window to score, or the answer when there is no hand.
+        """The first half of :meth:`recognize_keypoints`: the windows to score, or the answer when there is no hand.
 
-        The caller scores ``staged.points`` and ``staged.signs`` (with other sessions' windows, in one
-        model call: :func:`~signify.recognition.features.score_windows`) and hands the result to :meth:`conclude`.
+        ``captured`` (the client's capture time in milliseconds, if it sent one) places the frame on the
+        client's clock, ``arrived`` (seconds on the server's, any clock that does not go back) bounds what
+        that clock may claim: from a stream slower than the model's 30 frames a second, a frame stands for the
+        model frames since the last one (:class:`~signify.recognition.pacing.FramePacer`), and the frames it
+        missed are filled in (see :meth:`_stage`). Without both, every frame stands for one.
+
+        The caller scores ``staged.windows`` (with other sessions' windows, in one model call:
+        :func:`~signify.recognition.features.score_each`) and hands the results to :meth:`conclude`.
         """
         timing = {"decode": 0.0, "keypoints": 0.0}
-        if landmarks is None:
-            return self._no_hand(timing)
-        return self._stage(landmarks, handedness, aspect, timing)
+        return self._stage(landmarks, handedness, aspect, timing, self._ticks(captured, arrived))
 
-    def conclude(self, staged: Staged, scored: ScoredWindow) -> Recognition:
-        """The second half: the shared model's scores for the staged window become this frame's answer."""
-        shared, hands, placements = scored.scores, scored.hands, scored.placements
-        scores = self._adapted(shared)
-        letter = scores.best()
-        stable = self._stable = self._smoother.push(letter)
-        prompt, outcome = self._collect(shared, hands, placements)
-        if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
-            self._transcript.update(stable, hand=True, moving=scored.speed > MOVING_SPEED)
+    def conclude(self, staged: Staged, scored: Sequence[ScoredWindow]) -> Recognition:
+        """The second half: the shared model's scores for the staged windows, in order, become this frame's answer."""
+        prompt: Prompt | None = None
+        outcome: CalibrationOutcome | None = None
+        scores: LetterScores | None = None
+        last = len(scored) - 1 if staged.landmarks is not None else -1  # the frame the stream gave, if it held a hand
+        for index, window in enumerate(scored):
+            shared = window.scores
+            scores = self._adapted(shared)
+            self._stable = self._smoother.push(scores.best())
+            if outcome is None:
+                next_prompt, outcome = self._collect(shared, window.hands, window.placements)
+                prompt = next_prompt or prompt
+            if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
+                self._transcript.update(self._stable, hand=True, moving=window.speed > MOVING_SPEED,
+                                        observed=index == last)
+        for _ in range(staged.missing_after):
+            self._no_hand_frame()
         timing = staged.timing
         timing["model"] = _ms(time.perf_counter() - staged.started)
         progress = self._calibration.progress if self._calibration is not None else None
-        return Recognition(staged.landmarks, scores, stable, self._transcript.text, timing, progress, prompt, outcome)
+        return Recognition(staged.landmarks, scores if staged.landmarks is not None else None, self._stable,
+                           self._transcript.text, timing, progress, prompt, outcome)
+
+    def _ticks(self, captured: float | None, arrived: float | None) -> int:
+        return 1 if arrived is None else self._pacer.ticks(captured, arrived)
 
     def _stage(
-        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
-    ) -> Staged:
+        self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float, timing: dict[str, float],
+        ticks: int,
+    ) -> Staged | Recognition:
+        """The frame and the ``ticks - 1`` model frames missed before it into the buffers; the answer at once
+        when none of them holds a hand.
+
+        A frame with a hand: the missed frames move the hand in a straight line from the last one seen (until
+        it is away, :data:`~signify.recognition.smoothing.HAND_AWAY_FRAMES`) to this one; with no hand seen
+        before, or another one, they hold none. A frame without a hand is one model frame without it, the
+        missed frames before it holding the hand the frame before held: a tracker misses a hand now and then,
+        and one giving 10 results a second misses a moving hand in every other one (the page's, in headless
+        Chromium under load), which must not add up to a hand away sooner than at 30 results a second."""
         started = time.perf_counter()
-        points = in_image_heights(landmarks, aspect)
+        current = None if landmarks is None else (in_image_heights(landmarks, aspect), mirror_sign(handedness))
+        last = self._last_hand
+        missed = ticks - 1
+        frames: list[tuple[NDArray[np.float32], float] | None]
+        if current is None:
+            frames = [last if self._missing == 0 else None] * missed + [None]
+        elif last is not None and last[1] == current[1]:
+            frames = [(last[0] + (current[0] - last[0]) * np.float32(k / ticks), current[1]) for k in range(1, ticks)]
+            frames.append(current)
+        else:
+            frames = [None] * missed + [current]
+        windows: list[Window] = []
+        missing_after = 0
+        for hand in frames:
+            if hand is None and windows:
+                missing_after += 1  # after the hand frames: the model's answers for them come first
+            elif hand is None:
+                self._no_hand_frame()
+            else:
+                self._append(*hand)
+                windows.append((self._points.window(), self._signs.window()))
+        if not windows:
+            timing["model"] = 0.0
+            progress = self._calibration.progress if self._calibration is not None else None
+            return Recognition(None, None, self._stable, self._transcript.text, timing, progress)
+        return Staged(landmarks, tuple(windows), missing_after, timing, started)
+
+    def _append(self, points: NDArray[np.float32], sign: float) -> None:
         self._missing = 0
         self._points.append(points)
-        self._signs.append(mirror_sign(handedness))
-        return Staged(landmarks, self._points.window(), self._signs.window(), timing, started)
+        self._signs.append(sign)
+        self._last_hand = (points, sign)
 
-    def _classify(
-        self, landmarks: NDArray[np.float32], handedness: str, aspect: float, timing: dict[str, float]
-    ) -> Recognition:
-        staged = self._stage(landmarks, handedness, aspect, timing)
-        return self.conclude(staged, score_windows(self._model, staged.points[None], staged.signs[None])[0])
+    def _classify(self, staged: Staged) -> Recognition:
+        return self.conclude(staged, score_each(self._model, staged.windows))
 
     def _adapted(self, shared: LetterScores) -> LetterScores:
         if self._adaptation is None or shared.embedding is None:
@@ -351,7 +415,8 @@ class Recognizer:
         assert size is not None
         return decode_profile(encode_profile(profile), card.name, card.version, len(card.labels), size)
 
-    def _no_hand(self, timing: dict[str, float]) -> Recognition:
+    def _no_hand_frame(self) -> None:
+        """A model frame without a hand."""
         self._missing += 1
         # Only a longer absence than a missed frame means the signer started over.
         if self._missing >= HAND_AWAY_FRAMES:
@@ -359,9 +424,6 @@ class Recognizer:
         stable = self._stable = self._smoother.push(None)
         if self._calibration is None:
             self._transcript.update(stable, hand=False)
-        timing["model"] = 0.0
-        progress = self._calibration.progress if self._calibration is not None else None
-        return Recognition(None, None, stable, self._transcript.text, timing, progress)
 
 
 def _ms(seconds: float) -> float:

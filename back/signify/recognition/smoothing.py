@@ -70,7 +70,9 @@ class Transcript:
     """Commits stable letters into text, and a space between words.
 
     Held letters: a letter is committed once it has been stable, with the
-    hand still, for ``commit_after`` consecutive frames, and once per run:
+    hand still, for ``commit_after`` consecutive frames, and read in half
+    as many that the stream gave (``observed``: a slow stream's frames
+    filled in between two it gave are time, not more looks), and once per run:
     to spell a double letter the hand must change or leave in between,
     which is how people fingerspell "LL". Fewer than ``commit_after``
     frames without a stable letter (a glitch, the hand missed for a frame
@@ -150,6 +152,7 @@ class Transcript:
         self._text: list[str] = []
         self._current: str | None = None
         self._run = 0  # frames the current stable letter has lasted
+        self._seen = 0  # of those, the frames the stream gave (observed), not filled in between them
         self._still = 0  # of those, the last consecutive ones with the hand still
         self._steady = 0  # of those, the last ones without the hand moving for more than JITTER_FRAMES running
         self._committed = False
@@ -214,8 +217,11 @@ class Transcript:
         """Everything committed since the last reset."""
         return "".join(self._text)
 
-    def update(self, stable: str | None, hand: bool, moving: bool = False) -> str | None:
-        """Feed one frame's stable letter and whether the hand moves; return the (last) letter committed now, if any."""
+    def update(self, stable: str | None, hand: bool, moving: bool = False, observed: bool = True) -> str | None:
+        """Feed one frame's stable letter and whether the hand moves; return the (last) letter committed now, if any.
+
+        ``observed`` is False for a frame filled in between two a slow stream gave (signify.recognition.pacing):
+        it counts as time, not as another look at the hand."""
         self._track_word_gap(hand)
         if self._absent == HAND_AWAY_FRAMES and self._moving >= self._half_hold:  # its run before it vanished
             self._lost_moving = True
@@ -248,6 +254,7 @@ class Transcript:
                 # change of hand: the letter read again after them is the same run, not a double.
                 self._carried, self._carried_wait = self._current, self._commit_after
             self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
+            self._seen = 0
         if self._unstable >= self._carried_wait:
             self._carried = None  # that long without a letter, the hand may have made the double
         if stable is None:
@@ -266,6 +273,7 @@ class Transcript:
             # The hand stopped after the motion, whatever the model reads there: while the window still
             # holds the movement, the motion letter itself; then the shape it ended in.
             self._paused, self._since_pause = True, 0
+        self._seen += observed
         if self._committed:
             return written
         self._run += 1
@@ -315,7 +323,7 @@ class Transcript:
             hold = self._starting_hold if letter in self._starting_shapes else self._commit_after
             if letter in self._starting_shapes and self._still >= self._commit_after:
                 self._make_pending(letter)
-        if self._still < hold:
+        if self._still < hold or self._seen < self._half_hold:
             return None
         self._last_motion = self._tail = None
         return self._commit(letter)
@@ -362,7 +370,7 @@ class Transcript:
 
         It is written again only after the hand changes or leaves, like a double letter.
         """
-        self._current, self._run, self._still, self._steady = letter, 0, 0, 0
+        self._current, self._run, self._still, self._steady, self._seen = letter, 0, 0, 0, 0
         self._committed = letter is not None
         self._pending = None
 
@@ -370,6 +378,7 @@ class Transcript:
         """Forget the text and any letter in progress."""
         self._text.clear()
         self._current, self._run, self._still, self._steady, self._committed, self._absent = None, 0, 0, 0, False, 0
+        self._seen = 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
         self._since_pause = _NEVER
         self._since_motion_read = _NEVER

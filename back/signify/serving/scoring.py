@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..recognition.features import ScoredWindow, score_windows
+from ..recognition.features import ScoredWindow, Window, score_each
 from ..recognition.model import LetterModel
 
 
@@ -40,9 +41,9 @@ class BatchPolicy:
         self.waiting = 0
         self.in_flight = 0
 
-    def submitted(self) -> bool:
-        """A window arrived; True when a call should start now."""
-        self.waiting += 1
+    def submitted(self, windows: int = 1) -> bool:
+        """Windows arrived (one session's, together); True when a call should start now."""
+        self.waiting += windows
         return self.in_flight < self.max_in_flight
 
     def start(self) -> int:
@@ -76,15 +77,20 @@ class WindowScorer:
         self.calls = 0
         self.windows = 0
 
-    async def score(self, model: LetterModel, points: NDArray[np.float32], signs: NDArray[np.float32]) -> ScoredWindow:
-        """``model``'s scores for one window of tracked hands ``(time, 21, 3)`` and their mirror signs ``(time,)``
-        (:func:`~signify.recognition.features.score_windows`), computed with whatever other windows of that
+    async def score(self, model: LetterModel, windows: Sequence[Window]) -> list[ScoredWindow]:
+        """``model``'s scores for one session's windows of tracked hands, in order
+        (:func:`~signify.recognition.features.score_each`), computed with whatever other windows of that
         model are waiting."""
-        answer: asyncio.Future[ScoredWindow] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Waiting(model, points, signs, answer))
-        if self._policy.submitted():
+        loop = asyncio.get_running_loop()
+        answers: list[asyncio.Future[ScoredWindow]] = []
+        for points, signs in windows:
+            answers.append(loop.create_future())
+            self._queue.append(_Waiting(model, points, signs, answers[-1]))
+        if self._policy.submitted(len(windows)):
             self._start()
-        return await answer
+        if len(answers) == 1:  # nearly every frame: no gathering future to build on the loop
+            return [await answers[0]]
+        return list(await asyncio.gather(*answers))
 
     def _start(self) -> None:
         taken = self._policy.start()
@@ -94,17 +100,15 @@ class WindowScorer:
 
     def _score_all(self, batch: list[_Waiting]) -> list[ScoredWindow]:
         """In a worker thread: one call per model and window length; the answers in ``batch``'s order."""
-        by_length: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+        by_model: defaultdict[int, list[int]] = defaultdict(list)
         for index, waiting in enumerate(batch):
-            by_length[id(waiting.model), len(waiting.points)].append(index)
+            by_model[id(waiting.model)].append(index)
         scores: list[ScoredWindow | None] = [None] * len(batch)
-        for indices in by_length.values():
-            points = np.stack([batch[i].points for i in indices])
-            signs = np.stack([batch[i].signs for i in indices])
-            model = batch[indices[0]].model
-            for index, scored in zip(indices, score_windows(model, points, signs), strict=True):
+        for indices in by_model.values():
+            windows = [(batch[i].points, batch[i].signs) for i in indices]
+            for index, scored in zip(indices, score_each(batch[indices[0]].model, windows), strict=True):
                 scores[index] = scored
-        self.calls += len(by_length)
+            self.calls += len({len(points) for points, _ in windows})
         self.windows += len(batch)
         return [s for s in scores if s is not None]
 

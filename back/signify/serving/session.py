@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
@@ -92,6 +92,10 @@ class SessionLimits:
 class _Job:
     message: FrameMessage | KeypointsMessage
     arrived: float
+    # Whether it superseded a frame waiting in the slot: the server fell behind this stream. Such a frame is not
+    # paced by its capture time (signify.recognition.pacing): filling in the frames the server itself dropped
+    # would add model work exactly while the server has too much.
+    after_drop: bool = False
 
 
 class Session:
@@ -296,7 +300,8 @@ class Session:
             await asyncio.shield(self._worker)
 
     async def _accept(self, job: _Job) -> None:
-        superseded, self._pending = self._pending, job
+        superseded = self._pending
+        self._pending = job if superseded is None else replace(job, after_drop=True)
         self._wake.set()
         if superseded is not None:
             self._dropped += 1
@@ -377,7 +382,7 @@ class Session:
         loop = asyncio.get_running_loop()
         self._in_work = job
         try:
-            recognition = await self._recognition(job.message, loop)
+            recognition = await self._recognition(job, loop)
         except ImageError as error:
             if self._abandoned:
                 return False
@@ -398,30 +403,34 @@ class Session:
         await self._answer(job, recognition)
         return True
 
-    async def _recognition(
-        self, message: FrameMessage | KeypointsMessage, loop: asyncio.AbstractEventLoop
-    ) -> Recognition:
-        """An image in the thread pool; keypoints here, their window scored with other sessions' by the scorer."""
+    async def _recognition(self, job: _Job, loop: asyncio.AbstractEventLoop) -> Recognition:
+        """An image in the thread pool; keypoints here, their windows scored with other sessions' by the scorer."""
+        message, arrived = job.message, job.arrived
+        # The client's capture time places the frame on its clock, unless the server dropped the frames before it.
+        captured = message.captured if isinstance(message, KeypointsMessage) and not job.after_drop else None
         if isinstance(message, KeypointsMessage) and self._scorer is not None:
-            staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect)
+            staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect,
+                                                      arrived, captured)
             if isinstance(staged, Recognition):  # no hand: nothing to score
                 return staged
-            scored = await self._scorer.score(self._recognizer.model, staged.points, staged.signs)
+            scored = await self._scorer.score(self._recognizer.model, staged.windows)
             return self._recognizer.conclude(staged, scored)
         if isinstance(message, FrameMessage) and self._follow_complexity():
             # A new graph: built where every graph is, one at a time, not in the pool that tracks the cameras.
             await loop.run_in_executor(self._graphs, self._recognizer.prepare)
-        return await loop.run_in_executor(self._executor, self._recognize, message)
+        return await loop.run_in_executor(self._executor, self._recognize, message, arrived, captured)
 
     def _follow_complexity(self) -> bool:
         """Track the next image with the MediaPipe model the server wants now (signify.serving.complexity);
         True when that needs a new graph."""
         return self._complexity_source is not None and self._recognizer.track_with(self._complexity_source())
 
-    def _recognize(self, message: FrameMessage | KeypointsMessage) -> Recognition:
+    def _recognize(self, message: FrameMessage | KeypointsMessage, arrived: float, captured: float | None
+                   ) -> Recognition:
         if isinstance(message, FrameMessage):
             return self._recognizer.recognize_image(message.image)
-        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness, message.aspect)
+        return self._recognizer.recognize_keypoints(message.landmarks, message.handedness, message.aspect,
+                                                    arrived, captured)
 
     async def _answer(self, job: _Job, recognition: Recognition) -> None:
         top = recognition.scores.top(TOP_K) if recognition.scores is not None else []

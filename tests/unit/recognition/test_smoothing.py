@@ -462,3 +462,13 @@ def test_resume_with_nothing_is_a_fresh_start_and_reset_forgets_a_resume() -> No
     transcript.resume("A")
     transcript.clear()
     assert run(transcript, "AA") == "A"
+
+
+def test_frames_filled_in_between_a_slow_streams_own_count_as_time_but_not_as_looks() -> None:
+    # A Transcript(4, ...) commits a held letter after 4 still frames, read in at least 2 the stream gave.
+    transcript = Transcript(4, 6)
+    looks = [True, False, False, False, False]  # a tracker giving a result every fifth frame
+    assert [transcript.update("M", hand=True, observed=seen) for seen in looks] == [None] * 5
+    assert transcript.update("M", hand=True, observed=True) == "M"  # its second look
+    every = Transcript(4, 6)
+    assert [every.update("M", hand=True) for _ in range(4)] == [None, None, None, "M"]

@@ -39,3 +39,11 @@ def test_a_call_takes_at_most_max_batch_and_the_rest_follow() -> None:
 def test_limits_must_be_positive(batch: int, in_flight: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         BatchPolicy(batch, in_flight)
+
+
+def test_one_sessions_windows_arrive_together_and_wait_together() -> None:
+    policy = BatchPolicy(max_batch=64, max_in_flight=1)
+    assert policy.submitted(3) is True
+    assert policy.start() == 3  # the call takes all of them, not the first alone
+    assert policy.submitted(2) is False
+    assert policy.finished() is True and policy.start() == 2
