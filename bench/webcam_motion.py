@@ -520,9 +520,9 @@ def play(model: LetterModel, clip: Clip, tracked: Tracked, rate: float = FPS, pa
     for i in sent:
         landmarks, right = tracked.landmarks[i], tracked.right[i]
         hand = not np.isnan(landmarks).any()
-        times = {"captured": 1000.0 * i / FPS, "arrived": i / FPS} if paced else {}
         answer = recognizer.recognize_keypoints(landmarks if hand else None, "Right" if right else "Left",
-                                                tracked.aspect, **times)
+                                                tracked.aspect, arrived=i / FPS if paced else None,
+                                                captured=1000.0 * i / FPS if paced else None)
         text = answer.text
         stables.append(answer.stable or ".")
         if hand:

@@ -50,9 +50,9 @@ class FramePacer:
         self._owed = 0.0  # ticks passed on the client's clock and not yet granted (negative: granted ahead)
         self._budget = float(max_fill + 1)  # ticks the arrival clock allows now
 
-    def ticks(self, captured: float | None, arrived: float) -> int:
+    def ticks(self, captured: float | None, arrived: float, fill: bool = True) -> int:
         """How many ticks the frame stands for: 1 for itself, plus the missed ones before it (at most
-        ``max_fill``)."""
+        ``max_fill``); ``fill`` False: 1, the frame only placed on the clock for the next one."""
         if self._arrived is not None:
             self._budget = min(self._max_fill + 1.0, self._budget + max(0.0, arrived - self._arrived) * self._fps)
         self._arrived = arrived
@@ -60,7 +60,7 @@ class FramePacer:
         gap = math.nan if captured is None or last is None else captured - last
         # No gap to measure (the first frame, no capture time, or the client's clock went back), or one too long
         # to fill: a pause (a stalled tracker, a hidden tab), not a slow stream.
-        if not 0.0 <= gap <= (self._max_fill + 1.5) * self._period_ms:
+        if not fill or not 0.0 <= gap <= (self._max_fill + 1.5) * self._period_ms:
             self._owed = 0.0
             granted = 1
         else:
@@ -72,7 +72,7 @@ class FramePacer:
         return granted
 
     def reset(self) -> None:
-        """Forget the clock: the next frame has no gap before it (after a reset of the stream)."""
-        self._captured = self._arrived = None
+        """Forget the client's clock: the next frame has no gap before it (after a reset of the stream). The
+        budget stays: what the arrivals allow is the connection's, not the stream's, or resets would refill it."""
+        self._captured = None
         self._owed = 0.0
-        self._budget = float(self._max_fill + 1)

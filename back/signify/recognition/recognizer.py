@@ -170,11 +170,11 @@ class Recognizer:
 
     def recognize_keypoints(
         self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0,
-        arrived: float | None = None, captured: float | None = None,
+        arrived: float | None = None, captured: float | None = None, fill: bool = True,
     ) -> Recognition:
         """Classify landmarks that the client tracked itself (None: its tracker found no hand); the frame's
         times as :meth:`stage_keypoints` takes them."""
-        staged = self.stage_keypoints(landmarks, handedness, aspect, arrived, captured)
+        staged = self.stage_keypoints(landmarks, handedness, aspect, arrived, captured, fill)
         return staged if isinstance(staged, Recognition) else self._classify(staged)
 
     @property
@@ -284,7 +284,7 @@ class Recognizer:
 
     def stage_keypoints(
         self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float = 1.0,
-        arrived: float | None = None, captured: float | None = None,
+        arrived: float | None = None, captured: float | None = None, fill: bool = True,
     ) -> Staged | Recognition:
         """The first half of :meth:`recognize_keypoints`: the windows to score, or the answer when there is no hand.
 
@@ -292,13 +292,14 @@ class Recognizer:
         client's clock, ``arrived`` (seconds on the server's, any clock that does not go back) bounds what
         that clock may claim: from a stream slower than the model's 30 frames a second, a frame stands for the
         model frames since the last one (:class:`~signify.recognition.pacing.FramePacer`), and the frames it
-        missed are filled in (see :meth:`_stage`). Without both, every frame stands for one.
+        missed are filled in (see :meth:`_stage`). Without both, every frame stands for one; ``fill`` False
+        (the server dropped the frames before it) places it on the clock and stands it for one.
 
         The caller scores ``staged.windows`` (with other sessions' windows, in one model call:
         :func:`~signify.recognition.features.score_each`) and hands the results to :meth:`conclude`.
         """
         timing = {"decode": 0.0, "keypoints": 0.0}
-        return self._stage(landmarks, handedness, aspect, timing, self._ticks(captured, arrived))
+        return self._stage(landmarks, handedness, aspect, timing, self._ticks(captured, arrived, fill))
 
     def conclude(self, staged: Staged, scored: Sequence[ScoredWindow]) -> Recognition:
         """The second half: the shared model's scores for the staged windows, in order, become this frame's answer."""
@@ -316,16 +317,16 @@ class Recognizer:
             if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
                 self._transcript.update(self._stable, hand=True, moving=window.speed > MOVING_SPEED,
                                         observed=index == last)
-        for _ in range(staged.missing_after):
-            self._no_hand_frame()
+        for index in range(staged.missing_after):
+            self._no_hand_frame(observed=index == staged.missing_after - 1)  # the last: the frame itself
         timing = staged.timing
         timing["model"] = _ms(time.perf_counter() - staged.started)
         progress = self._calibration.progress if self._calibration is not None else None
         return Recognition(staged.landmarks, scores if staged.landmarks is not None else None, self._stable,
                            self._transcript.text, timing, progress, prompt, outcome)
 
-    def _ticks(self, captured: float | None, arrived: float | None) -> int:
-        return 1 if arrived is None else self._pacer.ticks(captured, arrived)
+    def _ticks(self, captured: float | None, arrived: float | None, fill: bool = True) -> int:
+        return 1 if arrived is None else self._pacer.ticks(captured, arrived, fill)
 
     def _stage(
         self, landmarks: NDArray[np.float32] | None, handedness: str, aspect: float, timing: dict[str, float],
@@ -354,11 +355,11 @@ class Recognizer:
             frames = [None] * missed + [current]
         windows: list[Window] = []
         missing_after = 0
-        for hand in frames:
+        for index, hand in enumerate(frames):
             if hand is None and windows:
                 missing_after += 1  # after the hand frames: the model's answers for them come first
             elif hand is None:
-                self._no_hand_frame()
+                self._no_hand_frame(observed=index == len(frames) - 1)
             else:
                 self._append(*hand)
                 windows.append((self._points.window(), self._signs.window()))
@@ -415,15 +416,15 @@ class Recognizer:
         assert size is not None
         return decode_profile(encode_profile(profile), card.name, card.version, len(card.labels), size)
 
-    def _no_hand_frame(self) -> None:
-        """A model frame without a hand."""
+    def _no_hand_frame(self, observed: bool = True) -> None:
+        """A model frame without a hand (``observed`` False: filled in before a frame the stream gave)."""
         self._missing += 1
         # Only a longer absence than a missed frame means the signer started over.
         if self._missing >= HAND_AWAY_FRAMES:
             self._forget_motion()
         stable = self._stable = self._smoother.push(None)
         if self._calibration is None:
-            self._transcript.update(stable, hand=False)
+            self._transcript.update(stable, hand=False, observed=observed)
 
 
 def _ms(seconds: float) -> float:

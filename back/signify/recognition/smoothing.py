@@ -321,7 +321,7 @@ class Transcript:
             if self._still >= self._half_hold:
                 self._last_motion = self._tail = None  # another handshape, held: the hand changed
             hold = self._starting_hold if letter in self._starting_shapes else self._commit_after
-            if letter in self._starting_shapes and self._still >= self._commit_after:
+            if letter in self._starting_shapes and self._still >= self._commit_after and self._seen >= self._half_hold:
                 self._make_pending(letter)
         if self._still < hold or self._seen < self._half_hold:
             return None

@@ -406,11 +406,12 @@ class Session:
     async def _recognition(self, job: _Job, loop: asyncio.AbstractEventLoop) -> Recognition:
         """An image in the thread pool; keypoints here, their windows scored with other sessions' by the scorer."""
         message, arrived = job.message, job.arrived
-        # The client's capture time places the frame on its clock, unless the server dropped the frames before it.
-        captured = message.captured if isinstance(message, KeypointsMessage) and not job.after_drop else None
+        # The client's capture time places the frame on its clock; after frames the server dropped, it stands for one.
+        captured = message.captured if isinstance(message, KeypointsMessage) else None
+        fill = not job.after_drop
         if isinstance(message, KeypointsMessage) and self._scorer is not None:
             staged = self._recognizer.stage_keypoints(message.landmarks, message.handedness, message.aspect,
-                                                      arrived, captured)
+                                                      arrived, captured, fill)
             if isinstance(staged, Recognition):  # no hand: nothing to score
                 return staged
             scored = await self._scorer.score(self._recognizer.model, staged.windows)
@@ -418,19 +419,19 @@ class Session:
         if isinstance(message, FrameMessage) and self._follow_complexity():
             # A new graph: built where every graph is, one at a time, not in the pool that tracks the cameras.
             await loop.run_in_executor(self._graphs, self._recognizer.prepare)
-        return await loop.run_in_executor(self._executor, self._recognize, message, arrived, captured)
+        return await loop.run_in_executor(self._executor, self._recognize, message, arrived, captured, fill)
 
     def _follow_complexity(self) -> bool:
         """Track the next image with the MediaPipe model the server wants now (signify.serving.complexity);
         True when that needs a new graph."""
         return self._complexity_source is not None and self._recognizer.track_with(self._complexity_source())
 
-    def _recognize(self, message: FrameMessage | KeypointsMessage, arrived: float, captured: float | None
-                   ) -> Recognition:
+    def _recognize(self, message: FrameMessage | KeypointsMessage, arrived: float, captured: float | None,
+                   fill: bool) -> Recognition:
         if isinstance(message, FrameMessage):
             return self._recognizer.recognize_image(message.image)
         return self._recognizer.recognize_keypoints(message.landmarks, message.handedness, message.aspect,
-                                                    arrived, captured)
+                                                    arrived, captured, fill)
 
     async def _answer(self, job: _Job, recognition: Recognition) -> None:
         top = recognition.scores.top(TOP_K) if recognition.scores is not None else []

@@ -85,3 +85,23 @@ def test_bad_settings_are_refused() -> None:
         FramePacer(fps=0.0)
     with pytest.raises(ValueError):
         FramePacer(max_fill=-1)
+
+
+def test_resets_do_not_refill_the_budget() -> None:
+    # A reset forgets the client's clock, not what the arrivals allowed: reset, a frame, one claiming a 300 ms
+    # gap, thirty times a second, would otherwise cost nine frames a message.
+    pacer = FramePacer()
+    ticks = 0
+    for i in range(30):
+        pacer.reset()
+        ticks += pacer.ticks(1000.0 * i, i / 30)
+        ticks += pacer.ticks(1000.0 * i + 300.0, i / 30 + 0.001)
+    assert ticks <= 60 + MAX_FILL + 1  # a frame each, and the budget of one second of arrivals
+
+
+def test_a_frame_not_to_be_filled_is_one_and_still_sets_the_clock() -> None:
+    # After frames the server dropped: the frame stands for one, and the next is measured from it.
+    pacer = FramePacer()
+    assert pacer.ticks(0.0, 0.0) == 1
+    assert pacer.ticks(200.0, 0.2, fill=False) == 1
+    assert pacer.ticks(200.0 + 1000 / 15, 0.2 + 1 / 15) == 2

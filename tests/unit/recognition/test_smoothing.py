@@ -472,3 +472,20 @@ def test_frames_filled_in_between_a_slow_streams_own_count_as_time_but_not_as_lo
     assert transcript.update("M", hand=True, observed=True) == "M"  # its second look
     every = Transcript(4, 6)
     assert [every.update("M", hand=True) for _ in range(4)] == [None, None, None, "M"]
+
+
+def test_a_starting_shape_filled_in_but_seen_once_does_not_wait_to_be_written() -> None:
+    # An I read in one result of a slow stream, the rest of its hold filled in, is no pending letter: the A held
+    # after it is written alone. Seen in enough results, the I is written before the A.
+    glimpsed = Transcript(4, 6)
+    for seen in [True] + [False] * (STARTING_HOLD - 1):
+        glimpsed.update("I", hand=True, observed=seen)
+    for _ in range(4):
+        glimpsed.update("A", hand=True)
+    assert glimpsed.text == "A"
+    held = Transcript(4, 6)
+    for _ in range(STARTING_HOLD - 1):
+        held.update("I", hand=True)
+    for _ in range(4):
+        held.update("A", hand=True)
+    assert held.text == "IA"
