@@ -92,9 +92,9 @@ class SessionLimits:
 class _Job:
     message: FrameMessage | KeypointsMessage
     arrived: float
-    # Whether it superseded a frame waiting in the slot: the server fell behind this stream. Such a frame is not
-    # paced by its capture time (signify.recognition.pacing): filling in the frames the server itself dropped
-    # would add model work exactly while the server has too much.
+    # Whether it superseded a frame waiting in the slot: the server fell behind this stream. Such a frame stands
+    # for one model frame, its capture time only setting the clock for the next (signify.recognition.pacing):
+    # filling in the frames the server itself dropped would add model work exactly while it has too much.
     after_drop: bool = False
 
 
