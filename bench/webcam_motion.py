@@ -28,9 +28,16 @@ at 30 fps:
   never the shape it starts from.
 * ``drift I`` / ``drift X``: the photo drifting about one palm size each
   way, 1.5 s per way, and wobbling. Must write the letter, never J or Z.
+  ``drift L`` / ``drift O``: the same for two letters that start no motion,
+  which a hand moving them could double (exactly: the letter once).
 * ``HELLO``: H, E, L, L, O photos of one scene (same room and light, so
   most likely one signer: the set labels no signers), one second each, the
   hand gone for 8 frames between the two L's.
+* ``HELLO slide`` / ``HELLO bounce``: the same, the second L made as
+  signers make a double letter without lowering the hand: the L slid
+  sideways by a third of the hand's length in 0.2 s, or bounced down and
+  back up, and held again (testkit's drawn doubles:
+  ``testkit.motion_clips.spelling_offsets``).
 
 Every clip is played through the server's own code along these paths
 (``--paths``):
@@ -58,7 +65,9 @@ Every clip is played through the server's own code along these paths
 would: only the frames it sees are sent, each with its capture time, which
 the server reads the stream by (signify.recognition.pacing); ``--unpaced``
 sends them without, each frame standing for one as before the server read
-capture times.
+capture times. ``--exposure 0.5`` blurs a moving hand along its path as a
+webcam's shutter open for half of each frame's interval (1/60 s) does;
+by default the pictures are sharp.
 
 Tracking is done once per clip and path and cached (``--cache``), with the
 milliseconds each frame's tracking took; the Recognizer (the
@@ -96,7 +105,7 @@ from signify.recognition.images import decode_image
 from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerSettings
 
-from testkit.motion_clips import j_path, smoothstep, z_path
+from testkit.motion_clips import DOUBLE_FRAMES, j_path, smoothstep, spelling_offsets, z_path
 from training.sources import PHOTO_FOLDS, photo_original
 
 from .page_tracker import PageTracker, page_tracker
@@ -118,6 +127,7 @@ WOBBLE_DEGREES = 3.0
 LETTER_FRAMES, CHANGE_FRAMES, AWAY_FRAMES = 30, 4, 8
 TREMOR_PIXELS, TREMOR_DEGREES = 0.4, 0.5
 CAMERA_NOISE = 3.0  # grey levels, new every frame
+BLUR_SAMPLES = 6  # instants a frame's motion blur is made of (--exposure)
 WEBCAM_JPEG, DEMO_JPEG, DEMO_LONG_SIDE = 85, 75, 320
 # HELLO from one scene each (checked by eye on a contact sheet: same room, wall, floor and light).
 HELLO_SETS = (("H2", "E8", "L0", "O23"), ("H20", "E22", "L4", "O25"), ("H11", "E15", "L1", "O14"),
@@ -144,8 +154,13 @@ CLASSES = {  # name: (photo letters, letter to write, letters never to write)
     "Z x3": ("DG", "ZZZ", "DGXJ"),
     "drift I": ("I", "I", "JZ"),
     "drift X": ("X", "X", "JZ"),
+    # Held letters that start no motion, drifting: a hand that moves holding its letter writes it once.
+    "drift L": ("L", "L", "JZ"),
+    "drift O": ("O", "O", "JZ"),
 }
-ALL_CLASSES = (*CLASSES, "HELLO")  # HELLO spells a word from photos of one scene, not one clip letter
+# HELLO spells a word from photos of one scene, not one clip letter; how the hand makes the double L.
+SPELLED = {"HELLO": "away", "HELLO slide": "slide", "HELLO bounce": "bounce"}
+ALL_CLASSES = (*CLASSES, *SPELLED)
 
 
 @dataclass(frozen=True)
@@ -175,6 +190,9 @@ class Clip:
     # Per frame: which photo (index into photos, -1 for no hand), x, y of the hand's centre, turn in degrees,
     # and whether the hand is in the motion (for diagnostics).
     track: list[tuple[int, float, float, float, bool]] = field(default_factory=list)
+    # The share of each frame's 1/30 s that the camera's shutter is open, ending at the frame: a hand that
+    # moves is smeared along its path over it (motion blur). 0: a sharp picture at the frame's instant.
+    exposure: float = 0.0
 
     @property
     def key(self) -> str:
@@ -183,7 +201,8 @@ class Clip:
     @property
     def track_digest(self) -> int:
         """What the clip shows, frame by frame: two clips of one key can differ in speed and size."""
-        return _seed(self.key, *(f"{i},{x:.3f},{y:.3f},{turn:.3f}" for i, x, y, turn, _ in self.track))
+        exposure = (f"exposure {self.exposure:.3f}",) if self.exposure else ()  # sharp clips keep their digest
+        return _seed(self.key, *(f"{i},{x:.3f},{y:.3f},{turn:.3f}" for i, x, y, turn, _ in self.track), *exposure)
 
 
 def originals(data: Path) -> dict[str, list[Path]]:
@@ -285,11 +304,24 @@ def render(clip: Clip) -> Iterator[NDArray[np.uint8]]:
     rng = np.random.default_rng(clip.seed)
     sprites = [Sprite(photo, clip.size) for photo in clip.photos]
     background = sprites[0].background
-    for index, x, y, turn, _ in clip.track:
+    for number, (index, *place, _) in enumerate(clip.track):
         frame = background.copy()
         if index >= 0:
-            dx, dy, dt = rng.normal(0.0, 1.0, 3)
-            paste(frame, sprites[index], x + TREMOR_PIXELS * dx, y + TREMOR_PIXELS * dy, turn + TREMOR_DEGREES * dt)
+            shake = np.array([TREMOR_PIXELS, TREMOR_PIXELS, TREMOR_DEGREES]) * rng.normal(0.0, 1.0, 3)
+            now = np.array(place) + shake
+            before = clip.track[number - 1] if number else None
+            if clip.exposure and before is not None and before[0] == index and list(before[1:4]) != place:
+                # The shutter open over the last ``exposure`` of the frame's interval: the hand pasted where it was
+                # at instants spread over it, the pictures averaged.
+                exposed = np.zeros_like(frame)
+                for k in range(BLUR_SAMPLES):
+                    t = 1.0 - clip.exposure * (1.0 - (k + 0.5) / BLUR_SAMPLES)
+                    picture = background.copy()
+                    paste(picture, sprites[index], *(np.array(before[1:4]) + shake + t * (now - shake - before[1:4])))
+                    exposed += picture
+                frame = exposed / BLUR_SAMPLES
+            else:
+                paste(frame, sprites[index], *now)
         frame += rng.normal(0.0, CAMERA_NOISE, frame.shape).astype(np.float32)
         bgr = np.clip(np.round(frame), 0, 255).astype(np.uint8)
         ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, WEBCAM_JPEG])
@@ -334,17 +366,22 @@ def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[
     return track
 
 
-def spelling_track(word: str) -> list[tuple[int, float, float, float, bool]]:
-    """Per-frame (photo, x, y, turn, moving) of ``word`` held letter by letter at one place; photo i is letter i."""
-    track: list[tuple[int, float, float, float, bool]] = []
-    x, y = WIDTH / 2, HEIGHT * 0.45
+def spelling_track(word: str, double: str = "away", size: int = 0, side: float = 1.0
+                   ) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of ``word`` held letter by letter; photo i is letter i.
+
+    A double letter is made as testkit's drawn ones are (``double``: the hand away, or the letter slid toward
+    ``side`` or bounced, in lengths of the hand, ``size`` pixels; testkit.motion_clips.spelling_offsets)."""
+    photos: list[tuple[int, bool]] = []
     for i, letter in enumerate(word):
         if i and letter == word[i - 1]:
-            track.extend((-1, x, y, 0.0, False) for _ in range(AWAY_FRAMES))
+            photos.extend([(-1, False)] * AWAY_FRAMES if double == "away" else [(i - 1, True)] * DOUBLE_FRAMES)
         elif i:
-            track.extend((i, x, y, 0.0, False) for _ in range(CHANGE_FRAMES))  # the new shape comes in
-        track.extend((i, x, y, 0.0, False) for _ in range(LETTER_FRAMES))
-    return track
+            photos.extend([(i, False)] * CHANGE_FRAMES)  # the new shape comes in
+        photos.extend([(i, False)] * LETTER_FRAMES)
+    offsets = spelling_offsets(word, LETTER_FRAMES, CHANGE_FRAMES, AWAY_FRAMES, double)
+    return [(photo, WIDTH / 2 + side * dx * size, HEIGHT * 0.45 + dy * size, 0.0, moving)
+            for (photo, moving), (dx, dy) in zip(photos, offsets, strict=True)]
 
 
 def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
@@ -362,7 +399,8 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
             names_by_letter.setdefault(letter, []).extend(in_fold[:limit])
     kinds = {kind: CLASSES[kind] for kind in classes if kind in CLASSES}
     wanted = {letter for letters, _, _ in kinds.values() for letter in letters}
-    hello_names = sorted({name for names in HELLO_SETS for name in names}) if "HELLO" in classes else []
+    spelled = [kind for kind in classes if kind in SPELLED]
+    hello_names = sorted({name for names in HELLO_SETS for name in names}) if spelled else []
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
         photos = {p.name: p for p in pick_photos(
             data, [n for letter in sorted(wanted) for n in names_by_letter.get(letter, [])] + hello_names,
@@ -383,12 +421,13 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                     clip = Clip(kind, size, (photo,), expected, forbidden, seed=_seed(kind, size, name))
                     clip.track = motion_track(kind, photo, size, number)
                     clips.append(clip)
-        for names in HELLO_SETS if "HELLO" in classes else ():
-            if all(n in photos for n in names):
-                hello = tuple(photos[n] for n in (names[0], names[1], names[2], names[2], names[3]))
-                clip = Clip("HELLO", size, hello, "HELLO", "", seed=_seed("HELLO", size, "+".join(names)))
-                clip.track = spelling_track("HELLO")
-                clips.append(clip)
+        for kind in spelled:
+            for names in HELLO_SETS:
+                if all(n in photos for n in names):
+                    hello = tuple(photos[n] for n in (names[0], names[1], names[2], names[2], names[3]))
+                    clip = Clip(kind, size, hello, "HELLO", "", seed=_seed(kind, size, "+".join(names)))
+                    clip.track = spelling_track("HELLO", SPELLED[kind], size, photos[names[2]].side)
+                    clips.append(clip)
     return clips, offered
 
 
@@ -555,7 +594,7 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Se
                     "path": path, "class": kind, "size": size, "clips": len(group),
                     "originals": len({p.name for c in group for p in c.photos}),
                     "hand_found": round(sum(r.hand_frames for r in results) / frames, 3),
-                    "written": round(np.mean([c.expected in t if kind != "HELLO" else t == c.expected
+                    "written": round(np.mean([c.expected in t if kind not in SPELLED else t == c.expected
                                               for c, t in zip(group, texts, strict=True)]), 3),
                     "forbidden": round(np.mean([bool(set(t) & set(c.forbidden))
                                                 for c, t in zip(group, texts, strict=True)]), 3),
@@ -599,6 +638,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="results a second the tracker gives: only the frames it sees are sent (default 30)")
     parser.add_argument("--unpaced", action="store_true",
                         help="send no capture times: every frame stands for one, as before the server read them")
+    parser.add_argument("--exposure", type=float, default=0.0,
+                        help="share of each frame's interval the shutter is open (0-1): a moving hand blurs along "
+                             "its path, as a webcam's does indoors (1/60 s at 30 fps: 0.5); default 0, sharp")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
     args = parser.parse_args(argv)
     if not (args.data / PHOTOS / "images").is_dir():
@@ -611,7 +653,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown_classes := set(classes) - set(ALL_CLASSES):
         print(f"unknown classes {sorted(unknown_classes)}", file=sys.stderr)
         return 2
+    if not 0.0 <= args.exposure <= 1.0:
+        print("--exposure is a share of the frame's interval, 0 to 1", file=sys.stderr)
+        return 2
     clips, offered = build_clips(args.data, sizes, fold, args.per_letter, classes)
+    for clip in clips:
+        clip.exposure = args.exposure
     print(f"{len(clips)} clips; originals per letter offered {offered}", flush=True)
     model = LetterModel(args.model)
     args.cache.mkdir(parents=True, exist_ok=True)

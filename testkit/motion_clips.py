@@ -13,8 +13,9 @@ drawing), then rendered on one textured background by :func:`render_clip`.
   the end held a little longer (a pause), the hand straight back to the
   start, untwisting, and the letter again (:func:`repeated`).
 * :func:`drifting_clip`: any letter held while the hand drifts and wobbles.
-* :func:`spelling_clip`: letters held one after another; the hand leaves
-  the frame between two equal letters, so a double letter can be spelled.
+* :func:`spelling_clip`: letters held one after another; between two equal
+  letters the hand leaves the frame, or (``double``) slides the letter a
+  little to the side or bounces it, as signers spell a double letter.
 
 Sizes are the hand's length in pixels as if its fingers were straight (see
 :class:`~testkit.skeleton_drawing.Placement`), not the drawn height: a fist
@@ -48,6 +49,11 @@ DRIFT_FRAMES = 45  # 1.5 s
 LETTER_FRAMES = 30  # 1 s per spelled letter
 CHANGE_FRAMES = 4  # the hand reshaping between two different letters
 AWAY_FRAMES = 6  # the hand out of the picture between two equal letters
+DOUBLE_FRAMES = 6  # or the letter moved in the picture between them, in 0.2 s:
+SLIDE_LENGTH = 0.35  # slid sideways by this share of the hand length (toward the picture's right for a right hand)
+BOUNCE_LENGTH = 0.2  # or bounced down and back up by this share (3 cm of a 20 cm hand, 0.15, is too little for
+# the server to see the hand move: signify.recognition.trajectory.hand_speed measures over 0.2 s)
+DOUBLES = ("away", "slide", "bounce")
 REPEAT_PAUSE_FRAMES = 9  # a repeated J or Z: its end held this much longer (0.6 s in all) before going back
 RETURN_FRAMES = 12  # 0.4 s back to the start
 J_DROP = 0.5  # of the hand length: how far the pinky travels down before the hook
@@ -263,25 +269,53 @@ def drifting_clip(letter: str, framing: Framing = Framing(), frames: int = DRIFT
 
 
 def spelling_skeletons(
-    word: str, letter_frames: int = LETTER_FRAMES, change: int = CHANGE_FRAMES, away: int = AWAY_FRAMES
+    word: str, letter_frames: int = LETTER_FRAMES, change: int = CHANGE_FRAMES, away: int = AWAY_FRAMES,
+    double: str = "away",
 ) -> list[NDArray[np.float64] | None]:
     """Per-frame skeletons for fingerspelling ``word``: each letter held, ``None`` where the hand is away.
 
     Between two different letters the hand reshapes over ``change`` frames
-    (the skeletons blended); between two equal ones it leaves the picture
-    for ``away`` frames, as a signer spelling a double letter moves the hand.
+    (the skeletons blended). Between two equal ones (``double``) it leaves
+    the picture for ``away`` frames, or holds the letter for
+    :data:`DOUBLE_FRAMES` while it moves (:func:`spelling_offsets`).
     """
+    if double not in DOUBLES:
+        raise ValueError(f"double must be one of {DOUBLES}")
     shapes = [letter_shape(letter) for letter in word]
     skeletons: list[NDArray[np.float64] | None] = []
     for i, shape in enumerate(shapes):
         if i:
             previous = shapes[i - 1]
             if word[i].upper() == word[i - 1].upper():
-                skeletons.extend([None] * away)
+                skeletons.extend([None] * away if double == "away" else [previous] * DOUBLE_FRAMES)
             else:
                 skeletons.extend(_blend(previous, shape, (k + 1) / (change + 1)) for k in range(change))
         skeletons.extend([shape] * letter_frames)
     return skeletons
+
+
+def spelling_offsets(
+    word: str, letter_frames: int = LETTER_FRAMES, change: int = CHANGE_FRAMES, away: int = AWAY_FRAMES,
+    double: str = "away",
+) -> list[tuple[float, float]]:
+    """Per-frame offset of the hand from where it started, in hand lengths (x right, y down), frame for frame
+    with :func:`spelling_skeletons`: a slide moves the hand and the letters after it for good, a bounce
+    comes back."""
+    offsets: list[tuple[float, float]] = []
+    x = 0.0
+    for i in range(len(word)):
+        if i and word[i].upper() == word[i - 1].upper() and double == "slide":
+            start = x
+            for k in range(DOUBLE_FRAMES):
+                x = start + SLIDE_LENGTH * smoothstep((k + 1) / DOUBLE_FRAMES)
+                offsets.append((x, 0.0))
+        elif i and word[i].upper() == word[i - 1].upper() and double == "bounce":
+            offsets.extend((x, BOUNCE_LENGTH * math.sin(math.pi * (k + 1) / (DOUBLE_FRAMES + 1)))
+                           for k in range(DOUBLE_FRAMES))
+        elif i:
+            offsets.extend([(x, 0.0)] * (away if word[i].upper() == word[i - 1].upper() else change))
+        offsets.extend([(x, 0.0)] * letter_frames)
+    return offsets
 
 
 def spelling_clip(
@@ -290,10 +324,15 @@ def spelling_clip(
     letter_frames: int = LETTER_FRAMES,
     change: int = CHANGE_FRAMES,
     away: int = AWAY_FRAMES,
+    double: str = "away",
 ) -> Frames:
     """Fingerspelling ``word`` with the hand held still at each letter (see :func:`spelling_skeletons`)."""
-    skeletons = spelling_skeletons(word, letter_frames, change, away)
-    return render_clip(skeletons, [framing.start()] * len(skeletons), framing)
+    skeletons = spelling_skeletons(word, letter_frames, change, away, double)
+    start = framing.start()
+    side = -1.0 if framing.mirror else 1.0
+    placements = [replace(start, cx=start.cx + side * dx * framing.size, cy=start.cy + dy * framing.size)
+                  for dx, dy in spelling_offsets(word, letter_frames, change, away, double)]
+    return render_clip(skeletons, placements, framing)
 
 
 def _blend(a: NDArray[np.float64], b: NDArray[np.float64], t: float) -> NDArray[np.float64]:

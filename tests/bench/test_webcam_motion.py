@@ -1,4 +1,5 @@
-"""bench.webcam_motion: a clip's tracking is reused only for the clip that was tracked; a slower tracker's frames."""
+"""bench.webcam_motion: a clip's tracking is reused only for the clip that was tracked; a slower tracker's frames;
+motion blur; doubles made in view."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from signify.recognition.hands import HandSettings, HandTracker
 
 from bench import webcam_motion as wm
+from testkit.motion_clips import DOUBLE_FRAMES, SLIDE_LENGTH
 from tests.photos import PHOTO_DATA
 
 SIZE = 100  # px: the full 640 x 480 frame finds this hand
@@ -83,3 +85,45 @@ def test_a_slower_trackers_frames_are_sent_with_their_capture_times(photo: wm.Ph
     assert full.text == paced.text == "H"
     assert paced.stables.index("H") == pytest.approx(full.stables.index("H") / 2, abs=1)
     assert unpaced.stables.index("H") == full.stables.index("H")  # in frames: twice the time
+
+
+def moving(photo: wm.Photo, frames: int, step: float, exposure: float) -> wm.Clip:
+    clip = held(photo, frames)
+    clip.track = [(0, wm.WIDTH / 3 + step * i, wm.HEIGHT * 0.45, 0.0, True) for i in range(frames)]
+    clip.exposure = exposure
+    return clip
+
+
+def sharpness(frame: np.ndarray, x: float) -> float:
+    """Mean horizontal gradient around a hand centred at ``x``, at the clips' height."""
+    y = round(wm.HEIGHT * 0.45)
+    around = frame[y - SIZE // 2 : y + SIZE // 2, round(x) - SIZE // 2 : round(x) + SIZE // 2]
+    return float(np.abs(np.diff(around.astype(np.float32), axis=1)).mean())
+
+
+def test_an_open_shutter_smears_a_moving_hand_and_leaves_a_held_one_sharp(photo: wm.Photo) -> None:
+    sharp, blurred = (list(wm.render(moving(photo, 3, 20.0, exposure))) for exposure in (0.0, 1.0))
+    assert np.array_equal(sharp[0], blurred[0])  # the first frame has no path behind it
+    at = wm.WIDTH / 3 + 40
+    assert sharpness(blurred[2], at) < 0.8 * sharpness(sharp[2], at)  # smeared along 20 px of path
+    still_sharp, still_exposed = (list(wm.render(moving(photo, 3, 0.0, exposure))) for exposure in (0.0, 1.0))
+    assert all(np.array_equal(a, b) for a, b in zip(still_sharp, still_exposed, strict=True))
+
+
+def test_a_blurred_clip_is_never_given_the_sharp_ones_tracking(photo: wm.Photo, tmp_path: Path) -> None:
+    sharp, blurred = moving(photo, 3, 20.0, 0.0), moving(photo, 3, 20.0, 0.5)
+    assert sharp.key == blurred.key and sharp.track_digest != blurred.track_digest
+    assert wm._cache_files(tmp_path, sharp, PATH) != wm._cache_files(tmp_path, blurred, PATH)
+
+
+@pytest.mark.parametrize("double", ["slide", "bounce"])
+def test_a_double_made_in_view_keeps_the_hand_on_its_letter_while_it_moves(double: str) -> None:
+    track = wm.spelling_track("HELLO", double, size=70, side=-1.0)
+    moved = [frame for frame in track if frame[4]]
+    assert len(moved) == DOUBLE_FRAMES and {frame[0] for frame in moved} == {2}  # the first L's photo, moving
+    assert all(frame[0] >= 0 for frame in track)  # never away
+    first, last = track[0], track[-1]
+    if double == "slide":  # toward the hand's side (a left hand: the picture's left), and held there
+        assert last[1] - first[1] == pytest.approx(-SLIDE_LENGTH * 70) and last[2] == first[2]
+    else:
+        assert (last[1], last[2]) == (first[1], first[2]) and max(f[2] for f in moved) > first[2]

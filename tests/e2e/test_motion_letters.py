@@ -111,6 +111,15 @@ async def test_held_letters_with_a_double_still_spell_hello(start_app: StartApp)
     assert text.strip() == "HELLO"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("double", ["slide", "bounce"])
+async def test_a_double_letter_slid_or_bounced_in_view_spells_hello(start_app: StartApp, double: str) -> None:
+    # Signers make LL without lowering the hand: the L slid a little to the side, or bounced, and held again.
+    # Before the transcript read that, HELLO so signed was written HELO.
+    text = await transcribe(start_app, spelling_clip("HELLO", Framing(size=HAND_LENGTH, seed=5), double=double))
+    assert text.strip() == "HELLO"
+
+
 async def transcribe_keypoints(start_app: StartApp, frames: Frames, rate: float) -> str:
     """Track the frames as the page's tracker would, keep ``rate`` results a second of the 30 drawn, and send
     them as keypoints with their capture times, as fast as the tracker would give them; the final transcript."""
@@ -141,7 +150,8 @@ async def transcribe_keypoints(start_app: StartApp, frames: Frames, rate: float)
     (lambda: z_clip(Framing(size=HAND_LENGTH, seed=3), times=3), "ZZZ"),
     (lambda: drifting_clip("I", Framing(size=HAND_LENGTH, seed=3)), "I"),
     (lambda: spelling_clip("HELLO", Framing(size=HAND_LENGTH, seed=5)), "HOLLO"),
-], ids=["Z three times", "drifting I", "HELLO"])
+    (lambda: spelling_clip("HELLO", Framing(size=HAND_LENGTH, seed=5), double="slide"), "HOLLO"),
+], ids=["Z three times", "drifting I", "HELLO", "HELLO, the L slid"])
 async def test_a_tracker_giving_15_results_a_second_writes_what_one_giving_30_writes(
     start_app: StartApp, clip: Callable[[], Frames], expected: str
 ) -> None:

@@ -80,6 +80,42 @@ def test_spelling_a_double_letter_takes_the_hand_away() -> None:
     assert skeletons[0] is LETTER_SHAPES["H"] and skeletons[-1] is LETTER_SHAPES["O"]
 
 
+@pytest.mark.parametrize("double", ["slide", "bounce"])
+def test_a_double_letter_made_in_view_holds_the_letter_while_the_hand_moves(double: str) -> None:
+    skeletons = mc.spelling_skeletons("HELLO", letter_frames=10, change=2, double=double)
+    offsets = mc.spelling_offsets("HELLO", letter_frames=10, change=2, double=double)
+    assert len(skeletons) == len(offsets) == 5 * 10 + 3 * 2 + mc.DOUBLE_FRAMES
+    assert all(s is not None for s in skeletons)
+    moving = range(2 * 10 + 2 * 2 + 10, 2 * 10 + 2 * 2 + 10 + mc.DOUBLE_FRAMES)
+    assert all(skeletons[i] is LETTER_SHAPES["L"] for i in moving)
+    assert offsets[: moving.start] == [(0.0, 0.0)] * moving.start
+    if double == "slide":  # sideways, for good: the letters after it are held where it ended
+        assert all(dy == 0.0 for _, dy in offsets)
+        assert offsets[moving.stop - 1] == offsets[-1] == (pytest.approx(mc.SLIDE_LENGTH), 0.0)
+    else:  # down and back up
+        assert all(dx == 0.0 for dx, _ in offsets)
+        assert max(dy for _, dy in offsets) == pytest.approx(mc.BOUNCE_LENGTH, rel=0.05)
+        assert offsets[moving.stop :] == [(0.0, 0.0)] * (len(offsets) - moving.stop)
+
+
+@pytest.mark.parametrize(("mirror", "way"), [(False, 1), (True, -1)], ids=["right hand", "left hand"])
+def test_a_slide_moves_the_drawn_hand_to_its_side(mirror: bool, way: int) -> None:
+    framing = mc.Framing(size=80.0, width=160, height=120, noise=0.0, tremor=0.0, mirror=mirror, seed=2)
+    frames = mc.spelling_clip("LL", framing, letter_frames=2, double="slide")
+    background = mc.textured_background(framing.seed, framing.width, framing.height).astype(int)
+
+    def hand_column(frame: np.ndarray) -> float:
+        return float(np.nonzero((np.abs(frame.astype(int) - background).sum(axis=2) > 30).any(axis=0))[0].mean())
+
+    moved = hand_column(frames[-1]) - hand_column(frames[0])
+    assert way * moved == pytest.approx(mc.SLIDE_LENGTH * framing.size, abs=3)
+
+
+def test_an_unknown_double_is_refused() -> None:
+    with pytest.raises(ValueError, match="double"):
+        mc.spelling_skeletons("LL", double="hop")
+
+
 def test_clips_have_the_promised_frames() -> None:
     small = mc.Framing(size=80.0, width=160, height=120)
     assert len(mc.j_clip(small)) == 42  # 0.3 s + 0.8 s + 0.3 s at 30 fps

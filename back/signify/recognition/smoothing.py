@@ -64,6 +64,18 @@ STARTING_SHAPE_HOLDS = 2.5
 # hand's landmarks jump now and then (held real hands 50 px tall: 6-12% of frames over the speed
 # threshold, bench/webcam_motion.py), and such a frame must not hide which shape a J or Z began from.
 JITTER_FRAMES = 1
+# A double letter made without lowering the hand: signers slide the letter a little to the side, or bounce
+# it, and hold it again. The hand is seen moving for about 0.2 s (a slide of a third of the hand's length
+# over 6 frames moved for 7, a bounce for two runs of 2-4; bench/webcam_motion.py, "HELLO slide" and
+# "HELLO bounce"): at least this share of a hold, in runs longer than jitter, and at most this many holds
+# (longer, the hand was carried somewhere else holding its letter).
+DOUBLE_MOVE_SHARE = 0.4
+DOUBLE_MOVE_HOLDS = 2
+# A hand the tracker missed and found again jumps (its first landmarks come from the palm detector), and the
+# hand's speed, measured over six frames (trajectory.SPEED_SPAN), reads that jump as movement for as long: a
+# drifting O at 70 px that the tracker kept losing "moved" for 13 frames so, and was written twice. Frames
+# this soon after a missed one count toward no slide.
+DOUBLE_AFTER_MISSED_FRAMES = 6
 
 
 class Transcript:
@@ -73,8 +85,14 @@ class Transcript:
     hand still, for ``commit_after`` consecutive frames, and read in half
     as many that the stream gave (``observed``: a slow stream's frames
     filled in between two it gave are time, not more looks), and once per run:
-    to spell a double letter the hand must change or leave in between,
-    which is how people fingerspell "LL". Fewer than ``commit_after``
+    to spell a double letter the hand must change or leave in between, or
+    move the letter (a short slide or bounce, :data:`DOUBLE_MOVE_SHARE` of a
+    hold to :data:`DOUBLE_MOVE_HOLDS` holds of moving frames) and hold it
+    still again for the hold, which are the ways people fingerspell "LL".
+    Shapes a motion letter starts from are not doubled by moving: their
+    movement may be the motion; nor is what the hand held right after a J
+    or Z (read within a hold before): how the motion ended, which the hand
+    moves from on its way back. Fewer than ``commit_after``
     frames without a stable letter (a glitch, the hand missed for a frame
     or two) are neither: the same letter read after them goes on with its
     run. A hand absent for ``word_gap`` frames ends a word.
@@ -180,7 +198,11 @@ class Transcript:
         # text ends in (however long a new window takes to fill), or one a glitch broke (fewer than a hold).
         self._carried: str | None = None
         self._carried_wait = _NEVER  # frames without a stable letter after which it is forgotten
+        self._carried_shifted = 0  # how far it had slid (a double's slide) when the glitch began
         self._unstable = 0  # consecutive frames without a stable letter
+        self._shifted = 0  # frames a written held letter moved since it was last held still: a double's slide
+        self._after_motion = False  # whether the current run began within a hold of a J or Z read: its end
+        self._since_missed = _NEVER  # frames since the last one without a hand
 
     @property
     def _movement_frames(self) -> int:
@@ -249,12 +271,7 @@ class Transcript:
         self._carry_over(stable)
         self._unstable = 0 if stable is not None else self._unstable + 1
         if stable != self._current:
-            if stable is None and self._committed:
-                # A few frames without a stable letter (a glitch, the hand missed for a frame or two) are no
-                # change of hand: the letter read again after them is the same run, not a double.
-                self._carried, self._carried_wait = self._current, self._commit_after
-            self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
-            self._seen = 0
+            self._start_run(stable)
         if self._unstable >= self._carried_wait:
             self._carried = None  # that long without a letter, the hand may have made the double
         if stable is None:
@@ -275,11 +292,22 @@ class Transcript:
             self._paused, self._since_pause = True, 0
         self._seen += observed
         if self._committed:
-            return written
+            return self._update_double(stable, moving) or written
         self._run += 1
         if stable in self._motion_letters:
             return self._update_motion(stable) or written
         return self._update_held(stable) or written
+
+    def _start_run(self, stable: str | None) -> None:
+        """The stable letter changed: a new run begins."""
+        if stable is None and self._committed:
+            # A few frames without a stable letter (a glitch, the hand missed for a frame or two) are no
+            # change of hand: the letter read again after them is the same run, not a double. A moving hand
+            # blurs: the run goes on with the slide it was making.
+            self._carried, self._carried_wait, self._carried_shifted = self._current, self._commit_after, self._shifted
+        self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
+        self._seen = self._shifted = 0
+        self._after_motion = self._since_motion_read <= self._commit_after
 
     def _count_motion(self, moving: bool) -> None:
         self._moving = self._moving + 1 if moving else 0
@@ -299,6 +327,7 @@ class Transcript:
             # filled, had no stable letter) or the glitch: its run goes on, already committed.
             self._carried = None
             self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, True
+            self._shifted = self._carried_shifted
 
     def _update_motion(self, letter: str) -> str | None:
         if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
@@ -328,6 +357,27 @@ class Transcript:
         self._last_motion = self._tail = None
         return self._commit(letter)
 
+    def _update_double(self, letter: str, moving: bool) -> str | None:
+        """The written held letter again if the hand slid or bounced it and holds it still again."""
+        if letter in self._motion_letters or letter in self._starting_shapes or self._after_motion:
+            return None  # the movement may be the motion; from how a motion ended, it is the way back
+        if moving:
+            if self._moving > JITTER_FRAMES:  # a run longer than jitter, its first frames with it...
+                frames = self._moving if self._moving == JITTER_FRAMES + 1 else 1
+                # ...but none soon after a miss.
+                self._shifted += max(0, min(frames, self._since_missed - DOUBLE_AFTER_MISSED_FRAMES))
+            self._seen = 0  # looks at the letter held again count from here
+            return None
+        slid = max(2, round(DOUBLE_MOVE_SHARE * self._commit_after)) <= self._shifted
+        if not slid or self._shifted > DOUBLE_MOVE_HOLDS * self._commit_after:
+            if self._still >= self._half_hold:
+                self._shifted = 0  # settled: jitter, or a hand carried elsewhere, is forgotten
+            return None
+        if self._still < self._commit_after or self._seen < self._half_hold:
+            return None
+        self._shifted = 0
+        return self._commit(letter)
+
     def _make_pending(self, letter: str) -> None:
         """Let a starting shape held for the hold wait for the next letter, unless it is how a motion began or ended."""
         if self._settled and letter not in (self._pending, self._dropped):
@@ -352,6 +402,7 @@ class Transcript:
 
     def _track_word_gap(self, hand: bool) -> None:
         self._absent = 0 if hand else self._absent + 1
+        self._since_missed = self._since_missed + 1 if hand else 0
         if hand:
             self._leaving = None  # back before the word ended: lost by the tracker for a moment, not lowered
         elif self._absent == self._word_gap and self._leaving is not None:
@@ -371,7 +422,7 @@ class Transcript:
         It is written again only after the hand changes or leaves, like a double letter.
         """
         self._current, self._run, self._still, self._steady, self._seen = letter, 0, 0, 0, 0
-        self._committed = letter is not None
+        self._committed, self._shifted, self._after_motion = letter is not None, 0, False
         self._pending = None
 
     def clear(self) -> None:
@@ -386,7 +437,8 @@ class Transcript:
         self._recent_moving = 0
         self._tail = None
         self._carried = self._held = self._pending = self._dropped = self._leaving = None
-        self._carried_wait, self._unstable = _NEVER, 0
+        self._carried_wait, self._unstable, self._shifted, self._after_motion = _NEVER, 0, 0, False
+        self._carried_shifted, self._since_missed = 0, _NEVER
         self._pending_moved, self._pending_after_movement, self._lost_moving = 0, False, False
 
     def resume(self, text: str) -> str:

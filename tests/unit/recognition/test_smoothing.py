@@ -69,6 +69,69 @@ def test_double_letters_need_the_hand_to_change_in_between() -> None:
     assert run(Transcript(commit_after=2, word_gap=9), "HHEELL--LLOO") == "HELLO"  # a hold without a letter
 
 
+def test_a_letter_slid_to_the_side_and_held_again_is_a_double() -> None:
+    # Signers make "LL" by sliding the L a little and holding it again, the hand in view all along.
+    assert run(Transcript(4, 99), "HHHHEEEELLLLllllLLLLOOOO") == "HELLO"
+    assert run(Transcript(4, 99), "HHHHEEEELLLLLLLLLLLLOOOO") == "HELO"  # held on: one L
+
+
+def test_a_letter_bounced_and_held_again_is_a_double() -> None:
+    # A bounce moves the hand down and back: two short runs of movement with a still moment between.
+    assert run(Transcript(4, 99), "LLLLllLlllLLLL") == "LL"
+
+
+def test_a_double_is_written_once_the_letter_is_held_again_for_the_hold() -> None:
+    transcript = Transcript(4, 99)
+    assert run(transcript, "LLLLllllLLL") == "L"
+    assert run(transcript, "L") == "LL"
+    assert run(transcript, "LLLLLLLL") == "LL"  # and once: held on after it, nothing more
+    assert run(transcript, "llllLLLL") == "LLL"  # slid again: a third
+
+
+def test_a_slide_blurred_for_a_frame_or_two_is_still_a_double() -> None:
+    # The moving hand is read as no letter for two frames: the same run, and the same slide.
+    assert run(Transcript(10, 99), "L" * 10 + "ll~~ll" + "L" * 10) == "LL"
+
+
+def test_jitter_of_a_held_letter_makes_no_double() -> None:
+    # A small hand's landmarks jump for a frame now and then: lone moving frames are no slide.
+    assert run(Transcript(4, 99), "LLLLlLLlLLlLLLlLLLLLLL") == "L"
+
+
+def test_a_hand_found_again_jumps_and_that_is_no_slide() -> None:
+    # A tracker that missed the hand finds it again a little off, and the speed reads the jump as movement.
+    assert run(Transcript(4, 99), "LLLL.lll" + "LLLLLLLL") == "L"
+    assert run(Transcript(4, 99), "LLLL.LLLLLL" + "lll" + "LLLL") == "LL"  # a slide well after the miss
+
+
+def test_a_letter_carried_far_while_held_makes_no_double() -> None:
+    # Moving for more than two holds is taking the hand somewhere else, not a double's short slide.
+    assert run(Transcript(4, 99), "LLLL" + "l" * 9 + "LLLLLLLL") == "L"
+    assert run(Transcript(4, 99), "LLLL" + "l" * 8 + "LLLLLLLL") == "LL"
+
+
+def test_shapes_a_motion_letter_starts_with_are_not_doubled_by_moving() -> None:
+    # An index finger that moves may be drawing a Z; an I that moves, a J.
+    for shape in "DGXI":
+        assert run(Transcript(4, 99), shape * 12 + shape.lower() * 4 + shape * 12) == shape, shape
+
+
+def test_what_the_hand_held_right_after_a_motion_letter_is_not_doubled_by_moving() -> None:
+    # A J or Z signed again goes back to its start holding how it ended, which the model may read as a letter.
+    assert run(Transcript(4, 99), "IIII" + "j" * 8 + "JJJJ" + "AAAAAAAA" + "aaaa" + "AAAA") == "JA"
+    assert run(Transcript(4, 99), "AAAAAAAA" + "aaaa" + "AAAA") == "AA"
+
+
+def test_a_double_from_a_slow_stream_needs_looks_at_the_letter_held_again() -> None:
+    transcript = Transcript(4, 99)
+    run(transcript, "LLLLllll")
+    for observed in (True, False, False, False, False, False):  # one look, the rest filled in between
+        transcript.update("L", hand=True, observed=observed)
+    assert transcript.text == "L"
+    transcript.update("L", hand=True)
+    assert transcript.text == "LL"
+
+
 def test_a_letter_read_again_after_a_glitch_is_not_a_double() -> None:
     # The tracker missed the hand for a frame and the vote had no majority for a few: the same O, not two.
     assert run(Transcript(4, 99), "HHHHOOOO.--OOOOOOOO") == "HO"
