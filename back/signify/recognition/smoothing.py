@@ -72,10 +72,11 @@ JITTER_FRAMES = 1
 DOUBLE_MOVE_SHARE = 0.4
 DOUBLE_MOVE_HOLDS = 2
 # A hand the tracker missed and found again jumps (its first landmarks come from the palm detector), and the
-# hand's speed, measured over six frames (trajectory.SPEED_SPAN), reads that jump as movement for as long: a
-# drifting O at 70 px that the tracker kept losing "moved" for 13 frames so, and was written twice. Frames
-# this soon after a missed one count toward no slide.
-DOUBLE_AFTER_MISSED_FRAMES = 6
+# hand's speed, measured over six frames (trajectory.SPEED_SPAN) ending at the frame, reads that jump as
+# movement until the span has passed it: up to seven frames counting the one found again. A drifting O at
+# 70 px that the tracker kept losing "moved" for 13 frames so, and was written twice. Frames this soon after
+# a missed one count toward no slide.
+DOUBLE_AFTER_MISSED_FRAMES = 7
 
 
 class Transcript:
@@ -198,10 +199,12 @@ class Transcript:
         # text ends in (however long a new window takes to fill), or one a glitch broke (fewer than a hold).
         self._carried: str | None = None
         self._carried_wait = _NEVER  # frames without a stable letter after which it is forgotten
-        self._carried_shifted = 0  # how far it had slid (a double's slide) when the glitch began
         self._unstable = 0  # consecutive frames without a stable letter
-        self._shifted = 0  # frames a written held letter moved since it was last held still: a double's slide
-        self._after_motion = False  # whether the current run began within a hold of a J or Z read: its end
+        # Frames the hand moved (a double's slide) since the letter was written or the hand was last at rest for
+        # half a hold; a glitch's frames without a stable letter count, and keep it.
+        self._shifted = 0
+        self._at_rest = 0  # consecutive frames with the hand seen and still, whatever the letter read
+        self._after_motion = False  # whether the current letter's run began within a hold of a J or Z read: its end
         self._since_missed = _NEVER  # frames since the last one without a hand
 
     @property
@@ -268,6 +271,7 @@ class Transcript:
             self._since_motion_read = 0
         else:
             self._since_motion_read += 1
+        self._count_shift(hand, moving)
         self._carry_over(stable)
         self._unstable = 0 if stable is not None else self._unstable + 1
         if stable != self._current:
@@ -302,12 +306,13 @@ class Transcript:
         """The stable letter changed: a new run begins."""
         if stable is None and self._committed:
             # A few frames without a stable letter (a glitch, the hand missed for a frame or two) are no
-            # change of hand: the letter read again after them is the same run, not a double. A moving hand
-            # blurs: the run goes on with the slide it was making.
-            self._carried, self._carried_wait, self._carried_shifted = self._current, self._commit_after, self._shifted
+            # change of hand: the letter read again after them is the same run, not a double.
+            self._carried, self._carried_wait = self._current, self._commit_after
         self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
-        self._seen = self._shifted = 0
-        self._after_motion = self._since_motion_read <= self._commit_after
+        self._seen = 0
+        if stable is not None:  # another letter; a run without one (a glitch) keeps the slide and where it began
+            self._shifted = 0
+            self._after_motion = self._since_motion_read <= self._commit_after
 
     def _count_motion(self, moving: bool) -> None:
         self._moving = self._moving + 1 if moving else 0
@@ -327,7 +332,6 @@ class Transcript:
             # filled, had no stable letter) or the glitch: its run goes on, already committed.
             self._carried = None
             self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, True
-            self._shifted = self._carried_shifted
 
     def _update_motion(self, letter: str) -> str | None:
         if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
@@ -357,25 +361,36 @@ class Transcript:
         self._last_motion = self._tail = None
         return self._commit(letter)
 
+    def _count_shift(self, hand: bool, moving: bool) -> None:
+        """Count the frames the hand moves, for a double's slide: runs longer than jitter, none soon after a miss."""
+        if not hand:
+            return
+        if moving:
+            self._at_rest = 0
+            if self._moving > JITTER_FRAMES:  # a run longer than jitter, its first frames with it...
+                frames = self._moving if self._moving == JITTER_FRAMES + 1 else 1
+                # ...but none soon after a miss.
+                self._shifted += max(0, min(frames, self._since_missed - DOUBLE_AFTER_MISSED_FRAMES))
+            return
+        self._at_rest += 1
+        if self._at_rest >= self._half_hold and not self._slid:
+            self._shifted = 0  # settled: jitter, or a hand carried elsewhere, is forgotten
+
+    @property
+    def _slid(self) -> bool:
+        """Whether the hand moved as a double's slide or bounce does since the letter was written."""
+        return (max(2, round(DOUBLE_MOVE_SHARE * self._commit_after)) <= self._shifted
+                <= DOUBLE_MOVE_HOLDS * self._commit_after)
+
     def _update_double(self, letter: str, moving: bool) -> str | None:
         """The written held letter again if the hand slid or bounced it and holds it still again."""
         if letter in self._motion_letters or letter in self._starting_shapes or self._after_motion:
             return None  # the movement may be the motion; from how a motion ended, it is the way back
         if moving:
-            if self._moving > JITTER_FRAMES:  # a run longer than jitter, its first frames with it...
-                frames = self._moving if self._moving == JITTER_FRAMES + 1 else 1
-                # ...but none soon after a miss.
-                self._shifted += max(0, min(frames, self._since_missed - DOUBLE_AFTER_MISSED_FRAMES))
             self._seen = 0  # looks at the letter held again count from here
             return None
-        slid = max(2, round(DOUBLE_MOVE_SHARE * self._commit_after)) <= self._shifted
-        if not slid or self._shifted > DOUBLE_MOVE_HOLDS * self._commit_after:
-            if self._still >= self._half_hold:
-                self._shifted = 0  # settled: jitter, or a hand carried elsewhere, is forgotten
+        if not self._slid or self._still < self._commit_after or self._seen < self._half_hold:
             return None
-        if self._still < self._commit_after or self._seen < self._half_hold:
-            return None
-        self._shifted = 0
         return self._commit(letter)
 
     def _make_pending(self, letter: str) -> None:
@@ -388,7 +403,7 @@ class Transcript:
         self._lost_moving = False
 
     def _commit(self, letter: str) -> str:
-        self._committed, self._lost_moving = True, False
+        self._committed, self._lost_moving, self._shifted = True, False, 0
         if self._pending == letter:
             self._pending = None
         self._append(letter)
@@ -423,6 +438,7 @@ class Transcript:
         """
         self._current, self._run, self._still, self._steady, self._seen = letter, 0, 0, 0, 0
         self._committed, self._shifted, self._after_motion = letter is not None, 0, False
+        self._carried = None  # what was held before it is not carried on into it
         self._pending = None
 
     def clear(self) -> None:
@@ -438,7 +454,7 @@ class Transcript:
         self._tail = None
         self._carried = self._held = self._pending = self._dropped = self._leaving = None
         self._carried_wait, self._unstable, self._shifted, self._after_motion = _NEVER, 0, 0, False
-        self._carried_shifted, self._since_missed = 0, _NEVER
+        self._at_rest, self._since_missed = 0, _NEVER
         self._pending_moved, self._pending_after_movement, self._lost_moving = 0, False, False
 
     def resume(self, text: str) -> str:

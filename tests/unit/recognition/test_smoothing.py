@@ -122,6 +122,43 @@ def test_what_the_hand_held_right_after_a_motion_letter_is_not_doubled_by_moving
     assert run(Transcript(4, 99), "AAAAAAAA" + "aaaa" + "AAAA") == "AA"
 
 
+def test_a_glitch_on_the_way_back_from_a_motion_letter_makes_no_double() -> None:
+    # The hand blurs as it moves back from how the J ended: frames without a stable letter there keep the run
+    # what it was, one that began right after a J.
+    assert run(Transcript(4, 99), "IIII" + "j" * 8 + "JJJJ" + "AAAAAAAA" + "-" + "aaaa" + "AAAA") == "JA"
+    assert run(Transcript(4, 99), "IIII" + "j" * 8 + "JJJJ" + "AAAAAAAA" + "aa~aa" + "AAAA") == "JA"
+
+
+def test_a_slide_the_model_lost_the_letter_in_for_three_frames_is_a_double() -> None:
+    assert run(Transcript(10, 99), "L" * 10 + "l~~~lll" + "L" * 10) == "LL"
+
+
+def test_a_flickering_letter_settles_like_a_steady_one() -> None:
+    # Frames without a stable letter break the letter's still run, not the hand's rest: jitter two seconds
+    # apart is no slide, and a hand carried elsewhere is forgotten once at rest.
+    assert run(Transcript(10, 99), "L" * 10 + "ll" + "LLLL-" * 3 + "ll" + "L" * 10) == "L"
+    assert run(Transcript(10, 99), "L" * 10 + "l" * 25 + "LLLL-" * 3 + "l" * 7 + "L" * 10) == "LL"
+
+
+def test_a_letter_taken_as_written_is_not_doubled_by_a_slide_before_it() -> None:
+    transcript = Transcript(4, 99)
+    run(transcript, "LLLLll-")  # slid, then a frame without a letter, as a calibration prompt took over
+    transcript.ignore_held("L")
+    assert run(transcript, "LLLL") == "L"
+
+
+def test_a_hand_found_again_every_few_frames_makes_no_double() -> None:
+    # The jump of a hand found again reads as movement until the speed's span has passed it.
+    transcript = Transcript(10, 99)
+    frames = [("O", True, False)] * 12
+    for _ in range(4):
+        frames += [("O", False, False), ("O", True, False)] + [("O", True, True)] * 6 + [("O", True, False)] * 2
+    frames += [("O", True, False)] * 12
+    for stable, hand, moving in frames:
+        transcript.update(stable if hand else None, hand=hand, moving=moving)
+    assert transcript.text == "O"
+
+
 def test_a_double_from_a_slow_stream_needs_looks_at_the_letter_held_again() -> None:
     transcript = Transcript(4, 99)
     run(transcript, "LLLLllll")
