@@ -38,6 +38,11 @@ at 30 fps:
   sideways by a third of the hand's length in 0.2 s, or bounced down and
   back up, and held again (testkit's drawn doubles:
   ``testkit.motion_clips.spelling_offsets``).
+* ``doubled slide`` / ``doubled bounce``: one D, G, I, X, L or O photo
+  held a second, slid or bounced so, held a second again, then the hand
+  gone for a word gap, as a word ending in "DD", "GG" ("ODD", "EGG") ends.
+  Must write the letter twice, never J or Z. D, G, I and X are the shapes a
+  J or Z starts from; L and O start none.
 
 Every clip is played through the server's own code along these paths
 (``--paths``):
@@ -160,7 +165,10 @@ CLASSES = {  # name: (photo letters, letter to write, letters never to write)
 }
 # HELLO spells a word from photos of one scene, not one clip letter; how the hand makes the double L.
 SPELLED = {"HELLO": "away", "HELLO slide": "slide", "HELLO bounce": "bounce"}
-ALL_CLASSES = (*CLASSES, *SPELLED)
+# One photo's letter doubled in view (how), the hand then lowered: the letter twice.
+DOUBLED = {"doubled slide": "slide", "doubled bounce": "bounce"}
+DOUBLED_LETTERS = "DGIXLO"  # the shapes a J or Z starts from, and two that start none
+ALL_CLASSES = (*CLASSES, *SPELLED, *DOUBLED)
 
 
 @dataclass(frozen=True)
@@ -384,6 +392,13 @@ def spelling_track(word: str, double: str = "away", size: int = 0, side: float =
             for (photo, moving), (dx, dy) in zip(photos, offsets, strict=True)]
 
 
+def doubled_track(double: str, size: int, side: float) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of a letter held, doubled in view (``double``: slid or bounced) and
+    held again (photos 0 and 1), then the hand gone for a word gap, as a word ending in a double letter ends."""
+    track = spelling_track("AA", double, size, side)
+    return track + [(-1, *track[-1][1:4], False)] * RecognizerSettings().word_gap
+
+
 def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                 classes: Sequence[str] = ALL_CLASSES) -> tuple[list[Clip], dict[str, int]]:
     """Every clip of the run (of ``classes``), and how many originals each letter offered."""
@@ -398,7 +413,9 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
         for letter, in_fold in by_letter.items():
             names_by_letter.setdefault(letter, []).extend(in_fold[:limit])
     kinds = {kind: CLASSES[kind] for kind in classes if kind in CLASSES}
+    doubled = [kind for kind in classes if kind in DOUBLED]
     wanted = {letter for letters, _, _ in kinds.values() for letter in letters}
+    wanted |= set(DOUBLED_LETTERS) if doubled else set()
     spelled = [kind for kind in classes if kind in SPELLED]
     hello_names = sorted({name for names in HELLO_SETS for name in names}) if spelled else []
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
@@ -428,6 +445,14 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                     clip = Clip(kind, size, hello, "HELLO", "", seed=_seed(kind, size, "+".join(names)))
                     clip.track = spelling_track("HELLO", SPELLED[kind], size, photos[names[2]].side)
                     clips.append(clip)
+        for kind in doubled:
+            for letter in DOUBLED_LETTERS:
+                for name in names_by_letter.get(letter, []):
+                    if name in photos:
+                        photo = photos[name]
+                        clip = Clip(kind, size, (photo, photo), letter * 2, "JZ", seed=_seed(kind, size, name))
+                        clip.track = doubled_track(DOUBLED[kind], size, photo.side)
+                        clips.append(clip)
     return clips, offered
 
 
@@ -594,8 +619,8 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Se
                     "path": path, "class": kind, "size": size, "clips": len(group),
                     "originals": len({p.name for c in group for p in c.photos}),
                     "hand_found": round(sum(r.hand_frames for r in results) / frames, 3),
-                    "written": round(np.mean([c.expected in t if kind not in SPELLED else t == c.expected
-                                              for c, t in zip(group, texts, strict=True)]), 3),
+                    "written": round(np.mean([t == c.expected if kind in SPELLED or kind in DOUBLED
+                                              else c.expected in t for c, t in zip(group, texts, strict=True)]), 3),
                     "forbidden": round(np.mean([bool(set(t) & set(c.forbidden))
                                                 for c, t in zip(group, texts, strict=True)]), 3),
                     "exact": round(np.mean([t == c.expected for c, t in zip(group, texts, strict=True)]), 3),

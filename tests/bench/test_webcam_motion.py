@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.recognizer import RecognizerSettings
 
 from bench import webcam_motion as wm
 from testkit.motion_clips import DOUBLE_FRAMES, SLIDE_LENGTH
@@ -127,3 +128,13 @@ def test_a_double_made_in_view_keeps_the_hand_on_its_letter_while_it_moves(doubl
         assert last[1] - first[1] == pytest.approx(-SLIDE_LENGTH * 70) and last[2] == first[2]
     else:
         assert (last[1], last[2]) == (first[1], first[2]) and max(f[2] for f in moved) > first[2]
+
+
+@pytest.mark.parametrize("double", ["slide", "bounce"])
+def test_a_letter_doubled_in_view_is_held_moved_held_again_and_the_hand_then_lowered(double: str) -> None:
+    track = wm.doubled_track(double, size=70, side=1.0)
+    photos = [frame[0] for frame in track]
+    gap = RecognizerSettings().word_gap
+    assert photos == [0] * (wm.LETTER_FRAMES + DOUBLE_FRAMES) + [1] * wm.LETTER_FRAMES + [-1] * gap
+    assert [frame[4] for frame in track].count(True) == DOUBLE_FRAMES
+    assert track[-1][1:3] == track[-gap - 1][1:3]  # lowered where it was last held

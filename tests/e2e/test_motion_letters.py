@@ -20,13 +20,15 @@ import cv2
 import numpy as np
 import pytest
 from signify.recognition.hands import HandSettings, HandTracker
+from signify.recognition.recognizer import RecognizerSettings
 
-from testkit.hand_drawing import encode_jpeg
+from testkit.hand_drawing import blank_frame, encode_jpeg
 from testkit.motion_clips import Frames, Framing, drifting_clip, j_clip, spelling_clip, z_clip
 from tests.conftest import StartApp
 from tests.e2e.client import open_client, receive
 
 HAND_LENGTH = 200.0  # pixels in a 640x480 frame
+WORD_GAP = RecognizerSettings().word_gap  # frames without a hand that end a word
 
 MOTION: dict[str, tuple[Callable[..., Frames], str]] = {
     # name: (clip, letters it must never write)
@@ -118,6 +120,16 @@ async def test_a_double_letter_slid_or_bounced_in_view_spells_hello(start_app: S
     # Before the transcript read that, HELLO so signed was written HELO.
     text = await transcribe(start_app, spelling_clip("HELLO", Framing(size=HAND_LENGTH, seed=5), double=double))
     assert text.strip() == "HELLO"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("double", ["slide", "bounce"])
+async def test_a_shape_a_motion_letter_starts_with_doubled_in_view_spells_odd(start_app: StartApp, double: str) -> None:
+    # "ODD", "EGG": the D, which a Z starts from, slid or bounced and held again, then the hand lowered. Before
+    # the transcript read a short movement of such a shape as a double, this was written "OD".
+    frames = [*spelling_clip("ODD", Framing(size=HAND_LENGTH, seed=5), double=double), *[blank_frame()] * WORD_GAP]
+    text = await transcribe(start_app, frames)
+    assert text == "ODD "
 
 
 async def transcribe_keypoints(start_app: StartApp, frames: Frames, rate: float) -> str:

@@ -71,6 +71,13 @@ JITTER_FRAMES = 1
 # (longer, the hand was carried somewhere else holding its letter).
 DOUBLE_MOVE_SHARE = 0.4
 DOUBLE_MOVE_HOLDS = 2
+# A shape a J or Z starts from (I; D, G, X) may be slid or bounced too ("ODD", "EGG"), but the hand must move it for
+# less than a hold in all since it was held for the hold, every frame counted (a frame soon after a miss, a lone
+# one, one before a pause at a corner), as fingers changing into the next letter move: a J or Z drawn from it moves
+# for longer (at 0.4 s, the quickest, 12 frames and the speed's span more), read or missed. And for half a hold at
+# least, not a fifth: a hand about to draw a J may jitter twice for two frames, which another letter takes for a
+# bounce.
+DOUBLE_START_MOVE_HOLDS = 1
 # A hand the tracker missed and found again jumps (its first landmarks come from the palm detector), and the
 # hand's speed, measured over six frames (trajectory.SPEED_SPAN) ending at the frame, reads that jump as
 # movement until the span has passed it: up to seven frames counting the one found again. A drifting O at
@@ -90,10 +97,12 @@ class Transcript:
     move the letter (a short slide or bounce, :data:`DOUBLE_MOVE_SHARE` of a
     hold to :data:`DOUBLE_MOVE_HOLDS` holds of moving frames) and hold it
     still again for the hold, which are the ways people fingerspell "LL".
-    Shapes a motion letter starts from are not doubled by moving: their
-    movement may be the motion; nor is what the hand held right after a J
-    or Z (read within a hold before): how the motion ended, which the hand
-    moves from on its way back. Fewer than ``commit_after``
+    Shapes a motion letter starts from are doubled so only by a movement
+    of half a hold to under a hold in all (:data:`DOUBLE_START_MOVE_HOLDS`),
+    as a J or Z drawn from them moves for longer, and the one held again
+    waits as a starting shape does (below); what the hand held right after a J or Z (read within
+    a hold before) is not doubled by moving: it is how the motion ended,
+    which the hand moves from on its way back. Fewer than ``commit_after``
     frames without a stable letter (a glitch, the hand missed for a frame
     or two) are neither: the same letter read after them goes on with its
     run. A hand absent for ``word_gap`` frames ends a word.
@@ -200,9 +209,11 @@ class Transcript:
         self._carried: str | None = None
         self._carried_wait = _NEVER  # frames without a stable letter after which it is forgotten
         self._unstable = 0  # consecutive frames without a stable letter
-        # Frames the hand moved (a double's slide) since the letter was written or the hand was last at rest for
-        # half a hold; a glitch's frames without a stable letter count, and keep it.
+        # Frames the hand moved (a double's slide) since the letter was written or began to wait, or the hand was
+        # last at rest for half a hold; a glitch's frames without a stable letter count, and keep it.
         self._shifted = 0
+        # Every frame the hand moved since then, or since it was last at rest for a hold: a starting shape's bound.
+        self._moved_since_rest = 0
         self._at_rest = 0  # consecutive frames with the hand seen and still, whatever the letter read
         self._after_motion = False  # whether the current letter's run began within a hold of a J or Z read: its end
         self._since_missed = _NEVER  # frames since the last one without a hand
@@ -295,8 +306,10 @@ class Transcript:
             # holds the movement, the motion letter itself; then the shape it ended in.
             self._paused, self._since_pause = True, 0
         self._seen += observed
+        if self._committed or stable == self._pending:
+            written = self._update_double(stable, moving) or written
         if self._committed:
-            return self._update_double(stable, moving) or written
+            return written
         self._run += 1
         if stable in self._motion_letters:
             return self._update_motion(stable) or written
@@ -310,7 +323,9 @@ class Transcript:
             self._carried, self._carried_wait = self._current, self._commit_after
         self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, False
         self._seen = 0
-        if stable is not None:  # another letter; a run without one (a glitch) keeps the slide and where it began
+        if stable is not None and stable != self._pending:
+            # Another letter; a run without one (a glitch) keeps the slide and where it began, as does the shape
+            # that waits, read again after one.
             self._shifted = 0
             self._after_motion = self._since_motion_read <= self._commit_after
 
@@ -367,43 +382,65 @@ class Transcript:
             return
         if moving:
             self._at_rest = 0
+            self._moved_since_rest += 1
             if self._moving > JITTER_FRAMES:  # a run longer than jitter, its first frames with it...
                 frames = self._moving if self._moving == JITTER_FRAMES + 1 else 1
                 # ...but none soon after a miss.
                 self._shifted += max(0, min(frames, self._since_missed - DOUBLE_AFTER_MISSED_FRAMES))
             return
         self._at_rest += 1
-        if self._at_rest >= self._half_hold and not self._slid:
+        if self._at_rest >= self._commit_after:
+            self._moved_since_rest = 0
+        if self._at_rest >= self._half_hold and not self._slid(self._current):
             self._shifted = 0  # settled: jitter, or a hand carried elsewhere, is forgotten
 
-    @property
-    def _slid(self) -> bool:
-        """Whether the hand moved as a double's slide or bounce does since the letter was written."""
+    def _slid(self, letter: str | None) -> bool:
+        """Whether the hand moved ``letter`` as a double's slide or bounce does since it was written (or waited)."""
+        if letter in self._starting_shapes:
+            return (self._half_hold <= self._shifted
+                    and self._moved_since_rest < DOUBLE_START_MOVE_HOLDS * self._commit_after)
         return (max(2, round(DOUBLE_MOVE_SHARE * self._commit_after)) <= self._shifted
                 <= DOUBLE_MOVE_HOLDS * self._commit_after)
 
     def _update_double(self, letter: str, moving: bool) -> str | None:
-        """The written held letter again if the hand slid or bounced it and holds it still again."""
-        if letter in self._motion_letters or letter in self._starting_shapes or self._after_motion:
-            return None  # the movement may be the motion; from how a motion ended, it is the way back
+        """A double made in view: the letter, written or waiting, slid or bounced and held again.
+
+        Another letter is written again at once. A starting shape's first is written if it still waited, and the
+        one held again waits as a new starting shape: its run begins anew, not written.
+        """
+        if not self._held_again(letter, moving):
+            return None
+        if letter not in self._starting_shapes:
+            return self._commit(letter)
+        written = self._commit_pending()
+        self._run, self._committed = 0, False
+        self._wait(letter, after_movement=False)  # what moved it was the double's slide, no J or Z
+        return written
+
+    def _held_again(self, letter: str, moving: bool) -> bool:
+        """Whether the hand slid or bounced the letter, written or waiting, and holds it still again for the hold."""
+        if letter in self._motion_letters or self._after_motion:
+            return False  # from how a motion ended, the movement is the way back
         if moving:
             self._seen = 0  # looks at the letter held again count from here
-            return None
-        if not self._slid or self._still < self._commit_after or self._seen < self._half_hold:
-            return None
-        return self._commit(letter)
+            return False
+        return self._slid(letter) and self._still >= self._commit_after and self._seen >= self._half_hold
 
     def _make_pending(self, letter: str) -> None:
         """Let a starting shape held for the hold wait for the next letter, unless it is how a motion began or ended."""
         if self._settled and letter not in (self._pending, self._dropped):
             # Held within a hold of a movement, or the first shape held since the tracker lost a moving hand,
             # it may be how an unread J or Z ended.
-            ended_movement = self._since_movement < self._still + self._commit_after or self._lost_moving
-            self._pending, self._pending_moved, self._pending_after_movement = letter, 0, ended_movement
+            self._wait(letter, self._since_movement < self._still + self._commit_after or self._lost_moving)
         self._lost_moving = False
 
+    def _wait(self, letter: str, after_movement: bool) -> None:
+        """Let a starting shape wait; a double's slide is one made since it waits, as since a letter was written."""
+        self._pending, self._pending_moved, self._pending_after_movement = letter, 0, after_movement
+        self._shifted = self._moved_since_rest = 0
+
     def _commit(self, letter: str) -> str:
-        self._committed, self._lost_moving, self._shifted = True, False, 0
+        self._committed, self._lost_moving, self._shifted, self._moved_since_rest = True, False, 0, 0
         if self._pending == letter:
             self._pending = None
         self._append(letter)
@@ -438,6 +475,7 @@ class Transcript:
         """
         self._current, self._run, self._still, self._steady, self._seen = letter, 0, 0, 0, 0
         self._committed, self._shifted, self._after_motion = letter is not None, 0, False
+        self._moved_since_rest = 0
         self._carried = None  # what was held before it is not carried on into it
         self._pending = None
 
@@ -454,7 +492,7 @@ class Transcript:
         self._tail = None
         self._carried = self._held = self._pending = self._dropped = self._leaving = None
         self._carried_wait, self._unstable, self._shifted, self._after_motion = _NEVER, 0, 0, False
-        self._at_rest, self._since_missed = 0, _NEVER
+        self._at_rest, self._since_missed, self._moved_since_rest = 0, _NEVER, 0
         self._pending_moved, self._pending_after_movement, self._lost_moving = 0, False, False
 
     def resume(self, text: str) -> str:
