@@ -37,7 +37,7 @@ at 30 fps:
   signers make a double letter without lowering the hand: the L slid
   sideways by a third of the hand's length in 0.2 s, or bounced down and
   back up, and held again (testkit's drawn doubles:
-  ``testkit.motion_clips.spelling_offsets``).
+  ``testkit.motion_clips.spelling_frames``).
 * ``doubled slide`` / ``doubled bounce``: one D, G, I, X, L or O photo
   held a second, slid or bounced so, held a second again, then the hand
   gone for a word gap, as a word ending in "DD", "GG" ("ODD", "EGG") ends.
@@ -110,7 +110,7 @@ from signify.recognition.images import decode_image
 from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerSettings
 
-from testkit.motion_clips import DOUBLE_FRAMES, j_path, smoothstep, spelling_offsets, z_path
+from testkit.motion_clips import j_path, smoothstep, spelling_frames, z_path
 from training.sources import PHOTO_FOLDS, photo_original
 
 from .page_tracker import PageTracker, page_tracker
@@ -378,18 +378,16 @@ def spelling_track(word: str, double: str = "away", size: int = 0, side: float =
                    ) -> list[tuple[int, float, float, float, bool]]:
     """Per-frame (photo, x, y, turn, moving) of ``word`` held letter by letter; photo i is letter i.
 
-    A double letter is made as testkit's drawn ones are (``double``: the hand away, or the letter slid toward
-    ``side`` or bounced, in lengths of the hand, ``size`` pixels; testkit.motion_clips.spelling_offsets)."""
-    photos: list[tuple[int, bool]] = []
-    for i, letter in enumerate(word):
-        if i and letter == word[i - 1]:
-            photos.extend([(-1, False)] * AWAY_FRAMES if double == "away" else [(i - 1, True)] * DOUBLE_FRAMES)
-        elif i:
-            photos.extend([(i, False)] * CHANGE_FRAMES)  # the new shape comes in
-        photos.extend([(i, False)] * LETTER_FRAMES)
-    offsets = spelling_offsets(word, LETTER_FRAMES, CHANGE_FRAMES, AWAY_FRAMES, double)
-    return [(photo, WIDTH / 2 + side * dx * size, HEIGHT * 0.45 + dy * size, 0.0, moving)
-            for (photo, moving), (dx, dy) in zip(photos, offsets, strict=True)]
+    Laid out as testkit's drawn words are (testkit.motion_clips.spelling_frames): the new letter's photo while
+    the hand reshapes, none while it is away, and the letter before moving while a double slides it toward
+    ``side`` or bounces it (in lengths of the hand, ``size`` pixels)."""
+    track = []
+    for frame in spelling_frames(word, LETTER_FRAMES, CHANGE_FRAMES, AWAY_FRAMES, double):
+        moving = frame.part in ("slide", "bounce")  # the letter before, moved as a double
+        photo = -1 if frame.part == "away" else frame.letter - 1 if moving else frame.letter
+        dx, dy = frame.offset
+        track.append((photo, WIDTH / 2 + side * dx * size, HEIGHT * 0.45 + dy * size, 0.0, moving))
+    return track
 
 
 def doubled_track(double: str, size: int, side: float) -> list[tuple[int, float, float, float, bool]]:

@@ -268,54 +268,66 @@ def drifting_clip(letter: str, framing: Framing = Framing(), frames: int = DRIFT
     return render_clip([letter_shape(letter)] * len(placements), placements, framing)
 
 
+@dataclass(frozen=True)
+class SpelledFrame:
+    """One frame of a spelled word: the letter it belongs to, what the hand does, and where it is."""
+
+    letter: int  # index into the word
+    part: str  # "held"; "change" (reshaping from the letter before); "away", "slide" or "bounce" (a double's gap)
+    step: int  # the frame's number within its part
+    offset: tuple[float, float]  # from where the hand started, in hand lengths (x right, y down)
+
+
+def spelling_frames(
+    word: str, letter_frames: int = LETTER_FRAMES, change: int = CHANGE_FRAMES, away: int = AWAY_FRAMES,
+    double: str = "away",
+) -> list[SpelledFrame]:
+    """The frame layout of fingerspelling ``word``, one place for the drawn clips and the benchmark's photo clips.
+
+    Each letter is held for ``letter_frames``. Between two different letters the hand reshapes over ``change``
+    frames. Between two equal ones (``double``) it leaves the picture for ``away`` frames, or moves the letter
+    for :data:`DOUBLE_FRAMES`: slid sideways by :data:`SLIDE_LENGTH` (the letters after it stay there), or
+    bounced down by :data:`BOUNCE_LENGTH` and back up.
+    """
+    if double not in DOUBLES:
+        raise ValueError(f"double must be one of {DOUBLES}")
+    frames: list[SpelledFrame] = []
+    x = 0.0
+    for i in range(len(word)):
+        if i and word[i].upper() == word[i - 1].upper() and double == "away":
+            frames.extend(SpelledFrame(i, "away", k, (x, 0.0)) for k in range(away))
+        elif i and word[i].upper() == word[i - 1].upper():
+            start = x
+            for k in range(DOUBLE_FRAMES):
+                if double == "slide":
+                    x = start + SLIDE_LENGTH * smoothstep((k + 1) / DOUBLE_FRAMES)
+                    frames.append(SpelledFrame(i, double, k, (x, 0.0)))
+                else:
+                    y = BOUNCE_LENGTH * math.sin(math.pi * (k + 1) / (DOUBLE_FRAMES + 1))
+                    frames.append(SpelledFrame(i, double, k, (x, y)))
+        elif i:
+            frames.extend(SpelledFrame(i, "change", k, (x, 0.0)) for k in range(change))
+        frames.extend(SpelledFrame(i, "held", k, (x, 0.0)) for k in range(letter_frames))
+    return frames
+
+
 def spelling_skeletons(
     word: str, letter_frames: int = LETTER_FRAMES, change: int = CHANGE_FRAMES, away: int = AWAY_FRAMES,
     double: str = "away",
 ) -> list[NDArray[np.float64] | None]:
-    """Per-frame skeletons for fingerspelling ``word``: each letter held, ``None`` where the hand is away.
-
-    Between two different letters the hand reshapes over ``change`` frames
-    (the skeletons blended). Between two equal ones (``double``) it leaves
-    the picture for ``away`` frames, or holds the letter for
-    :data:`DOUBLE_FRAMES` while it moves (:func:`spelling_offsets`).
-    """
-    if double not in DOUBLES:
-        raise ValueError(f"double must be one of {DOUBLES}")
+    """Per-frame skeletons for fingerspelling ``word`` (:func:`spelling_frames`): ``None`` where the hand is
+    away, the skeletons blended while it changes, the letter before held while a double moves it."""
+    layout = spelling_frames(word, letter_frames, change, away, double)
     shapes = [letter_shape(letter) for letter in word]
-    skeletons: list[NDArray[np.float64] | None] = []
-    for i, shape in enumerate(shapes):
-        if i:
-            previous = shapes[i - 1]
-            if word[i].upper() == word[i - 1].upper():
-                skeletons.extend([None] * away if double == "away" else [previous] * DOUBLE_FRAMES)
-            else:
-                skeletons.extend(_blend(previous, shape, (k + 1) / (change + 1)) for k in range(change))
-        skeletons.extend([shape] * letter_frames)
-    return skeletons
 
+    def skeleton(frame: SpelledFrame) -> NDArray[np.float64] | None:
+        if frame.part == "held":
+            return shapes[frame.letter]
+        if frame.part == "change":
+            return _blend(shapes[frame.letter - 1], shapes[frame.letter], (frame.step + 1) / (change + 1))
+        return None if frame.part == "away" else shapes[frame.letter - 1]
 
-def spelling_offsets(
-    word: str, letter_frames: int = LETTER_FRAMES, change: int = CHANGE_FRAMES, away: int = AWAY_FRAMES,
-    double: str = "away",
-) -> list[tuple[float, float]]:
-    """Per-frame offset of the hand from where it started, in hand lengths (x right, y down), frame for frame
-    with :func:`spelling_skeletons`: a slide moves the hand and the letters after it for good, a bounce
-    comes back."""
-    offsets: list[tuple[float, float]] = []
-    x = 0.0
-    for i in range(len(word)):
-        if i and word[i].upper() == word[i - 1].upper() and double == "slide":
-            start = x
-            for k in range(DOUBLE_FRAMES):
-                x = start + SLIDE_LENGTH * smoothstep((k + 1) / DOUBLE_FRAMES)
-                offsets.append((x, 0.0))
-        elif i and word[i].upper() == word[i - 1].upper() and double == "bounce":
-            offsets.extend((x, BOUNCE_LENGTH * math.sin(math.pi * (k + 1) / (DOUBLE_FRAMES + 1)))
-                           for k in range(DOUBLE_FRAMES))
-        elif i:
-            offsets.extend([(x, 0.0)] * (away if word[i].upper() == word[i - 1].upper() else change))
-        offsets.extend([(x, 0.0)] * letter_frames)
-    return offsets
+    return [skeleton(frame) for frame in layout]
 
 
 def spelling_clip(
@@ -328,10 +340,11 @@ def spelling_clip(
 ) -> Frames:
     """Fingerspelling ``word`` with the hand held still at each letter (see :func:`spelling_skeletons`)."""
     skeletons = spelling_skeletons(word, letter_frames, change, away, double)
+    offsets = [frame.offset for frame in spelling_frames(word, letter_frames, change, away, double)]
     start = framing.start()
     side = -1.0 if framing.mirror else 1.0
     placements = [replace(start, cx=start.cx + side * dx * framing.size, cy=start.cy + dy * framing.size)
-                  for dx, dy in spelling_offsets(word, letter_frames, change, away, double)]
+                  for dx, dy in offsets]
     return render_clip(skeletons, placements, framing)
 
 

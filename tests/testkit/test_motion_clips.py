@@ -83,10 +83,12 @@ def test_spelling_a_double_letter_takes_the_hand_away() -> None:
 @pytest.mark.parametrize("double", ["slide", "bounce"])
 def test_a_double_letter_made_in_view_holds_the_letter_while_the_hand_moves(double: str) -> None:
     skeletons = mc.spelling_skeletons("HELLO", letter_frames=10, change=2, double=double)
-    offsets = mc.spelling_offsets("HELLO", letter_frames=10, change=2, double=double)
+    layout = mc.spelling_frames("HELLO", letter_frames=10, change=2, double=double)
+    offsets = [frame.offset for frame in layout]
     assert len(skeletons) == len(offsets) == 5 * 10 + 3 * 2 + mc.DOUBLE_FRAMES
     assert all(s is not None for s in skeletons)
     moving = range(2 * 10 + 2 * 2 + 10, 2 * 10 + 2 * 2 + 10 + mc.DOUBLE_FRAMES)
+    assert [i for i, frame in enumerate(layout) if frame.part == double] == list(moving)
     assert all(skeletons[i] is LETTER_SHAPES["L"] for i in moving)
     assert offsets[: moving.start] == [(0.0, 0.0)] * moving.start
     if double == "slide":  # sideways, for good: the letters after it are held where it ended
