@@ -294,9 +294,10 @@ def spelling_frames(
     frames: list[SpelledFrame] = []
     x = 0.0
     for i in range(len(word)):
-        if i and word[i].upper() == word[i - 1].upper() and double == "away":
+        doubled = i > 0 and word[i].upper() == word[i - 1].upper()
+        if doubled and double == "away":
             frames.extend(SpelledFrame(i, "away", k, (x, 0.0)) for k in range(away))
-        elif i and word[i].upper() == word[i - 1].upper():
+        elif doubled:
             start = x
             for k in range(DOUBLE_FRAMES):
                 if double == "slide":
@@ -317,7 +318,11 @@ def spelling_skeletons(
 ) -> list[NDArray[np.float64] | None]:
     """Per-frame skeletons for fingerspelling ``word`` (:func:`spelling_frames`): ``None`` where the hand is
     away, the skeletons blended while it changes, the letter before held while a double moves it."""
-    layout = spelling_frames(word, letter_frames, change, away, double)
+    return _skeletons(word, spelling_frames(word, letter_frames, change, away, double), change)
+
+
+def _skeletons(word: str, layout: list[SpelledFrame], change: int) -> list[NDArray[np.float64] | None]:
+    """The skeleton of each frame of ``word``'s layout (``change``: the frames a reshaping takes)."""
     shapes = [letter_shape(letter) for letter in word]
 
     def skeleton(frame: SpelledFrame) -> NDArray[np.float64] | None:
@@ -339,13 +344,12 @@ def spelling_clip(
     double: str = "away",
 ) -> Frames:
     """Fingerspelling ``word`` with the hand held still at each letter (see :func:`spelling_skeletons`)."""
-    skeletons = spelling_skeletons(word, letter_frames, change, away, double)
-    offsets = [frame.offset for frame in spelling_frames(word, letter_frames, change, away, double)]
+    layout = spelling_frames(word, letter_frames, change, away, double)
     start = framing.start()
     side = -1.0 if framing.mirror else 1.0
     placements = [replace(start, cx=start.cx + side * dx * framing.size, cy=start.cy + dy * framing.size)
-                  for dx, dy in offsets]
-    return render_clip(skeletons, placements, framing)
+                  for dx, dy in (frame.offset for frame in layout)]
+    return render_clip(_skeletons(word, layout, change), placements, framing)
 
 
 def _blend(a: NDArray[np.float64], b: NDArray[np.float64], t: float) -> NDArray[np.float64]:
