@@ -90,14 +90,16 @@ def found_within(hand: HeldHand, views: Sequence[View], frames: Sequence[int]) -
 
 
 def measure(data: Path, sizes: Sequence[int], per_letter: int, looks: int, searches: dict[str, tuple[float, ...]],
-            complexity: int = 1) -> list[HeldHand]:
+            complexity: int = 1, detection_confidence: float = 0.5) -> list[HeldHand]:
     """Every photo at every place and size, through MediaPipe in every view the searches could give it."""
     clips, _ = wm.build_clips(data, sizes[:1], None, per_letter, ("J", "Z", "drift X", "HELLO"))
     photos = {photo.name: photo for clip in clips for photo in clip.photos}
     views = all_views(searches)
     held = []
     started = time.monotonic()
-    with HandTracker(HandSettings(static_image_mode=True, model_complexity=complexity)) as tracker:
+    settings = HandSettings(static_image_mode=True, model_complexity=complexity,
+                            min_detection_confidence=detection_confidence)
+    with HandTracker(settings) as tracker:
         for name, photo in sorted(photos.items()):
             for size in sizes:
                 held += [hold(tracker, photo, size, fx, fy, views, looks) for fx in PLACES_X for fy in PLACES_Y]
@@ -173,11 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--looks", type=int, default=3, help="pictures of each held hand (noise and tremor anew)")
     parser.add_argument("--complexity", type=int, default=1, choices=(0, 1),
                         help="MediaPipe's model: 1 as the page tracks, 0 as the server's image path under load")
+    parser.add_argument("--detection-confidence", type=float, default=0.5,
+                        help="the palm detector's threshold (MEDIAPIPE_MIN_DETECTION_CONFIDENCE)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    held = measure(args.data, sizes, args.per_letter, args.looks, SEARCHES, args.complexity)
+    held = measure(args.data, sizes, args.per_letter, args.looks, SEARCHES, args.complexity,
+                   args.detection_confidence)
     print(f"{len({h.photo for h in held})} photos, {len(PLACES_X) * len(PLACES_Y)} places, {args.looks} looks "
-          f"a view, complexity {args.complexity}; shipped tiles: {zoom.TILE_PER_HEIGHT}")
+          f"a view, complexity {args.complexity}, detection threshold {args.detection_confidence:g}; "
+          f"shipped tiles: {zoom.TILE_PER_HEIGHT}")
     report(held, SEARCHES)
     return 0
 

@@ -52,8 +52,10 @@ const RESULT_WAIT_MS = 1000;
 // Landmarks are sent with 5 decimals: a fiftieth of a pixel on a 1920 pixel frame.
 const DECIMALS = 1e5;
 const SMOOTHING = 0.2;
-// The server's MediaPipe settings (back/signify/recognition/hands.py): one hand, 0.5 thresholds.
-const TRACKER_OPTIONS = {
+// The server's MediaPipe settings (back/signify/recognition/hands.py): one hand, 0.5 thresholds
+// (tests/unit/front_demo/test_tracking_options.py). A lower palm-detection threshold finds a still
+// small hand sooner but wrote more false letters (docs/model.md, "A lower palm-detection threshold").
+export const TRACKER_OPTIONS = {
   runningMode: "VIDEO",
   numHands: 1,
   minHandDetectionConfidence: 0.5,
