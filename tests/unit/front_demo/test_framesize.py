@@ -9,12 +9,12 @@ the project's set-up (``make setup`` runs npm): without it this test fails, it d
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.node import run_node
 
 REPO = Path(__file__).resolve().parents[3]
 FRAMESIZE_JS = REPO / "front_demo" / "framesize.js"
@@ -38,15 +38,9 @@ NO_HAND: Step = {"landmarks": None, "aspect": ASPECT}
 
 
 def run(sequences: list[list[Step]], boxes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed: front_demo/framesize.js cannot be run. Install Node.js 20 "
-                    "(apt-get install nodejs npm), which `make setup` needs for the demo's tracker anyway.")
     payload = {"module": str(FRAMESIZE_JS), "sequences": sequences, "boxes": boxes or []}
-    done = subprocess.run([node, str(RUNNER)], input=json.dumps(payload), capture_output=True, text=True,
-                          timeout=60, check=False)
-    assert done.returncode == 0, f"node {RUNNER.name} failed:\n{done.stderr}"
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(run_node([str(RUNNER)], "front_demo/framesize.js cannot be run",
+                                                 stdin=json.dumps(payload)))
     return result
 
 

@@ -9,23 +9,20 @@ with (tasks-vision's presence and tracking thresholds both stand for the Python 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 from signify.config import Settings
 from signify.recognition.hands import HandSettings
 
+from tests.node import run_node
+
 FRONT_DEMO = Path(__file__).resolve().parents[3] / "front_demo"
 
 
 def page_options() -> dict[str, object]:
-    node = shutil.which("node")
-    assert node is not None, "node is needed (make setup)"
     script = 'import("./tracking.js").then((m) => console.log(JSON.stringify(m.TRACKER_OPTIONS)))'
-    done = subprocess.run([node, "--input-type=module", "-e", script], cwd=FRONT_DEMO, capture_output=True,
-                          text=True, timeout=60, check=True)
-    options: dict[str, object] = json.loads(done.stdout)
+    options: dict[str, object] = json.loads(run_node(["--input-type=module", "-e", script],
+                                                     "front_demo/tracking.js cannot be read", cwd=FRONT_DEMO))
     return options
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import builtins
 import json
 import math
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,8 @@ import numpy as np
 import pytest
 from signify.recognition import zoom
 from signify.recognition.zoom import FULL_FIRST, LOST_FRAMES, HandExtent, View, ZoomPolicy, hand_extent, to_frame
+
+from tests.node import run_node
 
 REPO = Path(__file__).resolve().parents[3]
 ZOOM_JS = REPO / "front_demo" / "zoom.js"
@@ -165,10 +165,6 @@ def cases() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def js(cases: dict[str, Any]) -> dict[str, Any]:
     """What zoom.js decides and computes for ``cases``, in one node process."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed: front_demo/zoom.js cannot be checked against zoom.py. Install Node.js 20 "
-                    "(apt-get install nodejs npm), which `make setup` needs for the demo's tracker anyway.")
     payload = {
         "module": str(ZOOM_JS),
         "sequences": [[step.as_json() for step in steps] for steps in cases["sequences"].values()],
@@ -177,10 +173,8 @@ def js(cases: dict[str, Any]) -> dict[str, Any]:
         "mapped": [{**m, "landmarks": m["landmarks"].tolist(),
                     "view": [m["view"].x, m["view"].y, m["view"].width, m["view"].height]} for m in cases["mapped"]],
     }
-    done = subprocess.run([node, str(RUNNER)], input=json.dumps(payload), capture_output=True, text=True,
-                          timeout=120, check=False)
-    assert done.returncode == 0, f"node {RUNNER.name} failed:\n{done.stderr}"
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(run_node([str(RUNNER)], "front_demo/zoom.js cannot be checked against zoom.py",
+                                                 stdin=json.dumps(payload), timeout=120))
     result["sequences"] = dict(zip(cases["sequences"], result["sequences"], strict=True))
     return result
 
