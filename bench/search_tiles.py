@@ -90,7 +90,8 @@ def found_within(hand: HeldHand, views: Sequence[View], frames: Sequence[int]) -
 
 
 def measure(data: Path, sizes: Sequence[int], per_letter: int, looks: int, searches: dict[str, tuple[float, ...]],
-            complexity: int = 1, detection_confidence: float = 0.5) -> list[HeldHand]:
+            complexity: int = 1, detection_confidence: float = HandSettings.min_detection_confidence
+            ) -> list[HeldHand]:
     """Every photo at every place and size, through MediaPipe in every view the searches could give it."""
     clips, _ = wm.build_clips(data, sizes[:1], None, per_letter, ("J", "Z", "drift X", "HELLO"))
     photos = {photo.name: photo for clip in clips for photo in clip.photos}
@@ -175,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--looks", type=int, default=3, help="pictures of each held hand (noise and tremor anew)")
     parser.add_argument("--complexity", type=int, default=1, choices=(0, 1),
                         help="MediaPipe's model: 1 as the page tracks, 0 as the server's image path under load")
-    parser.add_argument("--detection-confidence", type=float, default=0.5,
-                        help="the palm detector's threshold (MEDIAPIPE_MIN_DETECTION_CONFIDENCE)")
+    parser.add_argument("--detection-confidence", type=float, default=HandSettings.min_detection_confidence,
+                        help="the palm detector's threshold; default the server's (MEDIAPIPE_MIN_DETECTION_CONFIDENCE)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     held = measure(args.data, sizes, args.per_letter, args.looks, SEARCHES, args.complexity,
