@@ -43,6 +43,11 @@ at 30 fps:
   gone for a word gap, as a word ending in "DD", "GG" ("ODD", "EGG") ends.
   Must write the letter twice, never J or Z. D, G, I and X are the shapes a
   J or Z starts from; L and O start none.
+* ``J then doubled`` / ``Z then doubled``: a J or Z clip's motion, then
+  the hand, where the motion ended, changes to an E, L or O (another
+  photo, pasted over the first one's room; untwisting after a J), holds it
+  a second, slides it as ``doubled slide`` does, holds it again and is
+  lowered: "JEE", "ZOO". Must write exactly that.
 
 Every clip is played through the server's own code along these paths
 (``--paths``):
@@ -168,7 +173,11 @@ SPELLED = {"HELLO": "away", "HELLO slide": "slide", "HELLO bounce": "bounce"}
 # One photo's letter doubled in view (how), the hand then lowered: the letter twice.
 DOUBLED = {"doubled slide": "slide", "doubled bounce": "bounce"}
 DOUBLED_LETTERS = "DGIXLO"  # the shapes a J or Z starts from, and two that start none
-ALL_CLASSES = (*CLASSES, *SPELLED, *DOUBLED)
+# A motion letter, then another letter doubled in view ("ZOO", "JEEP"): the class, the motion's clip class.
+AFTER_MOTION = {"J then doubled": "J", "Z then doubled": "Z"}
+AFTER_MOTION_LETTERS = "ELO"  # the letter doubled after it, in turn
+ALL_CLASSES = (*CLASSES, *SPELLED, *DOUBLED, *AFTER_MOTION)
+WHOLE_WORDS = {*SPELLED, *DOUBLED, *AFTER_MOTION}  # classes written right only when written exactly
 
 
 @dataclass(frozen=True)
@@ -397,6 +406,19 @@ def doubled_track(double: str, size: int, side: float) -> list[tuple[int, float,
     return track + [(-1, *track[-1][1:4], False)] * RecognizerSettings().word_gap
 
 
+def after_motion_track(letter: str, photo: Photo, size: int, number: int, side: float
+                       ) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of ``letter`` (J or Z) drawn from photo 0, then photo 1's letter,
+    doubled by a slide toward ``side`` where the motion ended, and the hand gone for a word gap."""
+    motion = motion_track(letter, photo, size, number)
+    _, x1, y1, turn1, _ = motion[-1]
+    # The hand changes shape where the motion ended, untwisting after a J, as between two held letters.
+    change = [(1, x1, y1, turn1 * (1 - (k + 1) / CHANGE_FRAMES), False) for k in range(CHANGE_FRAMES)]
+    double = [(-1 if i < 0 else i + 1, x - WIDTH / 2 + x1, y - HEIGHT * 0.45 + y1, turn, moving)
+              for i, x, y, turn, moving in doubled_track("slide", size, side)]
+    return motion + change + double
+
+
 def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                 classes: Sequence[str] = ALL_CLASSES) -> tuple[list[Clip], dict[str, int]]:
     """Every clip of the run (of ``classes``), and how many originals each letter offered."""
@@ -412,8 +434,11 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
             names_by_letter.setdefault(letter, []).extend(in_fold[:limit])
     kinds = {kind: CLASSES[kind] for kind in classes if kind in CLASSES}
     doubled = [kind for kind in classes if kind in DOUBLED]
+    after_motion = [kind for kind in classes if kind in AFTER_MOTION]
     wanted = {letter for letters, _, _ in kinds.values() for letter in letters}
     wanted |= set(DOUBLED_LETTERS) if doubled else set()
+    for kind in after_motion:
+        wanted |= set(CLASSES[AFTER_MOTION[kind]][0]) | set(AFTER_MOTION_LETTERS)
     spelled = [kind for kind in classes if kind in SPELLED]
     hello_names = sorted({name for names in HELLO_SETS for name in names}) if spelled else []
     with HandTracker(HandSettings(static_image_mode=True, model_complexity=1)) as tracker:
@@ -451,7 +476,34 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                         clip = Clip(kind, size, (photo, photo), letter * 2, "JZ", seed=_seed(kind, size, name))
                         clip.track = doubled_track(DOUBLED[kind], size, photo.side)
                         clips.append(clip)
+        for kind in after_motion:
+            clips += after_motion_clips(kind, size, names_by_letter, photos, folds)
     return clips, offered
+
+
+def after_motion_clips(kind: str, size: int, names_by_letter: dict[str, list[str]], photos: dict[str, Photo],
+                       folds: dict[str, int]) -> list[Clip]:
+    """``kind``'s clips (of :data:`AFTER_MOTION`): each photo the motion is drawn from, then the doubled letter from
+    a photo of the same fold, E, L and O in turn."""
+    motion = AFTER_MOTION[kind]
+    then = {f: _in_turn([[n for n in names_by_letter.get(letter, []) if n in photos and folds[n] == f]
+                         for letter in AFTER_MOTION_LETTERS]) for f in set(folds.values())}
+    clips, numbers = [], dict[int, int]()
+    for name in [n for letter in CLASSES[motion][0] for n in names_by_letter.get(letter, [])]:
+        if name not in photos or not then.get(folds[name]):
+            continue
+        number = numbers.get(folds[name], 0)
+        numbers[folds[name]] = number + 1
+        photo, second = photos[name], photos[then[folds[name]][number % len(then[folds[name]])]]
+        clip = Clip(kind, size, (photo, second, second), motion + second.letter * 2, "", seed=_seed(kind, size, name))
+        clip.track = after_motion_track(motion, photo, size, number, second.side)
+        clips.append(clip)
+    return clips
+
+
+def _in_turn(groups: Sequence[Sequence[str]]) -> list[str]:
+    """The groups' first items, then their second ones, and so on."""
+    return [group[i] for i in range(max(map(len, groups), default=0)) for group in groups if i < len(group)]
 
 
 def _seed(*parts: object) -> int:
@@ -617,7 +669,7 @@ def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Se
                     "path": path, "class": kind, "size": size, "clips": len(group),
                     "originals": len({p.name for c in group for p in c.photos}),
                     "hand_found": round(sum(r.hand_frames for r in results) / frames, 3),
-                    "written": round(np.mean([t == c.expected if kind in SPELLED or kind in DOUBLED
+                    "written": round(np.mean([t == c.expected if kind in WHOLE_WORDS
                                               else c.expected in t for c, t in zip(group, texts, strict=True)]), 3),
                     "forbidden": round(np.mean([bool(set(t) & set(c.forbidden))
                                                 for c, t in zip(group, texts, strict=True)]), 3),

@@ -352,6 +352,20 @@ def spelling_clip(
     return render_clip(_skeletons(word, layout, change), placements, framing)
 
 
+def z_then_spelling_clip(word: str, framing: Framing = Framing(), double: str = "slide") -> Frames:
+    """``word``, which starts with Z: the Z drawn, then the letters after it spelled where the Z ended, as
+    :func:`spelling_clip` spells them (doubles made as ``double``): "ZOO", where the O after a Z is slid."""
+    if not word.upper().startswith("Z"):
+        raise ValueError("the word must start with Z")
+    drawn = z_placements(framing)
+    layout = spelling_frames(word, LETTER_FRAMES, CHANGE_FRAMES, AWAY_FRAMES, double)[LETTER_FRAMES:]  # Z drawn instead
+    end, side = drawn[-1], -1.0 if framing.mirror else 1.0
+    after = [replace(end, cx=end.cx + side * dx * framing.size, cy=end.cy + dy * framing.size)
+             for dx, dy in (frame.offset for frame in layout)]
+    skeletons = [letter_shape("Z")] * len(drawn) + _skeletons(word, layout, CHANGE_FRAMES)
+    return render_clip(skeletons, [*drawn, *after], framing)
+
+
 def _blend(a: NDArray[np.float64], b: NDArray[np.float64], t: float) -> NDArray[np.float64]:
     """A skeleton part way from ``a`` to ``b``; both are first brought to the wrist and to one palm length,
     as the shapes come from different cameras and scales."""

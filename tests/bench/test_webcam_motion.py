@@ -138,3 +138,20 @@ def test_a_letter_doubled_in_view_is_held_moved_held_again_and_the_hand_then_low
     assert photos == [0] * (wm.LETTER_FRAMES + DOUBLE_FRAMES) + [1] * wm.LETTER_FRAMES + [-1] * gap
     assert [frame[4] for frame in track].count(True) == DOUBLE_FRAMES
     assert track[-1][1:3] == track[-gap - 1][1:3]  # lowered where it was last held
+
+
+def test_a_letter_doubled_after_a_motion_letter_follows_it_where_it_ended(photo: wm.Photo) -> None:
+    track = wm.after_motion_track("J", photo, size=70, number=0, side=1.0)
+    motion = wm.motion_track("J", photo, size=70, number=0)
+    assert track[: len(motion)] == motion
+    after = track[len(motion) :]
+    gap = RecognizerSettings().word_gap
+    assert [f[0] for f in after] == [1] * (wm.CHANGE_FRAMES + wm.LETTER_FRAMES + DOUBLE_FRAMES) + [2] * (
+        wm.LETTER_FRAMES) + [-1] * gap
+    assert after[0][1:3] == motion[-1][1:3]  # where the J ended...
+    assert after[wm.CHANGE_FRAMES - 1][3] == 0.0 != motion[-1][3]  # ...untwisting as the hand changes
+    assert after[-1][1] - after[0][1] == pytest.approx(SLIDE_LENGTH * 70)  # slid to the hand's side
+
+
+def test_the_letters_doubled_after_a_motion_letter_take_turns() -> None:
+    assert wm._in_turn([["E0", "E1"], ["L0"], ["O0", "O1", "O2"]]) == ["E0", "L0", "O0", "E1", "O1", "O2"]

@@ -23,7 +23,15 @@ from signify.recognition.hands import HandSettings, HandTracker
 from signify.recognition.recognizer import RecognizerSettings
 
 from testkit.hand_drawing import blank_frame, encode_jpeg
-from testkit.motion_clips import Frames, Framing, drifting_clip, j_clip, spelling_clip, z_clip
+from testkit.motion_clips import (
+    Frames,
+    Framing,
+    drifting_clip,
+    j_clip,
+    spelling_clip,
+    z_clip,
+    z_then_spelling_clip,
+)
 from tests.conftest import StartApp
 from tests.e2e.client import open_client, receive
 
@@ -130,6 +138,15 @@ async def test_a_shape_a_motion_letter_starts_with_doubled_in_view_spells_odd(st
     frames = [*spelling_clip("ODD", Framing(size=HAND_LENGTH, seed=5), double=double), *[blank_frame()] * WORD_GAP]
     text = await transcribe(start_app, frames)
     assert text == "ODD "
+
+
+@pytest.mark.slow
+async def test_a_letter_doubled_in_view_right_after_a_motion_letter_spells_zoo(start_app: StartApp) -> None:
+    # The O held right after the Z may be how the Z ended, and the slide the way back to draw it again: the O held
+    # again waits until the hand is lowered (or holds another letter). Before, this was written "ZO".
+    frames = [*z_then_spelling_clip("ZOO", Framing(size=HAND_LENGTH, seed=5)), *[blank_frame()] * WORD_GAP]
+    text = await transcribe(start_app, frames)
+    assert text == "ZOO "
 
 
 async def transcribe_keypoints(start_app: StartApp, frames: Frames, rate: float) -> str:

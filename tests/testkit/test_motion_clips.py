@@ -113,6 +113,25 @@ def test_a_slide_moves_the_drawn_hand_to_its_side(mirror: bool, way: int) -> Non
     assert way * moved == pytest.approx(mc.SLIDE_LENGTH * framing.size, abs=3)
 
 
+def test_letters_after_a_drawn_z_are_spelled_where_the_z_ended() -> None:
+    framing = mc.Framing(size=80.0, width=160, height=120, noise=0.0, tremor=0.0, seed=2)
+    frames = mc.z_then_spelling_clip("ZOO", framing)
+    drawn = mc.z_clip(framing)
+    assert len(frames) == len(drawn) + mc.CHANGE_FRAMES + 2 * mc.LETTER_FRAMES + mc.DOUBLE_FRAMES
+    assert all(np.array_equal(a, b) for a, b in zip(frames, drawn, strict=False))  # the Z as z_clip draws it
+    background = mc.textured_background(framing.seed, framing.width, framing.height).astype(int)
+
+    def hand_centre(frame: np.ndarray) -> np.ndarray:
+        return np.argwhere(np.abs(frame.astype(int) - background).sum(axis=2) > 30).mean(axis=0)
+
+    # The O held where the Z ended (the same place, give or take the shapes' extents), then slid to the right.
+    assert np.abs(hand_centre(frames[len(drawn) + mc.CHANGE_FRAMES]) - hand_centre(drawn[-1])).max() < 0.3 * 80
+    moved = hand_centre(frames[-1])[1] - hand_centre(frames[len(drawn) + mc.CHANGE_FRAMES])[1]
+    assert moved == pytest.approx(mc.SLIDE_LENGTH * framing.size, abs=3)
+    with pytest.raises(ValueError, match="start with Z"):
+        mc.z_then_spelling_clip("OZ", framing)
+
+
 def test_an_unknown_double_is_refused() -> None:
     with pytest.raises(ValueError, match="double"):
         mc.spelling_skeletons("LL", double="hop")

@@ -100,9 +100,12 @@ class Transcript:
     Shapes a motion letter starts from are doubled so only by a movement
     of half a hold to under a hold in all (:data:`DOUBLE_START_MOVE_HOLDS`),
     as a J or Z drawn from them moves for longer, and the one held again
-    waits as a starting shape does (below); what the hand held right after a J or Z (read within
-    a hold before) is not doubled by moving: it is how the motion ended,
-    which the hand moves from on its way back. Fewer than ``commit_after``
+    waits as a starting shape does (below). What the hand held right after a
+    J or Z (read within a hold before) may be how the motion ended, which
+    the hand moves from on its way back to draw it again: a shape the
+    motion starts from is not doubled by moving then, and another letter,
+    slid and held again, waits as a starting shape does, dropped if a J or
+    Z is drawn next ("ZOO", "JEEP", but not "JAJ" read "JAAJ"). Fewer than ``commit_after``
     frames without a stable letter (a glitch, the hand missed for a frame
     or two) are neither: the same letter read after them goes on with its
     run. A hand absent for ``word_gap`` frames ends a word.
@@ -201,7 +204,9 @@ class Transcript:
         self._leaving: str | None = None  # a pending shape the hand was seen leaving: the word's last letter
         self._dropped: str | None = None  # a pending shape a motion dropped, until another letter is held
         self._held: str | None = None  # the last letter this hand held still for half a hold: what it moved from
-        self._pending: str | None = None  # a starting shape held still for the hold: a letter unless a motion follows
+        # A starting shape held still for the hold, or a letter doubled right after a J or Z: a letter unless a
+        # motion follows.
+        self._pending: str | None = None
         self._recent_moves: deque[bool] = deque()  # whether the hand moved, in its last two holds' frames
         self._recent_moving = 0  # how many of those it moved in
         # A written letter whose run may still go on after frames without a stable letter: the one a resumed
@@ -368,7 +373,8 @@ class Transcript:
         else:
             if self._still >= self._half_hold:
                 self._last_motion = self._tail = None  # another handshape, held: the hand changed
-            hold = self._starting_hold if letter in self._starting_shapes else self._commit_after
+            waits = letter in self._starting_shapes or letter == self._pending  # a double after a J or Z waits too
+            hold = self._starting_hold if waits else self._commit_after
             if letter in self._starting_shapes and self._still >= self._commit_after and self._seen >= self._half_hold:
                 self._make_pending(letter)
         if self._still < hold or self._seen < self._half_hold:
@@ -405,12 +411,14 @@ class Transcript:
     def _update_double(self, letter: str, moving: bool) -> str | None:
         """A double made in view: the letter, written or waiting, slid or bounced and held again.
 
-        Another letter is written again at once. A starting shape's first is written if it still waited, and the
-        one held again waits as a new starting shape: its run begins anew, not written.
+        Another letter is written again at once, unless the hand held it right after a J or Z. A starting shape's
+        first is written if it still waited, and the one held again waits as a new starting shape does: its run
+        begins anew, not written. So does a letter held right after a J or Z, slid and held again: the slide may
+        be the way back to the motion's start (signed again, a J or Z drops it), or a double ("ZOO", "JEEP").
         """
         if not self._held_again(letter, moving):
             return None
-        if letter not in self._starting_shapes:
+        if letter not in self._starting_shapes and not self._after_motion:
             return self._commit(letter)
         written = self._commit_pending()
         self._run, self._committed = 0, False
@@ -419,8 +427,8 @@ class Transcript:
 
     def _held_again(self, letter: str, moving: bool) -> bool:
         """Whether the hand slid or bounced the letter, written or waiting, and holds it still again for the hold."""
-        if letter in self._motion_letters or self._after_motion:
-            return False  # from how a motion ended, the movement is the way back
+        if letter in self._motion_letters or (self._after_motion and letter in self._starting_shapes):
+            return False  # from how a motion ended, moving a shape a motion starts from is the way back
         if moving:
             self._seen = 0  # looks at the letter held again count from here
             return False
@@ -435,7 +443,8 @@ class Transcript:
         self._lost_moving = False
 
     def _wait(self, letter: str, after_movement: bool) -> None:
-        """Let a starting shape wait; a double's slide is one made since it waits, as since a letter was written."""
+        """Let a starting shape (or a double after a J or Z) wait; a double's slide is one made since it waits, as
+        since a letter was written."""
         self._pending, self._pending_moved, self._pending_after_movement = letter, 0, after_movement
         self._shifted = self._moved_since_rest = 0
 

@@ -174,10 +174,26 @@ def test_a_shape_a_motion_letter_starts_with_held_on_after_its_double_is_written
     assert run(Transcript(10, 99), "D" * 15 + "d" * 7 + "D" * 15 + "d" * 7 + "D" * 15 + "A" * 10) == "DDDA"
 
 
-def test_what_the_hand_held_right_after_a_motion_letter_is_not_doubled_by_moving() -> None:
-    # A J or Z signed again goes back to its start holding how it ended, which the model may read as a letter.
-    assert run(Transcript(4, 99), "IIII" + "j" * 8 + "JJJJ" + "AAAAAAAA" + "aaaa" + "AAAA") == "JA"
-    assert run(Transcript(4, 99), "AAAAAAAA" + "aaaa" + "AAAA") == "AA"
+Z_DRAWN = "D" * 15 + "d" * 6 + "z" * 12 + "Z" * 8  # a Z from a held D, in a Transcript(10, ...)
+J_DRAWN = "I" * 15 + "i" * 6 + "j" * 12 + "J" * 8
+
+
+def test_a_letter_slid_right_after_a_motion_letter_is_a_double_once_no_motion_follows() -> None:
+    # "ZOO", "JEEP": the letter after a J or Z, slid and held again, waits as a starting shape does...
+    assert run(Transcript(10, 15), Z_DRAWN + "O" * 15 + "o" * 7 + "O" * 15 + "." * 20) == "ZOO "  # lowered
+    assert run(Transcript(10, 15), Z_DRAWN + "O" * 15 + "o" * 7 + "O" * 15 + "M" * 12) == "ZOOM"  # the next letter
+    assert run(Transcript(10, 15), J_DRAWN + "E" * 15 + "e" * 7 + "E" * STARTING_HOLD * 3) == "JEE"  # held on
+    transcript = Transcript(10, 15)
+    assert run(transcript, Z_DRAWN + "O" * 15 + "o" * 7 + "O" * 15) == "ZO"  # not yet: it waits
+    assert run(transcript, "P" * 12) == "ZOOP"
+
+
+def test_a_letter_held_right_after_a_motion_letter_moved_back_to_draw_it_again_is_no_double() -> None:
+    # ...because a J or Z signed again goes back to its start holding how it ended, which the model may read as a
+    # letter: the J drawn again drops it.
+    assert run(Transcript(10, 15), J_DRAWN + "A" * 15 + "a" * 7 + "A" * 15 + "i" * 6 + "j" * 12 + "J" * 8) == "JAJ"
+    assert run(Transcript(4, 99), "IIII" + "j" * 8 + "JJJJ" + "AAAAAAAA" + "aaaa" + "AAAA" + "j" * 8 + "JJ") == "JAJ"
+    assert run(Transcript(4, 99), "AAAAAAAA" + "aaaa" + "AAAA") == "AA"  # without the motion before: at once
 
 
 def test_a_glitch_on_the_way_back_from_a_motion_letter_makes_no_double() -> None:
