@@ -102,10 +102,11 @@ class Transcript:
     as a J or Z drawn from them moves for longer, and the one held again
     waits as a starting shape does (below). What the hand held right after a
     J or Z (read within a hold before) may be how the motion ended, which
-    the hand moves from on its way back to draw it again: a shape the
-    motion starts from is not doubled by moving then, and another letter,
-    slid and held again, waits as a starting shape does, dropped if a J or
-    Z is drawn next ("ZOO", "JEEP", but not "JAJ" read "JAAJ"). Fewer than ``commit_after``
+    the hand moves from on its way back to draw it again: a shape a motion
+    starts from is not doubled by moving then, and another letter, slid
+    and held again, waits as a starting shape does, dropped if the hand
+    then holds that motion's starting shape or draws it ("ZOO", "JEEP",
+    but "JAJ" signed again from an end read as A is not "JAAJ"). Fewer than ``commit_after``
     frames without a stable letter (a glitch, the hand missed for a frame
     or two) are neither: the same letter read after them goes on with its
     run. A hand absent for ``word_gap`` frames ends a word.
@@ -195,8 +196,10 @@ class Transcript:
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
+        self._motion_read: str | None = None  # which of them
         self._pending_moved = 0  # frames the hand has moved since
         self._pending_after_movement = False  # whether it was held right after a movement: a missed J or Z's end
+        self._pending_after_motion: str | None = None  # the J or Z a waiting double was held right after
         # Whether the hand vanished while it moved (lowered, or lost by the tracker mid-stroke), until a starting
         # shape is held for a hold, a letter is written or the word ends: what it holds when found again within
         # the word may be how a J or Z ended out of sight.
@@ -277,14 +280,11 @@ class Transcript:
             self._last_motion = None  # a hand that leaves and comes back is a change of hand
             self._held = self._pending = self._dropped = None
         if self._pending is not None and hand and moving:
-            # Fingers changing into the next letter move for a few frames; a J or a Z moves for longer.
-            self._pending_moved += 1
-            if self._pending_moved >= self._commit_after:
-                self._pending, self._dropped = None, self._pending  # the motion's letter, or none
+            self._move_pending()
         if self._absent >= self._word_gap:
             self._tail, self._lost_moving = None, False  # a new word: no motion of the last one ends in it
         if stable in self._motion_letters:
-            self._since_motion_read = 0
+            self._since_motion_read, self._motion_read = 0, stable
         else:
             self._since_motion_read += 1
         self._count_shift(hand, moving)
@@ -305,7 +305,7 @@ class Transcript:
             if stable != self._dropped:
                 self._dropped = None
             if self._pending is not None and stable != self._pending:
-                written = self._commit_pending()  # another letter held, no motion between: it was a letter
+                written = self._another_held(stable)
         if self._last_motion is not None and not self._paused and self._still >= self._commit_after:
             # The hand stopped after the motion, whatever the model reads there: while the window still
             # holds the movement, the motion letter itself; then the shape it ended in.
@@ -319,6 +319,24 @@ class Transcript:
         if stable in self._motion_letters:
             return self._update_motion(stable) or written
         return self._update_held(stable) or written
+
+    def _move_pending(self) -> None:
+        """The hand moves while a letter waits: fingers changing into the next letter move for a few frames, a J
+        or a Z for longer, which drops it (the motion's letter, or none)."""
+        self._pending_moved += 1
+        if self._pending_moved < self._commit_after:
+            return
+        if self._pending_after_motion is not None and self._pending == self._current:
+            self._committed = True  # a double after a J or Z moved on: the way back, its first still written
+        self._pending, self._dropped = None, self._pending
+
+    def _another_held(self, letter: str) -> str | None:
+        """Another letter held still while one waits, no motion between: that one was a letter. Unless it is a
+        double held right after a J or Z and this is where that motion starts: the way back to draw it again."""
+        if self._pending_after_motion is not None and letter in self._motion_letters[self._pending_after_motion]:
+            self._pending = None
+            return None
+        return self._commit_pending()
 
     def _start_run(self, stable: str | None) -> None:
         """The stable letter changed: a new run begins."""
@@ -422,7 +440,8 @@ class Transcript:
             return self._commit(letter)
         written = self._commit_pending()
         self._run, self._committed = 0, False
-        self._wait(letter, after_movement=False)  # what moved it was the double's slide, no J or Z
+        # What moved it was the double's slide, no J or Z; after one, maybe the way back to draw it again.
+        self._wait(letter, after_movement=False, after_motion=self._motion_read if self._after_motion else None)
         return written
 
     def _held_again(self, letter: str, moving: bool) -> bool:
@@ -442,10 +461,11 @@ class Transcript:
             self._wait(letter, self._since_movement < self._still + self._commit_after or self._lost_moving)
         self._lost_moving = False
 
-    def _wait(self, letter: str, after_movement: bool) -> None:
-        """Let a starting shape (or a double after a J or Z) wait; a double's slide is one made since it waits, as
-        since a letter was written."""
+    def _wait(self, letter: str, after_movement: bool, after_motion: str | None = None) -> None:
+        """Let a starting shape, or a double held right after the J or Z ``after_motion``, wait; a double's slide is
+        one made since it waits, as since a letter was written."""
         self._pending, self._pending_moved, self._pending_after_movement = letter, 0, after_movement
+        self._pending_after_motion = after_motion
         self._shifted = self._moved_since_rest = 0
 
     def _commit(self, letter: str) -> str:
@@ -495,7 +515,7 @@ class Transcript:
         self._seen = 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
         self._since_pause = _NEVER
-        self._since_motion_read = _NEVER
+        self._since_motion_read, self._motion_read, self._pending_after_motion = _NEVER, None, None
         self._recent_moves.clear()
         self._recent_moving = 0
         self._tail = None

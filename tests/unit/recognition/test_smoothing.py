@@ -194,6 +194,17 @@ def test_a_letter_held_right_after_a_motion_letter_moved_back_to_draw_it_again_i
     assert run(Transcript(10, 15), J_DRAWN + "A" * 15 + "a" * 7 + "A" * 15 + "i" * 6 + "j" * 12 + "J" * 8) == "JAJ"
     assert run(Transcript(4, 99), "IIII" + "j" * 8 + "JJJJ" + "AAAAAAAA" + "aaaa" + "AAAA" + "j" * 8 + "JJ") == "JAJ"
     assert run(Transcript(4, 99), "AAAAAAAA" + "aaaa" + "AAAA") == "AA"  # without the motion before: at once
+    # Back at the start holding the shape the motion starts from, still for a while before drawing it again.
+    end_slid_back = "A" * 15 + "a" * 7 + "A" * 15
+    assert run(Transcript(10, 15), J_DRAWN + end_slid_back + J_DRAWN + end_slid_back + J_DRAWN) == "JAJAJ"
+    assert run(Transcript(10, 15), Z_DRAWN + "R" * 15 + "r" * 7 + "R" * 15 + Z_DRAWN) == "ZRZ"
+    # Moved on for a hold, the double is dropped, and the letter held again after it is the one already written.
+    assert run(Transcript(10, 15), J_DRAWN + end_slid_back + "a" * 25 + "A" * 15 + J_DRAWN) == "JAJ"
+
+
+def test_a_letter_doubled_right_after_a_motion_letter_is_written_before_the_other_motion_letter() -> None:
+    # "JEEZ": the index finger held before the Z is the Z's start, not the way back to draw the J again.
+    assert run(Transcript(10, 15), J_DRAWN + "E" * 15 + "e" * 7 + "E" * 15 + Z_DRAWN) == "JEEZ"
 
 
 def test_a_glitch_on_the_way_back_from_a_motion_letter_makes_no_double() -> None:
