@@ -155,3 +155,16 @@ def test_a_letter_doubled_after_a_motion_letter_follows_it_where_it_ended(photo:
 
 def test_the_letters_doubled_after_a_motion_letter_take_turns() -> None:
     assert wm._in_turn([["E0", "E1"], ["L0"], ["O0", "O1", "O2"]]) == ["E0", "L0", "O0", "E1", "O1", "O2"]
+
+
+def test_a_motion_letter_is_followed_by_a_double_from_its_own_fold_e_l_and_o_in_turn() -> None:
+    def fake(name: str) -> wm.Photo:
+        return wm.Photo(name, Path(f"{name}.jpg"), (0.0, 0.0, 1.0, 1.0), 1.0)
+
+    names = ["I0", "I1", "I3", "I4", "E0", "E1", "L0", "L2", "O0"]
+    folds = {name: int(name[1:]) % 2 for name in names}  # fold 0: I0 I4 E0 L0 L2 O0; fold 1: I1 I3 E1
+    by_letter = {letter: [n for n in names if n[0] == letter] for letter in "IELO"}
+    clips = wm.after_motion_clips("J then doubled", 50, by_letter, {n: fake(n) for n in names}, folds)
+    assert [(c.photos[0].name, c.photos[1].name, c.expected) for c in clips] == [
+        ("I0", "E0", "JEE"), ("I1", "E1", "JEE"), ("I3", "E1", "JEE"), ("I4", "L0", "JLL")]
+    assert all(c.photos[1] is c.photos[2] and c.kind == "J then doubled" for c in clips)

@@ -183,6 +183,7 @@ def test_a_letter_slid_right_after_a_motion_letter_is_a_double_once_no_motion_fo
     assert run(Transcript(10, 15), Z_DRAWN + "O" * 15 + "o" * 7 + "O" * 15 + "." * 20) == "ZOO "  # lowered
     assert run(Transcript(10, 15), Z_DRAWN + "O" * 15 + "o" * 7 + "O" * 15 + "M" * 12) == "ZOOM"  # the next letter
     assert run(Transcript(10, 15), J_DRAWN + "E" * 15 + "e" * 7 + "E" * STARTING_HOLD * 3) == "JEE"  # held on
+    assert run(Transcript(10, 15), Z_DRAWN + "O" * 15 + "oo" + "OO" + "ooo" + "O" * 15 + "." * 20) == "ZOO "  # bounced
     transcript = Transcript(10, 15)
     assert run(transcript, Z_DRAWN + "O" * 15 + "o" * 7 + "O" * 15) == "ZO"  # not yet: it waits
     assert run(transcript, "P" * 12) == "ZOOP"
