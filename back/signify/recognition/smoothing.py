@@ -196,10 +196,10 @@ class Transcript:
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
-        self._motion_read: str | None = None  # which of them
+        self._motion_read: str | None = None  # which of them was read last
         self._pending_moved = 0  # frames the hand has moved since
         self._pending_after_movement = False  # whether it was held right after a movement: a missed J or Z's end
-        self._pending_after_motion: str | None = None  # the J or Z a waiting double was held right after
+        self._pending_after_motion: str | None = None  # the J or Z read right before a waiting double, if it is one
         # Whether the hand vanished while it moved (lowered, or lost by the tracker mid-stroke), until a starting
         # shape is held for a hold, a letter is written or the word ends: what it holds when found again within
         # the word may be how a J or Z ended out of sight.
@@ -326,8 +326,12 @@ class Transcript:
         self._pending_moved += 1
         if self._pending_moved < self._commit_after:
             return
-        if self._pending_after_motion is not None and self._pending == self._current:
-            self._committed = True  # a double after a J or Z moved on: the way back, its first still written
+        if self._pending_after_motion is not None:
+            # A double after a J or Z moved on: the way back, and the letter held again is the one written.
+            if self._pending == self._current:
+                self._committed = True
+            elif self._current is None:  # moved blurred, no letter read: the same letter read next goes on
+                self._carried, self._carried_wait = self._pending, _NEVER
         self._pending, self._dropped = None, self._pending
 
     def _another_held(self, letter: str) -> str | None:

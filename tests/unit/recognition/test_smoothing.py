@@ -201,6 +201,8 @@ def test_a_letter_held_right_after_a_motion_letter_moved_back_to_draw_it_again_i
     assert run(Transcript(10, 15), Z_DRAWN + "R" * 15 + "r" * 7 + "R" * 15 + Z_DRAWN) == "ZRZ"
     # Moved on for a hold, the double is dropped, and the letter held again after it is the one already written.
     assert run(Transcript(10, 15), J_DRAWN + end_slid_back + "a" * 25 + "A" * 15 + J_DRAWN) == "JAJ"
+    assert run(Transcript(10, 15), J_DRAWN + end_slid_back + "~" * 25 + "A" * 15 + J_DRAWN) == "JAJ"  # blurred
+    assert run(Transcript(10, 15), J_DRAWN + end_slid_back + "aaa" + "~" * 22 + "A" * 15 + J_DRAWN) == "JAJ"
 
 
 def test_a_letter_doubled_right_after_a_motion_letter_is_written_before_the_other_motion_letter() -> None:
