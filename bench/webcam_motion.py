@@ -449,18 +449,11 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
     clips = []
     for size in sizes:
         for kind, (letters, expected, forbidden) in kinds.items():
-            # Speeds and sizes take turns within a fold, so that a clip is the same whichever folds are run.
-            numbers: dict[int, int] = {}
-            for letter in letters:
-                for name in names_by_letter.get(letter, []):
-                    if name not in photos:
-                        continue
-                    number = numbers.get(folds[name], 0)
-                    numbers[folds[name]] = number + 1
-                    photo = photos[name]
-                    clip = Clip(kind, size, (photo,), expected, forbidden, seed=_seed(kind, size, name))
-                    clip.track = motion_track(kind, photo, size, number)
-                    clips.append(clip)
+            for name, number in _in_fold_turns(letters, names_by_letter, photos, folds):
+                photo = photos[name]
+                clip = Clip(kind, size, (photo,), expected, forbidden, seed=_seed(kind, size, name))
+                clip.track = motion_track(kind, photo, size, number)
+                clips.append(clip)
         for kind in spelled:
             for names in HELLO_SETS:
                 if all(n in photos for n in names):
@@ -488,17 +481,27 @@ def after_motion_clips(kind: str, size: int, names_by_letter: dict[str, list[str
     motion = AFTER_MOTION[kind]
     then = {f: _in_turn([[n for n in names_by_letter.get(letter, []) if n in photos and folds[n] == f]
                          for letter in AFTER_MOTION_LETTERS]) for f in set(folds.values())}
-    clips, numbers = [], dict[int, int]()
-    for name in [n for letter in CLASSES[motion][0] for n in names_by_letter.get(letter, [])]:
-        if name not in photos or not then.get(folds[name]):
+    clips = []
+    for name, number in _in_fold_turns(CLASSES[motion][0], names_by_letter, photos, folds):
+        if not then.get(folds[name]):
             continue
-        number = numbers.get(folds[name], 0)
-        numbers[folds[name]] = number + 1
         photo, second = photos[name], photos[then[folds[name]][number % len(then[folds[name]])]]
         clip = Clip(kind, size, (photo, second, second), motion + second.letter * 2, "", seed=_seed(kind, size, name))
         clip.track = after_motion_track(motion, photo, size, number, second.side)
         clips.append(clip)
     return clips
+
+
+def _in_fold_turns(letters: str, names_by_letter: dict[str, list[str]], photos: dict[str, Photo],
+                   folds: dict[str, int]) -> Iterator[tuple[str, int]]:
+    """The picked photos of ``letters``, each with its turn within its fold: speeds and sizes take turns by it, so
+    that a clip is the same whichever folds are run (and a J or Z clip's motion the same in every class)."""
+    numbers: dict[int, int] = {}
+    for letter in letters:
+        for name in names_by_letter.get(letter, []):
+            if name in photos:
+                number = numbers[folds[name]] = numbers.get(folds[name], -1) + 1
+                yield name, number
 
 
 def _in_turn(groups: Sequence[Sequence[str]]) -> list[str]:
