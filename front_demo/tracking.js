@@ -89,9 +89,9 @@ export function requestedZoom(location) {
 }
 
 // tasks-vision names the hand as seen in the picture; MediaPipe's Python solution, which the
-// protocol follows, names the other one.
+// protocol follows, names the other one. No label, no guess: the server then reads a right hand.
 function pythonHandedness(label) {
-  return label === "Left" ? "Right" : "Left";
+  return { Left: "Right", Right: "Left" }[label];
 }
 
 function round(value) {
@@ -262,7 +262,8 @@ export function keypointsMessage(result, width, height, captured) {
   const message = { type: "keypoints", landmarks: [], width, height, captured };
   if (hand) {
     message.landmarks = hand.map((point) => [round(point.x), round(point.y), round(point.z)]);
-    message.handedness = pythonHandedness((result.handedness ?? result.handednesses)?.[0]?.[0]?.categoryName);
+    const handedness = pythonHandedness((result.handedness ?? result.handednesses)?.[0]?.[0]?.categoryName);
+    if (handedness) message.handedness = handedness;
   }
   return message;
 }

@@ -30,6 +30,7 @@ from tests.server_process import ServerProcess
 from .conftest import OpenPage
 from .test_demo_page import (
     CHROMIUM,
+    DEVICE_WAIT_MS,
     MOTION_HAND_LENGTH,
     launch,
     state,
@@ -47,7 +48,6 @@ TRACKER_URLS = {"model": "**/vendor/hand_landmarker.task", "runtime": "**/vendor
 # The page tracks at the camera's full 640x480: the hand at the length testkit's drawings are tuned at
 # (the image path's 260 is for the 320-pixel JPEGs; at 260 both trackers read testkit's E as an O).
 DEVICE_HAND_LENGTH = 200.0
-SIGNED_WAIT_MS = 90_000  # the tracker loads (about 21 MB), then two loops of the clip; a busy machine is slower
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,8 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
     page.goto(f"http://127.0.0.1:{server.port}/")
     try:
         # The held letter written, then the word ended while no hand is seen, then the letter again.
-        shown = wait_for(page, f"s.tracking === 'device' && /{LETTER} +{LETTER}/.test(s.transcript)")
+        shown = wait_for(page, f"s.tracking === 'device' && /{LETTER} +{LETTER}/.test(s.transcript)",
+                         timeout_ms=DEVICE_WAIT_MS)
     except PlaywrightTimeoutError:
         pytest.fail(f"no two words of {LETTER}: {state(page)}")
 
@@ -149,11 +150,14 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
     for message in with_hand:
         assert len(message["landmarks"]) == 21 and all(len(point) == 3 for point in message["landmarks"])
         assert all(0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 for x, y, _ in message["landmarks"])
-    # tasks-vision names the other hand: the page sends what the Python solution would say. MediaPipe's
-    # label can flip for a frame or two of one hand (signify.recognition.trajectory), as it did once in CI
-    # here, so the test holds most frames to it, not every one.
+    # tasks-vision names the other hand: the page sends what the Python solution would say. Frame by frame
+    # that is tests/unit/front_demo/test_keypoints_message.py's to check; here, that it is what reaches the
+    # wire. MediaPipe's label for this drawn hand is not certain: on this two-core machine, with the tracker
+    # starved, tasks-vision has named it the other hand in 27 of 80 frames (and in none of them when fed the
+    # same frames one by one), so the test holds the page to Python's label on most frames, not every one;
+    # a page sending tasks-vision's own label would send the other one on most.
     labels = [message["handedness"] for message in with_hand]
-    assert labels.count(python_handedness) >= 0.9 * len(labels), labels
+    assert labels.count(python_handedness) > len(labels) / 2, "".join(label[0] for label in labels)
 
     predictions = wire.received_of("prediction")
     assert predictions and all(p["landmarks"] == [] for p in predictions), "the server echoes no landmarks"
@@ -250,12 +254,12 @@ def test_a_word_signed_to_the_page_is_spelled_by_its_own_tracker_with_only_keypo
         # Two loops of the clip spelled whole: the word, then the space the hand's absence writes.
         whole = f"s.transcript.split(/ +/).slice(0, -1).filter((w) => w === '{word}').length >= 2"
         try:
-            shown = wait_for(page, f"s.tracking === 'device' && {whole}", timeout_ms=SIGNED_WAIT_MS)
+            shown = wait_for(page, f"s.tracking === 'device' && {whole}", timeout_ms=DEVICE_WAIT_MS)
         except PlaywrightTimeoutError:
             now = state(page)
             found = sum(bool(k["landmarks"]) for k in wire.sent_of("keypoints"))
             letters = "".join(p["letter"] or "?" if p["hand"] else "." for p in wire.received_of("prediction"))
-            pytest.fail(f"{word} not spelled twice on the device in {SIGNED_WAIT_MS / 1000:.0f} s: transcript "
+            pytest.fail(f"{word} not spelled twice on the device in {DEVICE_WAIT_MS / 1000:.0f} s: transcript "
                         f"{now['transcript']!r}, tracking {now['tracking']!r} ({now['trackingReason']!r}), "
                         f"{now['trackerResults']} tracker results ({now['trackerMs'] or 0:.0f} ms each), "
                         f"hand in {found} of {len(wire.sent_of('keypoints'))} keypoints sent, "
