@@ -22,6 +22,7 @@ from signify.calibration.collection import DONATED_WINDOWS_PER_LETTER
 from signify.calibration.profile import MAX_PROFILE_CHARS, decode_profile, encode_profile
 from signify.donations.store import DonationStore
 from signify.recognition.normalization import normalize_hand
+from signify.recognition.smoothing import HAND_AWAY_FRAMES
 from websockets.asyncio.client import ClientConnection
 
 from testkit.letter_shapes import letter_shape
@@ -280,7 +281,7 @@ async def test_a_hand_that_leaves_mid_take_goes_on_once_the_window_is_full_again
         for _ in range(51):
             answer = await client.show("L")
         assert answer["calibration"]["collected"] == 10
-        for _ in range(5):  # the hand leaves: its window empties
+        for _ in range(HAND_AWAY_FRAMES):  # the hand leaves: its window empties
             assert (await client.show(None))["calibration"]["collected"] == 10
         counts = [(await client.show("L"))["calibration"]["collected"] for _ in range(33)]
         # Nothing is taken while the window refills (32 frames of the hand again), then the take goes on.

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from signify.recognition.hands import HandSettings, HandTracker
 from signify.recognition.model import LetterModel
-from signify.recognition.recognizer import Recognizer, RecognizerSettings
+from signify.recognition.recognizer import FILLED_GAP_FRAMES, Recognizer, RecognizerSettings
 from signify.recognition.smoothing import HAND_AWAY_FRAMES
 
+from testkit.motion_clips import HOLD_FRAMES, Z_MOVE_FRAMES, Framing, z_clip
 from tests.conftest import loopback_settings
 from tests.photos import PHOTO_DATA
 
@@ -190,21 +191,23 @@ def test_a_held_letter_from_a_tracker_giving_10_results_a_second_waits_for_five_
     assert 14 / 30 < written_at <= 14 / 30 + 0.2
 
 
-def test_one_result_missed_by_a_slower_tracker_is_a_glitch_and_two_are_a_hand_away(
+def test_one_result_missed_by_a_slower_tracker_is_a_glitch_and_a_hand_is_away_after_as_long_as_at_30(
     model: LetterModel, hand_jpegs: list[bytes]
 ) -> None:
     # At 15 results a second a missed result is 67 ms without the hand; the frame halfway to it takes the hand
-    # that was seen, as a tracker at 30 a second might have missed only one frame. Two in a row are 133 ms:
-    # a hand away (HAND_AWAY_FRAMES frames at 30 a second).
+    # that was seen, as a tracker at 30 a second might have missed only one frame. Each one missed after it
+    # is two model frames without the hand: away once they add up to HAND_AWAY_FRAMES, as at 30 a second.
     hand = _held_hand(model, hand_jpegs)
     recognizer = Recognizer(model, RecognizerSettings())
     seen = [True] * 6 + [False] + [True] * 3
     for i, found in enumerate(seen):
         recognizer.recognize_keypoints(hand if found else None, "Right", **_sent_at(15.0, i))
     assert recognizer.frames == 2 * (len(seen) - 1) - 1 + 1  # every model frame but the one missed holds the hand
-    for i in range(len(seen), len(seen) + 2):
+    missed_frames = 0
+    for i in range(len(seen), len(seen) + 10):
         recognizer.recognize_keypoints(None, "Right", **_sent_at(15.0, i))
-    assert recognizer.frames == 0
+        missed_frames += 1 if i == len(seen) else 2
+        assert (recognizer.frames == 0) == (missed_frames >= HAND_AWAY_FRAMES), missed_frames
 
 
 def test_without_capture_times_every_frame_stands_for_one(model: LetterModel, hand_jpegs: list[bytes]) -> None:
@@ -213,3 +216,38 @@ def test_without_capture_times_every_frame_stands_for_one(model: LetterModel, ha
     for i in range(10):
         recognizer.recognize_keypoints(hand, "Right", arrived=i / 10)  # arriving 10 a second, saying nothing more
     assert recognizer.frames == 10
+
+
+@pytest.fixture(scope="module")
+def drawn_z() -> list[tuple[np.ndarray, str] | None]:
+    """testkit's drawn Z, 200 px tall in 640x480, as the page's tracker (the full landmark model) finds it."""
+    with HandTracker(HandSettings(model_complexity=1)) as tracker:
+        found = [tracker.detect(np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
+                 for frame in z_clip(Framing(size=200.0, seed=3))]
+    assert sum(hand is None for hand in found) <= 2, "the drawn Z is found in (nearly) every frame"
+    return [(hand.landmarks, hand.handedness) if hand is not None else None for hand in found]
+
+
+@pytest.mark.parametrize("lost", range(FILLED_GAP_FRAMES, HAND_AWAY_FRAMES))
+def test_a_z_whose_diagonal_the_tracker_lost_for_a_moment_is_written(
+    model: LetterModel, drawn_z: list[tuple[np.ndarray, str] | None], lost: int
+) -> None:
+    # A webcam's shutter smears a Z's fast diagonal, and MediaPipe loses the hand there for a few frames
+    # (bench/webcam_motion.py --exposure 0.5). Found again, the hand is put back in the window along a
+    # straight line, which is what a Z's diagonal is; forgetting the motion there lost the Z.
+    # Lost halfway through the motion, on the diagonal, where the tracker found it before and after.
+    start = next(start for start in range(HOLD_FRAMES + Z_MOVE_FRAMES // 2 - lost // 2, HOLD_FRAMES, -1)
+                 if all(drawn_z[index] is not None for index in range(start - 1, start + lost + 1)))
+    missing = set(range(start, start + lost))
+    recognizer = Recognizer(model, RecognizerSettings())
+    text = ""
+    for index, hand in enumerate(drawn_z):
+        if index == min(missing):
+            before = recognizer.frames
+        landmarks, handedness = (None, "Right") if hand is None or index in missing else hand
+        text = recognizer.recognize_keypoints(landmarks, handedness, aspect=4 / 3).text
+        if index == max(missing) + 1:
+            assert recognizer.frames == min(before + lost + 1, RecognizerSettings().buffer_size)
+    for _ in range(RecognizerSettings().word_gap):
+        text = recognizer.recognize_keypoints(None, "Right", aspect=4 / 3).text
+    assert text == "Z "

@@ -42,6 +42,11 @@ from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 # under this in 98% of frames; a J or a Z is at 0.06-1.3 while it moves. The
 # slowest J and Z the training synthesizes move at about twice this.
 MOVING_SPEED = 0.05
+# A hand the tracker missed for this many frames or more (and fewer than HAND_AWAY_FRAMES) is put back in the
+# window along a straight line across them when it is found again; a frame or two missed are left out of it,
+# as before (putting those back too changed a few clips of bench.webcam_motion, more for the worse than the
+# better: a drifting I wrote Z; docs/model.md, "A hand lost for a moment").
+FILLED_GAP_FRAMES = 3
 TOP_K = 3
 
 
@@ -340,7 +345,12 @@ class Recognizer:
         before, or another one, they hold none. A frame without a hand is one model frame without it, the
         missed frames before it holding the hand the frame before held: a tracker misses a hand now and then,
         and one giving 10 results a second misses a moving hand in every other one (the page's, in headless
-        Chromium under load), which must not add up to a hand away sooner than at 30 results a second."""
+        Chromium under load), which must not add up to a hand away sooner than at 30 results a second.
+
+        The same hand found again after the tracker lost it for :data:`FILLED_GAP_FRAMES` frames or more,
+        before it was away: those frames were answered without a hand, and the window now reads the hand as
+        having moved in a straight line across them. A Z's fast diagonal, smeared by a webcam's shutter, is
+        lost so, and is a straight line."""
         started = time.perf_counter()
         current = None if landmarks is None else (in_image_heights(landmarks, aspect), mirror_sign(handedness))
         last = self._last_hand
@@ -349,8 +359,13 @@ class Recognizer:
         if current is None:
             frames = [last if self._missing == 0 else None] * missed + [None]
         elif last is not None and last[1] == current[1]:
-            frames = [(last[0] + (current[0] - last[0]) * np.float32(k / ticks), current[1]) for k in range(1, ticks)]
-            frames.append(current)
+            lost = self._missing if self._missing >= FILLED_GAP_FRAMES else 0  # answered already: the window's only
+            steps = lost + ticks
+            path: list[tuple[NDArray[np.float32], float]] = [
+                (last[0] + (current[0] - last[0]) * np.float32(k / steps), current[1]) for k in range(1, steps)]
+            for points, sign in path[:lost]:
+                self._append(points, sign)
+            frames = [*path[lost:], current]
         else:
             frames = [None] * missed + [current]
         windows: list[Window] = []

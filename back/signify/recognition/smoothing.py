@@ -44,9 +44,14 @@ MOTION_LETTERS: Mapping[str, frozenset[str]] = {"J": frozenset("I"), "Z": frozen
 # transcripts; asl-ai's own J, read by a model that never saw asl-ai, held its end as Y or A).
 MOTION_ENDS: Mapping[str, frozenset[str]] = {"J": frozenset("Y")}
 _NEVER = 1 << 30  # frames since an event that has not happened
-# MediaPipe misses a moving hand for a frame or two now and then; only a longer
-# absence means the hand left, which counts as a change of hand.
-HAND_AWAY_FRAMES = 3
+# MediaPipe misses a moving hand now and then: mostly for a frame or two, and a Z's fast stroke smeared by a
+# webcam's shutter for longer (bench/webcam_motion.py --fold 0 --exposure 0.5: of the 78 and 63 times the page's
+# tracker's Python twin and the page lost a moving hand in a Z and found it again, 5 and 5 were after 3-4
+# frames, 4 and 6 after 5 or more). Only a longer absence means the hand left, which counts as a change of
+# hand. Five frames is 1/6 s, under the time a hand lowered out of the picture and raised again takes
+# (testkit's drawn doubles are away for six frames, which a tracker giving 15 results a second sees as five;
+# the bench's HELLO for eight).
+HAND_AWAY_FRAMES = 5
 # A movement, what a J or a Z is drawn with, is the hand moving for half a hold in a row and for most
 # of a hold (this share) within the last two. Fingers changing into the next letter move for a few
 # frames, which the speed's span (trajectory.SPEED_SPAN) stretches to under a hold; a Z's strokes,
@@ -269,7 +274,7 @@ class Transcript:
         self._track_word_gap(hand)
         if self._absent == HAND_AWAY_FRAMES and self._moving >= self._half_hold:  # its run before it vanished
             self._lost_moving = True
-        if hand or self._absent >= HAND_AWAY_FRAMES:  # a hand missed for a frame or two breaks no movement
+        if hand or self._absent >= HAND_AWAY_FRAMES:  # a hand missed for a moment breaks no movement
             self._count_motion(hand and moving)
         moved = self._moving >= self._half_hold and self._recent_moving >= self._movement_frames
         self._since_movement = 0 if moved else self._since_movement + 1
