@@ -12,7 +12,7 @@ from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import FILLED_GAP_FRAMES, Recognizer, RecognizerSettings
 from signify.recognition.smoothing import HAND_AWAY_FRAMES
 
-from testkit.motion_clips import HOLD_FRAMES, Z_MOVE_FRAMES, Framing, z_clip
+from testkit.motion_clips import AWAY_FRAMES, HOLD_FRAMES, Z_MOVE_FRAMES, Framing, spelling_skeletons, z_clip
 from tests.conftest import loopback_settings
 from tests.photos import PHOTO_DATA
 
@@ -57,6 +57,22 @@ def test_the_motion_history_is_dropped_once_the_hand_is_gone(
     assert recognizer.frames > 0  # a missed frame or two is not the end of a sign
     recognizer.recognize_image(blank_jpeg)
     assert recognizer.frames == 0
+
+
+def test_the_hand_is_away_by_the_word_gap_however_short(model: LetterModel, hand_jpegs: list[bytes]) -> None:
+    # A smoothing window of one answer makes the word gap three frames, under HAND_AWAY_FRAMES: the next word
+    # must not begin with the last one's hand in its window.
+    settings = RecognizerSettings(window_size=1)
+    assert settings.word_gap < HAND_AWAY_FRAMES
+    hand = _held_hand(model, hand_jpegs)
+    recognizer = Recognizer(model, settings)
+    for _ in range(10):
+        recognizer.recognize_keypoints(hand, "Right")
+    for _ in range(settings.word_gap):
+        recognizer.recognize_keypoints(None, "Right")
+    assert recognizer.frames == 0
+    recognizer.recognize_keypoints(hand, "Right")
+    assert recognizer.frames == 1
 
 
 def test_keypoints_and_images_agree(recognizer: Recognizer, model: LetterModel, hand_jpegs: list[bytes]) -> None:
@@ -251,3 +267,29 @@ def test_a_z_whose_diagonal_the_tracker_lost_for_a_moment_is_written(
     for _ in range(RecognizerSettings().word_gap):
         text = recognizer.recognize_keypoints(None, "Right", aspect=4 / 3).text
     assert text == "Z "
+
+
+def _placed(skeleton: np.ndarray) -> np.ndarray:
+    """A testkit skeleton as landmarks: the wrist at the picture's centre, the hand 0.3 of its height."""
+    points = np.asarray(skeleton, dtype=np.float64) - skeleton[0]
+    points *= 0.3 / np.ptp(points[:, 1])
+    return (points + np.array([0.5, 0.5, 0.0])).astype(np.float32)
+
+
+@pytest.mark.parametrize("rate", [30.0, 15.0, 12.0, 10.0])
+@pytest.mark.parametrize("phase", [0.0, 0.5])
+def test_a_double_made_by_lowering_the_hand_is_written_at_every_tracker_rate(
+    model: LetterModel, rate: float, phase: float
+) -> None:
+    # testkit's drawn doubles lower the hand for AWAY_FRAMES (six frames, 0.2 s), longer than a hand the tracker
+    # only lost. A slower tracker sees fewer frames without it; the frames it skipped before finding the hand
+    # again count too, so that the hand is away at 10 results a second as it is at 30.
+    assert AWAY_FRAMES >= HAND_AWAY_FRAMES
+    hands = [None if skeleton is None else _placed(skeleton) for skeleton in spelling_skeletons("LL")]
+    recognizer = Recognizer(model, RecognizerSettings())
+    text, seconds = "", (len(hands) + RecognizerSettings().word_gap) / 30
+    for result in range(int(seconds * rate)):
+        at = (result + phase) / rate
+        hand = hands[int(at * 30)] if int(at * 30) < len(hands) else None
+        text = recognizer.recognize_keypoints(hand, "Right", arrived=at, captured=1000 * at).text
+    assert text.strip() == "LL"

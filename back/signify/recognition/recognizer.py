@@ -136,6 +136,10 @@ class Recognizer:
         self._smoother = SlidingWindowSmoother(settings.window_size)
         self._transcript = Transcript(settings.commit_after, settings.word_gap)
         self._missing = 0
+        # Frames without a hand after which it is away, and the motion in the window forgotten: never more than
+        # a word gap (a window of one answer makes the gap three frames), so that no word begins with the hand
+        # of the last one.
+        self._away_frames = min(HAND_AWAY_FRAMES, settings.word_gap)
         self._pacer = FramePacer()
         # The last hand seen (points, sign), until the hand is away: where a slow stream's missed frames start.
         self._last_hand: tuple[NDArray[np.float32], float] | None = None
@@ -345,7 +349,10 @@ class Recognizer:
         before, or another one, they hold none. A frame without a hand is one model frame without it, the
         missed frames before it holding the hand the frame before held: a tracker misses a hand now and then,
         and one giving 10 results a second misses a moving hand in every other one (the page's, in headless
-        Chromium under load), which must not add up to a hand away sooner than at 30 results a second.
+        Chromium under load), which must not add up to a hand away sooner than at 30 results a second. Nor
+        later: a hand found again after missed results whose frames, with those it skipped since, add up to a
+        hand away (at 10 results a second, a hand lowered between two Ls for a fifth of a second) was away,
+        and the skipped frames hold none.
 
         The same hand found again after the tracker lost it for :data:`FILLED_GAP_FRAMES` frames or more,
         before it was away: those frames were answered without a hand, and the window now reads the hand as
@@ -358,7 +365,8 @@ class Recognizer:
         frames: list[tuple[NDArray[np.float32], float] | None]
         if current is None:
             frames = [last if self._missing == 0 else None] * missed + [None]
-        elif last is not None and last[1] == current[1]:
+        elif last is not None and last[1] == current[1] and (
+                self._missing == 0 or self._missing + missed < self._away_frames):  # else unseen as long as away
             lost = self._missing if self._missing >= FILLED_GAP_FRAMES else 0  # answered already: the window's only
             steps = lost + ticks
             path: list[tuple[NDArray[np.float32], float]] = [
@@ -435,7 +443,7 @@ class Recognizer:
         """A model frame without a hand (``observed`` False: filled in before a frame the stream gave)."""
         self._missing += 1
         # Only a longer absence than a missed frame means the signer started over.
-        if self._missing >= HAND_AWAY_FRAMES:
+        if self._missing >= self._away_frames:
             self._forget_motion()
         stable = self._stable = self._smoother.push(None)
         if self._calibration is None:

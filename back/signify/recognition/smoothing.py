@@ -49,8 +49,8 @@ _NEVER = 1 << 30  # frames since an event that has not happened
 # tracker's Python twin and the page lost a moving hand in a Z and found it again, 5 and 5 were after 3-4
 # frames, 4 and 6 after 5 or more). Only a longer absence means the hand left, which counts as a change of
 # hand. Five frames is 1/6 s, under the time a hand lowered out of the picture and raised again takes
-# (testkit's drawn doubles are away for six frames, which a tracker giving 15 results a second sees as five;
-# the bench's HELLO for eight).
+# (testkit's drawn doubles are away for six frames, which a tracker giving 15 results a second sees as five,
+# and a slower one as fewer and the frames it skipped: Recognizer._stage; the bench's HELLO for eight).
 HAND_AWAY_FRAMES = 5
 # A movement, what a J or a Z is drawn with, is the hand moving for half a hold in a row and for most
 # of a hold (this share) within the last two. Fingers changing into the next letter move for a few

@@ -66,7 +66,7 @@ def test_a_held_letter_is_committed_once() -> None:
 
 def test_double_letters_need_the_hand_to_change_in_between() -> None:
     assert run(Transcript(commit_after=2, word_gap=9), "HHEELLLLOO") == "HELO"
-    assert run(Transcript(commit_after=2, word_gap=9), "HHEELL...LLOO") == "HELLO"  # the hand left
+    assert run(Transcript(commit_after=2, word_gap=9), "HHEELL" + AWAY + "LLOO") == "HELLO"  # the hand left
     assert run(Transcript(commit_after=2, word_gap=9), "HHEELLAALLOO") == "HELALO"  # another shape held
     assert run(Transcript(commit_after=2, word_gap=9), "HHEELL--LLOO") == "HELLO"  # a hold without a letter
 
@@ -627,7 +627,7 @@ def test_a_double_across_the_resume_behaves_like_any_double() -> None:
     # Leaving (or changing hands) in between makes the double, in both.
     for transcript in (within, across):
         assert run(transcript, "LL") == "HEL"
-        assert run(transcript, "...LL") == "HELL"
+        assert run(transcript, AWAY + "LL") == "HELL"
     changed = Transcript(commit_after=2, word_gap=6)
     changed.resume("HEL")
     assert run(changed, "--LLOOLL") == "HELOL"
