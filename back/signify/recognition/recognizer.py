@@ -350,9 +350,11 @@ class Recognizer:
         missed frames before it holding the hand the frame before held: a tracker misses a hand now and then,
         and one giving 10 results a second misses a moving hand in every other one (the page's, in headless
         Chromium under load), which must not add up to a hand away sooner than at 30 results a second. Nor
-        later: a hand found again after missed results whose frames, with those it skipped since, add up to a
-        hand away (at 10 results a second, a hand lowered between two Ls for a fifth of a second) was away,
-        and the skipped frames hold none.
+        later: a hand found again after missed results (two or more) whose frames, with those it skipped since,
+        add up to a hand away (at 10 results a second, a hand lowered between two Ls for a fifth of a second)
+        was away, and the skipped frames hold none. One missed result is a glitch however long the wait after
+        it: an uneven tracker at about 10 results a second (gaps of 1-5 frames) then lost a quarter of the
+        page's drawn Zs (docs/model.md, "A hand lost for a moment").
 
         The same hand found again after the tracker lost it for :data:`FILLED_GAP_FRAMES` frames or more,
         before it was away: those frames were answered without a hand, and the window now reads the hand as
@@ -366,7 +368,7 @@ class Recognizer:
         if current is None:
             frames = [last if self._missing == 0 else None] * missed + [None]
         elif last is not None and last[1] == current[1] and (
-                self._missing == 0 or self._missing + missed < self._away_frames):  # else unseen as long as away
+                self._missing <= 1 or self._missing + missed < self._away_frames):  # else unseen as long as away
             lost = self._missing if self._missing >= FILLED_GAP_FRAMES else 0  # answered already: the window's only
             steps = lost + ticks
             path: list[tuple[NDArray[np.float32], float]] = [
