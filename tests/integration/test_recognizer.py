@@ -13,6 +13,7 @@ from signify.recognition.recognizer import FILLED_GAP_FRAMES, Recognizer, Recogn
 from signify.recognition.smoothing import HAND_AWAY_FRAMES
 
 from testkit.motion_clips import AWAY_FRAMES, HOLD_FRAMES, Z_MOVE_FRAMES, Framing, spelling_skeletons, z_clip
+from testkit.skeleton_drawing import Placement, place_skeleton
 from tests.conftest import loopback_settings
 from tests.photos import PHOTO_DATA
 
@@ -270,10 +271,9 @@ def test_a_z_whose_diagonal_the_tracker_lost_for_a_moment_is_written(
 
 
 def _placed(skeleton: np.ndarray) -> np.ndarray:
-    """A testkit skeleton as landmarks: the wrist at the picture's centre, the hand 0.3 of its height."""
-    points = np.asarray(skeleton, dtype=np.float64) - skeleton[0]
-    points *= 0.3 / np.ptp(points[:, 1])
-    return (points + np.array([0.5, 0.5, 0.0])).astype(np.float32)
+    """A testkit skeleton as the landmarks MediaPipe would give for it drawn 200 px long in a 640x480 frame."""
+    pixels = place_skeleton(skeleton, Placement(cx=320.0, cy=240.0, size=200.0))
+    return (pixels / np.array([640.0, 480.0, 640.0])).astype(np.float32)
 
 
 @pytest.mark.parametrize("rate", [30.0, 15.0, 12.0, 10.0])
