@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Playwright, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -40,9 +40,12 @@ def jpeg_data_url(jpeg: bytes) -> str:
 
 
 @contextmanager
-def harness_page(server_port: int, path: str, html: str) -> Iterator[Page]:
-    """``html`` served at ``path`` on the server's origin, in Chromium, once it set ``window.harnessReady``."""
-    with sync_playwright() as driver:
+def harness_page(server_port: int, path: str, html: str, driver: Playwright | None = None) -> Iterator[Page]:
+    """``html`` served at ``path`` on the server's origin, in Chromium, once it set ``window.harnessReady``;
+    launched by ``driver`` (a test's, which already runs Playwright in this thread), else by a driver of its own."""
+    with ExitStack() as stack:
+        if driver is None:
+            driver = stack.enter_context(sync_playwright())
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page()

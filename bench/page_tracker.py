@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Playwright
 
 from .browser_harness import LOAD_IMAGE_JS, harness_page, jpeg_data_url
 from .process import start_signify
@@ -88,11 +88,12 @@ class PageTracker:
 
 
 @contextmanager
-def page_tracker() -> Iterator[PageTracker]:
-    """A Signify server (for the page's files) and the harness page on its origin."""
+def page_tracker(driver: Playwright | None = None) -> Iterator[PageTracker]:
+    """A Signify server (for the page's files) and the harness page on its origin (in a browser ``driver``
+    launches, when the caller runs Playwright already)."""
     server = start_signify(max_sessions=1, max_fps=60)
     try:
-        with harness_page(server.port, HARNESS_PATH, HARNESS) as page:
+        with harness_page(server.port, HARNESS_PATH, HARNESS, driver) as page:
             yield PageTracker(page)
     finally:
         server.stop()

@@ -30,8 +30,12 @@ export const CENTRE_SETTLED = 0.05; // ...until it is this close
 export const MAX_PAN = 0.06; // at most this fraction of the side per frame
 export const LOST_FRAMES = 15; // a followed hand missing this many frames in a row: search again
 // Lost: every other look this many times wider (at most the frame's height), centred alike: finding the hand
-// again is the palm detector's job, and it misses hands that fill much of its picture.
-export const REFIND_SCALE = 2.0;
+// again is the palm detector's job, and it misses hands that fill much of its picture. Half as wide again for a
+// hand lost while still (in a look twice as wide it finds a small hand roughly, and the track it starts can hold
+// another shape), twice for one lost while moving (it may be anywhere along its path).
+export const REFIND_SCALE = 1.5;
+export const REFIND_SCALE_MOVING = 2.0;
+export const MOVING_PALMS = 0.15; // a hand whose centre moved more than this many palm sizes since the frame before
 
 // signify.recognition.normalization's landmark numbers (MediaPipe's hand model).
 const WRIST = 0;
@@ -170,6 +174,7 @@ export class ZoomPolicy {
     this.resizing = false;
     this.panning = false;
     this.lost = 0;
+    this.moving = false; // whether the hand moved between the last two frames it was found in running
     this.view = null;
   }
 
@@ -213,6 +218,9 @@ export class ZoomPolicy {
       }
       return;
     }
+    const last = this.last;
+    this.moving = last !== null && this.lost === 0
+      && Math.hypot(hand.cx - last.cx, hand.cy - last.cy) > MOVING_PALMS * hand.palm;
     this.last = hand;
     this.lost = 0;
     const view = this.view;
@@ -277,7 +285,9 @@ export class ZoomPolicy {
     if (this.wholeFrame) return new View(0, 0, width, height);
     let side = Math.min(width, height, roundHalfEven(this.side));
     // From the second frame lost on (a hand missed once is looked for in its own view: its track goes on).
-    if (this.lost >= 2 && this.lost % 2 === 0) side = Math.min(width, height, roundHalfEven(side * REFIND_SCALE));
+    if (this.lost >= 2 && this.lost % 2 === 0) {
+      side = Math.min(width, height, roundHalfEven(side * (this.moving ? REFIND_SCALE_MOVING : REFIND_SCALE)));
+    }
     // Kept inside the frame: a view cannot leave it.
     const x = roundHalfEven(Math.min(Math.max(this.cx - side / 2, 0), width - side));
     const y = roundHalfEven(Math.min(Math.max(this.cy - side / 2, 0), height - side));

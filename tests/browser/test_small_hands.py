@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route
@@ -31,6 +32,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from signify.recognition.hands import HandSettings, HandTracker
 
 from bench import webcam_motion as wm
+from bench.page_tracker import page_tracker
 from testkit.video import write_y4m
 from tests.photos import PHOTO_DATA
 from tests.server_process import ServerProcess
@@ -53,6 +55,9 @@ MOTION = [("J", "I0", "IZ"), ("Z", "D3", "DGXJ")]
 SLOW_MOTION = 2  # bench.webcam_motion's third timing: 1.2 s of motion, the path at its usual size
 AWAY_FRAMES = 30  # the hand gone after each take, longer than a word gap: every loop of the clip is a word
 SIGNED_WAIT_MS = 120_000
+TAKES = 8  # the J clip looped: the hand away after each take, and back before the tracker stops looking for it
+BUSY_STEP = 3  # the tracker sees every third frame: 10 results a second, as on a busy machine (CI's)
+FIRST_LOOKS = 12  # of each take's frames with a hand, the first: while the view narrows onto the hand found again
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +207,28 @@ def test_a_motion_letter_signed_small_is_written_and_never_the_letter_it_starts_
         assert {k["width"] for k in sockets.sent_of("keypoints")} == {wm.WIDTH}
     finally:
         browser.close()
+
+
+def test_a_small_hand_found_again_is_tracked_with_its_own_shape(playwright: Playwright) -> None:
+    """A small I lowered after its J and raised again within a second and a half: the page's tracker, at 10
+    results a second, still follows where the hand was and finds it again in its wider look. The track that
+    starts there must be the hand's own shape, the little finger up, from the second look on: a track started
+    roughly in a look twice as wide held the index finger up for several frames, and the J was written Z.
+
+    Frames are handed to the page's own tracker one by one (bench.page_tracker), as the fake camera gives
+    them (4:2:0, as a Y4M file holds them), so that the machine's load changes nothing."""
+    hand = photo("I0")
+    clip = wm.Clip("J", SIZE, (hand,), "J", "IZ", seed=wm._seed("browser", "J", SIZE, "I0"))
+    clip.track = [*wm.motion_track("J", hand, SIZE, SLOW_MOTION), *[(-1, *CENTRE, 0.0, False)] * AWAY_FRAMES]
+    frames = [cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420), cv2.COLOR_YUV2BGR_I420)
+              for bgr in wm.render(clip)]
+    seen = list(range(0, TAKES * len(frames), BUSY_STEP))
+    with page_tracker(playwright) as tracker:
+        tracked = tracker.track([frames[i % len(frames)] for i in seen], zoom=True)
+    takes = np.array(seen) // len(frames)
+    for take in range(1, TAKES):  # the first take is found by a fresh tracker's search, not found again
+        landmarks = tracked.landmarks[(takes == take) & ~np.isnan(tracked.landmarks).any(axis=(1, 2))]
+        assert len(landmarks) >= FIRST_LOOKS, f"take {take}: the hand found in {len(landmarks)} frames"
+        # An I: the little finger's tip above the index finger's (image y grows downwards).
+        shape = "".join("I" if points[20, 1] < points[8, 1] else "?" for points in landmarks[:FIRST_LOOKS])
+        assert "?" not in shape[1:], f"take {take}: {shape}"

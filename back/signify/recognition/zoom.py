@@ -36,7 +36,8 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
 * **lost**: a hand lost in the full frame is looked for, zoomed, in a
   square view where it was; a hand lost in a square view keeps that view.
   From the second frame lost on, every other look is :data:`REFIND_SCALE`
-  times wider, centred alike (a hand missed for one frame is still looked
+  times wider (:data:`REFIND_SCALE_MOVING` for a hand lost while it
+  moved), centred alike (a hand missed for one frame is still looked
   for in its own view, so that a moving hand's track goes on unbroken),
   because finding a hand again is the palm detector's job, and it likes a
   hand smaller in its picture than the landmark model does; a hand found
@@ -80,8 +81,18 @@ LOST_FRAMES = 15  # a followed hand missing this many frames in a row: search ag
 # must find the hand again, can miss a hand that fills that much of the picture frame after frame (a 70 px L
 # back after 8 frames away: missed in its 153 px view for 7 frames, found at once in a 240 px tile). The
 # first lost frame keeps the view: MediaPipe drops a moving hand for a frame now and then, and a wider look
-# then broke the track, and with it the motion, of a drawn J.
-REFIND_SCALE = 2.0
+# then broke the track, and with it the motion, of a drawn J. Half as wide again for a hand lost while still:
+# it comes back where it was, and in this look it is about a quarter of the picture, as in the search's tiles.
+# In a look twice as wide the palm detector finds a small hand roughly, and the track it starts can hold another
+# shape for several frames (a 70 px I lowered after its J and raised again a second later, at 10 results a
+# second, was tracked with its index finger up for 2-5 frames in 5 of 9 takes on the page's tracker, and a J
+# signed from it was written Z or PJ; docs/model.md, "A small hand found again").
+REFIND_SCALE = 1.5
+# Twice as wide for a hand lost while moving: it may be anywhere along its path (a Z's stroke at 70 px, looked
+# for half as wide again, was lost for longer and a ZZZ written ZZ).
+REFIND_SCALE_MOVING = 2.0
+# A hand whose centre moved more than this many palm sizes since the frame before is moving.
+MOVING_PALMS = 0.15
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,7 @@ class ZoomPolicy:
         self._last: HandExtent | None = None
         self._resizing = self._panning = False
         self._lost = 0
+        self._moving = False  # whether the hand moved between the last two frames it was found in running
         self._view: View | None = None
 
     @property
@@ -212,6 +224,9 @@ class ZoomPolicy:
             else:
                 self._step += 1
             return
+        last = self._last
+        self._moving = (last is not None and self._lost == 0
+                        and math.hypot(hand.cx - last.cx, hand.cy - last.cy) > MOVING_PALMS * hand.palm)
         self._last = hand
         self._lost = 0
         view = self._view
@@ -267,7 +282,7 @@ class ZoomPolicy:
             return View(0, 0, width, height)
         w = h = min(width, height, round(self._side))
         if self._lost >= 2 and self._lost % 2 == 0:
-            w = h = min(width, height, round(w * REFIND_SCALE))
+            w = h = min(width, height, round(w * (REFIND_SCALE_MOVING if self._moving else REFIND_SCALE)))
         x = round(min(max(self._cx - w / 2, 0.0), width - w))
         y = round(min(max(self._cy - h / 2, 0.0), height - h))
         # Keep the centre where the view is (the view cannot leave the frame).

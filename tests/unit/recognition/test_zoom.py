@@ -13,7 +13,9 @@ from signify.recognition.zoom import (
     MAX_PAN,
     MAX_RESIZE,
     MIN_SIDE,
+    MOVING_PALMS,
     REFIND_SCALE,
+    REFIND_SCALE_MOVING,
     SIDE_PER_PALM,
     TILES_PER_FULL,
     HandExtent,
@@ -33,11 +35,11 @@ def centre(view: View) -> tuple[float, float]:
     return view.x + view.width / 2, view.y + view.height / 2
 
 
-def is_wider(look: View, view: View) -> bool:
-    """Whether ``look`` is ``view`` as a lost hand's every other look sees it: REFIND_SCALE times wider, centred alike
-    (within the pixel that rounding ``view`` moved it)."""
+def is_wider(look: View, view: View, scale: float = REFIND_SCALE) -> bool:
+    """Whether ``look`` is ``view`` as a lost hand's every other look sees it: ``scale`` times wider (REFIND_SCALE for
+    a hand lost while still), centred alike (within the pixel that rounding ``view`` moved it)."""
     (x, y), (cx, cy) = centre(look), centre(view)
-    return (look.width == look.height == min(H, round(view.width * REFIND_SCALE))
+    return (look.width == look.height == min(H, round(view.width * scale))
             and abs(x - cx) <= 1 and abs(y - cy) <= 1 and inside_frame(look))
 
 
@@ -198,6 +200,22 @@ def test_a_lost_hand_is_looked_for_in_its_view_and_a_wider_one_then_searched_for
     assert all(is_wider(look, held) for look in views[1 : LOST_FRAMES - 1 : 2])
     assert views[LOST_FRAMES - 1 : LOST_FRAMES + 1] == [FULL] * FULL_FIRST and not policy.following
     assert views[LOST_FRAMES + 1] == search_tiles(W, H)[0]
+
+
+@pytest.mark.parametrize(("step_palms", "scale"), [(0.1, REFIND_SCALE), (0.3, REFIND_SCALE_MOVING)])
+def test_a_hand_lost_while_moving_is_looked_for_wider_than_one_lost_while_still(
+    step_palms: float, scale: float
+) -> None:
+    # Still (a tremble under MOVING_PALMS a frame), it comes back where it was: a look half as wide again, where the
+    # palm detector sees a small hand as large as in its tiles. Moving, it may be anywhere along its path.
+    assert 0.1 < MOVING_PALMS < 0.3
+    policy, hand, held = settled()
+    policy.observe(hand)
+    steps = [HandExtent(hand.cx + step_palms * hand.palm * (k % 2), hand.cy, hand.palm) for k in range(1, 4)]
+    views = run(policy, [*steps, None, None, None])
+    # The tremble, or steps too small to pan, keep the view; so does the first frame lost.
+    assert views[:5] == [held] * 5 and is_wider(views[5], held, scale)
+    assert not is_wider(views[5], held, REFIND_SCALE_MOVING if scale == REFIND_SCALE else REFIND_SCALE)
 
 
 def test_the_wider_look_never_leaves_the_frame() -> None:
