@@ -17,5 +17,14 @@ def write_y4m(path: Path, frames: Sequence[NDArray[np.uint8]], fps: int = 30) ->
         file.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for frame in frames:
             file.write(b"FRAME\n")
-            # OpenCV's I420 layout is exactly Y4M's: the Y plane, then U, then V.
-            file.write(np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)).tobytes())
+            file.write(np.ascontiguousarray(_i420(frame)).tobytes())
+
+
+def as_played(frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A BGR frame as a Y4M file holds it and the fake camera gives it back: its colour at half resolution (4:2:0)."""
+    return np.asarray(cv2.cvtColor(_i420(frame), cv2.COLOR_YUV2BGR_I420), dtype=np.uint8)
+
+
+def _i420(frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    # OpenCV's I420 layout is exactly Y4M's: the Y plane, then U, then V.
+    return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), dtype=np.uint8)

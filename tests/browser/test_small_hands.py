@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route
@@ -33,7 +32,7 @@ from signify.recognition.hands import HandSettings, HandTracker
 
 from bench import webcam_motion as wm
 from bench.page_tracker import page_tracker
-from testkit.video import write_y4m
+from testkit.video import as_played, write_y4m
 from tests.photos import PHOTO_DATA
 from tests.server_process import ServerProcess
 
@@ -75,6 +74,14 @@ def browser(playwright: Playwright, camera_file: Path) -> Iterator[Browser]:
     browser = launch(playwright, camera_file)
     yield browser
     browser.close()
+
+
+def motion_clip(letter: str, start: str, forbidden: str) -> wm.Clip:
+    """``letter`` signed slowly from the photo ``start`` at ``SIZE`` px, then the hand gone for ``AWAY_FRAMES``."""
+    hand = photo(start)
+    clip = wm.Clip(letter, SIZE, (hand,), letter, forbidden, seed=wm._seed("browser", letter, SIZE, start))
+    clip.track = [*wm.motion_track(letter, hand, SIZE, SLOW_MOTION), *[(-1, *CENTRE, 0.0, False)] * AWAY_FRAMES]
+    return clip
 
 
 def photo(name: str) -> wm.Photo:
@@ -183,9 +190,7 @@ def test_a_motion_letter_signed_small_is_written_and_never_the_letter_it_starts_
     server: ServerProcess, playwright: Playwright, open_page: OpenPage, tmp_path: Path,
     letter: str, start: str, forbidden: str,
 ) -> None:
-    hand = photo(start)
-    clip = wm.Clip(letter, SIZE, (hand,), letter, forbidden, seed=wm._seed("browser", letter, SIZE, start))
-    clip.track = [*wm.motion_track(letter, hand, SIZE, SLOW_MOTION), *[(-1, *CENTRE, 0.0, False)] * AWAY_FRAMES]
+    clip = motion_clip(letter, start, forbidden)
     camera_file = tmp_path / f"{letter}-{start}-{SIZE}px.y4m"
     write_y4m(camera_file, list(wm.render(clip)))
     browser = launch(playwright, camera_file)
@@ -217,11 +222,7 @@ def test_a_small_hand_found_again_is_tracked_with_its_own_shape(playwright: Play
 
     Frames are handed to the page's own tracker one by one (bench.page_tracker), as the fake camera gives
     them (4:2:0, as a Y4M file holds them), so that the machine's load changes nothing."""
-    hand = photo("I0")
-    clip = wm.Clip("J", SIZE, (hand,), "J", "IZ", seed=wm._seed("browser", "J", SIZE, "I0"))
-    clip.track = [*wm.motion_track("J", hand, SIZE, SLOW_MOTION), *[(-1, *CENTRE, 0.0, False)] * AWAY_FRAMES]
-    frames = [cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420), cv2.COLOR_YUV2BGR_I420)
-              for bgr in wm.render(clip)]
+    frames = [as_played(bgr) for bgr in wm.render(motion_clip(*MOTION[0]))]  # the J clip, as the camera plays it
     seen = list(range(0, TAKES * len(frames), BUSY_STEP))
     with page_tracker(playwright) as tracker:
         tracked = tracker.track([frames[i % len(frames)] for i in seen], zoom=True)
