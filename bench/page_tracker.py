@@ -5,8 +5,8 @@ A harness page on a Signify server's origin imports front_demo/tracking.js
 exactly the page's: tasks-vision's HandLandmarker with the page's model and
 options, in VIDEO mode, behind :class:`ZoomedLandmarker` with or without
 front_demo/zoom.js. Frames are handed over one by one at 30 fps of clock
-time, never dropped, so that a slow machine measures the same landmarks as a
-fast one. Each clip gets a fresh HandLandmarker and a fresh zoom policy, like
+time (or the rate a bench asks for), never dropped, so that a slow machine
+measures the same landmarks as a fast one. Each clip gets a fresh HandLandmarker and a fresh zoom policy, like
 a page opened anew.
 """
 
@@ -36,14 +36,14 @@ let clock = 0;
 """ + LOAD_IMAGE_JS + """
 
 // One clip's frames through a fresh tracker: per frame, the keypoints message's landmarks and handedness.
-window.trackClip = async (urls, zoom) => {
+window.trackClip = async (urls, zoom, frameMs = 1000 / 30) => {
   const tracker = new ZoomedLandmarker(await createHandLandmarker(), zoom, canvas, true);
   clock += 1000;
   const out = [];
   try {
     for (const url of urls) {
       const image = await load(url);
-      clock += 1000 / 30;
+      clock += frameMs;
       const started = performance.now();
       const result = tracker.detect(image, image.naturalWidth, image.naturalHeight, clock);
       const ms = performance.now() - started;
@@ -75,10 +75,12 @@ class PageTracker:
     def __init__(self, page: Page) -> None:
         self._page = page
 
-    def track(self, frames: Sequence[NDArray[np.uint8]], zoom: bool) -> PageTracking:
-        """BGR frames of one clip, in order."""
+    def track(self, frames: Sequence[NDArray[np.uint8]], zoom: bool, rate: float = 30.0) -> PageTracking:
+        """BGR frames of one clip, in order, ``rate`` a second of the page's clock (the frames a tracker giving
+        that many results a second sees)."""
         urls = [jpeg_data_url(encode(frame)) for frame in frames]
-        results = self._page.evaluate("([urls, zoom]) => window.trackClip(urls, zoom)", [urls, zoom])
+        results = self._page.evaluate("([urls, zoom, frameMs]) => window.trackClip(urls, zoom, frameMs)",
+                                      [urls, zoom, 1000.0 / rate])
         landmarks = np.full((len(results), 21, 3), np.nan, np.float32)
         for i, result in enumerate(results):
             if result["landmarks"]:

@@ -72,8 +72,13 @@ Every clip is played through the server's own code along these paths
   tracker zooms (front_demo/zoom.js, the same policy).
 
 ``--rate 15`` plays every path as a tracker giving 15 results a second
-would: only the frames it sees are sent, each with its capture time, which
-the server reads the stream by (signify.recognition.pacing); ``--unpaced``
+would: the tracker is given only the frames it sees (its zoom, its track
+and its misses are a slow tracker's, cached apart from 30 a second's), and
+only those are sent, each with its capture time, which the server reads the
+stream by (signify.recognition.pacing); ``--rate-played-only`` tracks every
+frame as at 30 a second and sends those alone, as this bench measured
+slower trackers before 2026-12-07 (docs/model.md, "Trackers slower than 30
+results a second"), which a slow tracker's own misses do not show; ``--unpaced``
 sends them without, each frame standing for one as before the server read
 capture times. ``--exposure 0.5`` blurs a moving hand along its path as a
 webcam's shutter open for half of each frame's interval (1/60 s) does;
@@ -523,8 +528,10 @@ class Tracked:
     ms: NDArray[np.float32] | None = None  # (frames,) the tracker's time per frame; None in the oldest cache
 
 
-def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None) -> dict[str, Tracked]:
-    """The paths' tracking of the clip, each from a fresh tracker like a new stream (``page`` for the page paths)."""
+def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None, rate: float = FPS
+                ) -> dict[str, Tracked]:
+    """The paths' tracking of the clip, each from a fresh tracker like a new stream (``page`` for the page paths),
+    given only the frames a tracker giving ``rate`` results a second sees (the others: no hand)."""
     server = RecognizerSettings()
     mediapipe_paths = [path for path in paths if path in PATH_VIEWS]
     trackers = {path: HandTracker(PATH_VIEWS[path][1]) for path in mediapipe_paths}
@@ -535,8 +542,11 @@ def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None
     if page_paths and page is None:
         raise ValueError(f"paths {page_paths} need the page's tracker")
     rendered = []  # the frames, kept only for the page's tracker, which takes a clip at once
+    seen = set(kept_frames(frames, rate))
     try:
         for i, bgr in enumerate(render(clip)):
+            if i not in seen:
+                continue
             if page_paths:
                 rendered.append(bgr)
             views = {}
@@ -564,22 +574,27 @@ def track_clip(clip: Clip, paths: Sequence[str], page: PageTracker | None = None
                for path in mediapipe_paths}
     for path in page_paths:
         assert page is not None
-        result = page.track(rendered, zoom=PAGE_PATHS[path])
-        tracked[path] = Tracked(result.landmarks, result.right, WIDTH / HEIGHT, result.ms)
+        result = page.track(rendered, zoom=PAGE_PATHS[path], rate=rate)
+        landmarks, ms = np.full((frames, 21, 3), np.nan, np.float32), np.zeros(frames, np.float32)
+        right = np.ones(frames, bool)
+        order = sorted(seen)
+        landmarks[order], right[order], ms[order] = result.landmarks, result.right, result.ms
+        tracked[path] = Tracked(landmarks, right, WIDTH / HEIGHT, ms)
     return tracked
 
 
-def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTracker | None = None
-                    ) -> dict[str, Tracked]:
-    """The paths' tracking of the clip, from the cache where it holds them, else tracked now and stored."""
+def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTracker | None = None,
+                    rate: float = FPS) -> dict[str, Tracked]:
+    """The paths' tracking of the clip (by a tracker giving ``rate`` results a second), from the cache where it
+    holds them, else tracked now and stored."""
     tracked: dict[str, Tracked] = {}
     legacy = cache / f"{_seed(clip.key, 1):08x}.npz"
-    files = {path: _cache_files(cache, clip, path) for path in paths}
+    files = {path: _cache_files(cache, clip, path, rate) for path in paths}
     for path in paths:
         if found := next((file for file in files[path] if file.exists()), None):
             stored = np.load(found)
             tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
-        elif path in LEGACY_PATHS and RENDER_VERSION == 1 and legacy.exists():
+        elif path in LEGACY_PATHS and RENDER_VERSION == 1 and rate == FPS and legacy.exists():
             stored = np.load(legacy)
             name = LEGACY_PATHS[path]
             tracked[path] = Tracked(stored[f"{name}_landmarks"], stored[f"{name}_right"], WIDTH / HEIGHT)
@@ -587,7 +602,7 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
             del tracked[path]  # stored by key alone for another clip of the key: tracked again, under its digest
     missing = [p for p in paths if p not in tracked]
     if missing:
-        for path, result in track_clip(clip, missing, page).items():
+        for path, result in track_clip(clip, missing, page, rate).items():
             tracked[path] = result
             np.savez_compressed(files[path][0],
                                 landmarks=result.landmarks, right=result.right,
@@ -595,9 +610,10 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
     return tracked
 
 
-def _cache_files(cache: Path, clip: Clip, path: str) -> tuple[Path, Path]:
+def _cache_files(cache: Path, clip: Clip, path: str, rate: float = FPS) -> tuple[Path, ...]:
     """Where a clip's tracking on ``path`` is stored, in the order to look: under the clip's track digest,
-    and where caches written before the digest stored it, under its key alone.
+    and where caches written before the digest stored it, under its key alone; a slower tracker's (``rate``)
+    under the digest and the rate only.
 
     A clip's speed and size take turns in the order clips are built, so one key could stand for two clips
     (before 2026-12-05, ``--fold all`` numbered them across the folds, the fold runs within each fold);
@@ -605,6 +621,8 @@ def _cache_files(cache: Path, clip: Clip, path: str) -> tuple[Path, Path]:
     """
     zoomed = PAGE_PATHS[path] if path in PAGE_PATHS else PATH_VIEWS[path][1].zoom
     version = ZOOM_VERSION if zoomed else 0
+    if rate != FPS:
+        return (cache / f"{_seed(clip.key, RENDER_VERSION, path, version, clip.track_digest, rate):08x}.npz",)
     return (cache / f"{_seed(clip.key, RENDER_VERSION, path, version, clip.track_digest):08x}.npz",
             cache / f"{_seed(clip.key, RENDER_VERSION, path, version):08x}.npz")
 
@@ -650,6 +668,11 @@ def play(model: LetterModel, clip: Clip, tracked: Tracked, rate: float = FPS, pa
                 speeds.append(speed)
                 moving += speed > MOVING_SPEED
     return Played(text, len(sent), hand_frames, speeds, moving, "".join(stables))
+
+
+def _sent_ms(tracked: Tracked, rate: float) -> NDArray[np.float32] | None:
+    """The tracker's milliseconds for the frames sent at ``rate`` (a slower tracker is given no others)."""
+    return None if tracked.ms is None else tracked.ms[kept_frames(len(tracked.ms), rate)]
 
 
 def summarize(clips: list[Clip], played: dict[str, dict[str, Played]], paths: Sequence[str],
@@ -713,7 +736,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--classes", default=",".join(ALL_CLASSES),
                         help="comma-separated clip classes, of " + ", ".join(ALL_CLASSES))
     parser.add_argument("--rate", type=float, default=FPS,
-                        help="results a second the tracker gives: only the frames it sees are sent (default 30)")
+                        help="results a second the tracker gives: it is given, and sends, only the frames it sees "
+                             "(default 30)")
+    parser.add_argument("--rate-played-only", action="store_true",
+                        help="track every frame, as at 30 a second, and send only those a tracker at --rate sees "
+                             "(this bench's reading of slower trackers before 2026-12-07)")
     parser.add_argument("--unpaced", action="store_true",
                         help="send no capture times: every frame stands for one, as before the server read them")
     parser.add_argument("--exposure", type=float, default=0.0,
@@ -749,9 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         page = stack.enter_context(page_tracker()) if set(paths) & set(PAGE_PATHS) else None
         for number, clip in enumerate(clips):
-            tracked = cached_tracking(clip, paths, args.cache, page)
+            tracked = cached_tracking(clip, paths, args.cache, page, FPS if args.rate_played_only else args.rate)
             played[clip.key] = {path: play(model, clip, tracked[path], args.rate, not args.unpaced) for path in paths}
-            timings[clip.key] = {path: tracked[path].ms for path in paths}
+            timings[clip.key] = {path: _sent_ms(tracked[path], args.rate) for path in paths}
             if number % 20 == 0:
                 print(f"  {number + 1}/{len(clips)} {clip.key}: "
                       + " | ".join(f"{p} {played[clip.key][p].text!r}" for p in paths), flush=True)

@@ -1,4 +1,5 @@
-"""bench.webcam_motion: a clip's tracking is reused only for the clip that was tracked; a slower tracker's frames;
+"""bench.webcam_motion: a clip's tracking is reused only for the clip that was tracked; a slower tracker's frames,
+tracked and sent;
 motion blur; doubles made in view."""
 
 from __future__ import annotations
@@ -86,6 +87,19 @@ def test_a_slower_trackers_frames_are_sent_with_their_capture_times(photo: wm.Ph
     assert full.text == paced.text == "H"
     assert paced.stables.index("H") == pytest.approx(full.stables.index("H") / 2, abs=1)
     assert unpaced.stables.index("H") == full.stables.index("H")  # in frames: twice the time
+
+
+def test_a_slower_tracker_is_given_only_the_frames_it_sees_and_cached_apart(photo: wm.Photo, tmp_path: Path) -> None:
+    # The hand is in the odd frames alone: a tracker at 15 results a second sees the even ones, and never the hand
+    # (tracking every frame and sending the even ones, as --rate-played-only does, would carry its track over).
+    clip = held(photo, 12)
+    clip.track = [entry if i % 2 else (-1, *entry[1:]) for i, entry in enumerate(clip.track)]
+    every = wm.cached_tracking(clip, [PATH], tmp_path)[PATH].landmarks
+    assert not np.isnan(every[1::2]).any() and np.isnan(every[::2]).all()
+    slower = wm.cached_tracking(clip, [PATH], tmp_path, rate=15.0)[PATH].landmarks
+    assert slower.shape == (12, 21, 3) and np.isnan(slower).all()
+    assert len(list(tmp_path.iterdir())) == 2  # each rate's tracking under its own name
+    assert np.isnan(wm.cached_tracking(clip, [PATH], tmp_path, rate=15.0)[PATH].landmarks).all()
 
 
 def moving(photo: wm.Photo, frames: int, step: float, exposure: float) -> wm.Clip:
