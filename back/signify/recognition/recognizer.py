@@ -364,11 +364,13 @@ class Recognizer:
         current = None if landmarks is None else (in_image_heights(landmarks, aspect), mirror_sign(handedness))
         last = self._last_hand
         missed = ticks - 1
+        # Missed results (two or more: one is a glitch however long the wait after it) and the frames skipped
+        # since, as long as a hand away: it was away.
+        was_away = self._missing > 1 and self._missing + missed >= self._away_frames
         frames: list[tuple[NDArray[np.float32], float] | None]
         if current is None:
             frames = [last if self._missing == 0 else None] * missed + [None]
-        elif last is not None and last[1] == current[1] and (
-                self._missing <= 1 or self._missing + missed < self._away_frames):  # else unseen as long as away
+        elif last is not None and last[1] == current[1] and not was_away:
             lost = self._missing if self._missing >= FILLED_GAP_FRAMES else 0  # answered already: the window's only
             steps = lost + ticks
             path: list[tuple[NDArray[np.float32], float]] = [
