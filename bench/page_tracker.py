@@ -6,8 +6,8 @@ exactly the page's: tasks-vision's HandLandmarker with the page's model and
 options, in VIDEO mode, behind :class:`ZoomedLandmarker` with or without
 front_demo/zoom.js. Frames are handed over one by one at 30 fps of clock
 time (or the rate a bench asks for), never dropped, so that a slow machine
-measures the same landmarks as a fast one. Each clip gets a fresh HandLandmarker and a fresh zoom policy, like
-a page opened anew.
+measures the same landmarks as a fast one. Each clip gets a fresh
+HandLandmarker and a fresh zoom policy, like a page opened anew.
 """
 
 from __future__ import annotations

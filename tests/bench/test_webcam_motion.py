@@ -90,14 +90,15 @@ def test_a_slower_trackers_frames_are_sent_with_their_capture_times(photo: wm.Ph
 
 
 def test_a_slower_tracker_is_given_only_the_frames_it_sees_and_cached_apart(photo: wm.Photo, tmp_path: Path) -> None:
-    # The hand is in the odd frames alone: a tracker at 15 results a second sees the even ones, and never the hand
-    # (tracking every frame and sending the even ones, as --rate-played-only does, would carry its track over).
+    # The hand is in the odd frames alone: a tracker at 15 results a second is given the even ones, and never
+    # finds it; the frames it is not given it spends no time on.
     clip = held(photo, 12)
     clip.track = [entry if i % 2 else (-1, *entry[1:]) for i, entry in enumerate(clip.track)]
     every = wm.cached_tracking(clip, [PATH], tmp_path)[PATH].landmarks
     assert not np.isnan(every[1::2]).any() and np.isnan(every[::2]).all()
-    slower = wm.cached_tracking(clip, [PATH], tmp_path, rate=15.0)[PATH].landmarks
-    assert slower.shape == (12, 21, 3) and np.isnan(slower).all()
+    slower = wm.cached_tracking(clip, [PATH], tmp_path, rate=15.0)[PATH]
+    assert slower.landmarks.shape == (12, 21, 3) and np.isnan(slower.landmarks).all()
+    assert slower.ms is not None and (slower.ms[::2] > 0).all() and not slower.ms[1::2].any()
     assert len(list(tmp_path.iterdir())) == 2  # each rate's tracking under its own name
     assert np.isnan(wm.cached_tracking(clip, [PATH], tmp_path, rate=15.0)[PATH].landmarks).all()
 
