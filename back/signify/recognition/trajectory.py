@@ -45,6 +45,16 @@ SPEED_SPAN = 6
 # it fell to a still hand's 0.02 once that frame had left the span. Counted as motion, that
 # lock-on "moved" for six frames in a row: a movement, after which the model's Z or J,
 # read from the same jump, was written for a hand that never moved.
+#
+# Past its settling frames, a young track (less than a whole span after them) is measured as soon as it has
+# two frames: how far the hand moved since it settled, divided by the whole span, as if it had been held
+# where it settled before it was found. A hand the tracker finds in the middle of a J or Z, moving, is then
+# seen moving within a few frames: counted still until a whole span had followed the settling frames, a
+# 100 px Z found in its last stroke and a 70 px J found in its hook never made a movement, and neither was
+# written. Measured over the frames there were instead, a held hand whose landmarks were still settling
+# (its zoomed view resizing about it) moved too: a held 100 px I, which the model read as Z from its
+# lock-on jump, was written "ZI" (bench/webcam_motion.py --fold all; docs/model.md, "A hand found in the
+# middle of its motion").
 SETTLE_FRAMES = 2
 # Each end of the span is where each joint was in the median of this many frames ending there: a small
 # hand's landmarks jump for a frame now and then (held real hands 50 px tall: 6-12% of frames over
@@ -113,9 +123,11 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN,
 
     ``settle`` frames at the window's start are a track settling, not
     motion (:data:`SETTLE_FRAMES`; a window shorter than the buffer starts
-    where its track started): they are never measured from, and the hand
-    counts as still (0) until ``span`` frames have followed them. In a
-    window longer than ``settle + span`` they change nothing.
+    where its track started): they are never measured from. Until ``span``
+    frames have followed them, the hand is measured over those there are
+    (from two on) as if it had been held where it settled for the rest of
+    the span: how far it moved, divided by the whole span. In a window
+    longer than ``settle + span`` they change nothing.
     """
     return float(hand_speeds(shapes, placements, span, settle))
 
@@ -128,10 +140,10 @@ def hand_speeds(
     places = np.asarray(placements, dtype=np.float32)
     if hands.shape[:-2] != places.shape[:-1]:
         raise ValueError(f"shapes {hands.shape} do not match placements {places.shape}")
+    young = False  # less than a whole span after the settling frames
     if settle > 0:
-        if hands.shape[-3] < settle + span + 1:
-            return np.zeros(hands.shape[:-3], dtype=np.float32)
         hands, places = hands[..., settle:, :, :], places[..., settle:, :]
+        young = hands.shape[-3] <= span
     time = hands.shape[-3]
     if time < 2:
         return np.zeros(hands.shape[:-3], dtype=np.float32)
@@ -145,7 +157,7 @@ def hand_speeds(
     ends = _middle(joints.reshape(*joints.shape[:-3], 2, kept, *joints.shape[-2:]))  # (..., 2, 21, 2)
     palm = np.maximum(np.median(places[..., -1 - frames :, 2], axis=-1), MIN_PALM_SIZE)
     moved = np.median(np.linalg.norm(ends[..., 1, :, :] - ends[..., 0, :, :], axis=-1), axis=-1)
-    speeds: NDArray[np.float32] = (moved / (frames * palm)).astype(np.float32)
+    speeds: NDArray[np.float32] = (moved / ((span if young else frames) * palm)).astype(np.float32)
     return speeds
 
 

@@ -159,9 +159,32 @@ def test_settling_changes_nothing_once_the_track_is_longer_than_it_and_a_span(ha
     frames = [moved(hand, 0.04 * palm * i, 0.02 * palm * i) for i in range(12)]
     shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
     assert hand_speed(shapes, places, settle=SETTLE_FRAMES) == pytest.approx(hand_speed(shapes, places))
-    # Too short to measure a whole span after the settling frames: still.
-    assert hand_speed(shapes[: SETTLE_FRAMES + SPEED_SPAN], places[: SETTLE_FRAMES + SPEED_SPAN],
-                      settle=SETTLE_FRAMES) == 0.0
+
+
+def test_a_young_track_is_measured_from_where_it_settled_over_a_whole_span(hand: np.ndarray) -> None:
+    # A hand found in the middle of a J or Z moves from its first frames: how far it moved since it settled,
+    # divided by the whole span, is its speed, as if it had been held there before it was found. It reaches
+    # the hand's own speed once a whole span has followed the settling frames.
+    palm = hand_placement(hand)[2]
+    first = moved(hand, 0.6 * palm, -0.5 * palm)  # the palm detector's first landmarks, apart
+    frames = [first] + [moved(hand, 0.1 * palm * i, 0) for i in range(1, 14)]
+    shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
+    for length in range(1, len(frames) + 1):
+        since = max(0, min(length - SETTLE_FRAMES - 1, SPEED_SPAN))  # frames it moved since it settled
+        speed = hand_speed(shapes[:length], places[:length], settle=SETTLE_FRAMES)
+        assert speed == pytest.approx(0.1 * since / SPEED_SPAN, rel=1e-3, abs=1e-6), length
+
+
+def test_a_held_hand_still_settling_is_slower_than_over_the_frames_there_are(hand: np.ndarray) -> None:
+    # A held hand's landmarks may go on settling for a few frames (a zoomed view resizing about it): a
+    # little a frame, over the whole span, stays slow; over the frames there were it would read as fast.
+    palm = hand_placement(hand)[2]
+    frames = [moved(hand, 0.6 * palm, -0.5 * palm)] + [moved(hand, 0.06 * palm * min(i, 5), 0) for i in range(1, 9)]
+    shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
+    for length in range(1, len(frames) + 1):
+        assert hand_speed(shapes[:length], places[:length], settle=SETTLE_FRAMES) <= 0.06 * 3 / SPEED_SPAN + 1e-6
+    settled = slice(SETTLE_FRAMES, SETTLE_FRAMES + 4)  # three frames of settling, measured over themselves
+    assert hand_speed(shapes[settled], places[settled]) == pytest.approx(0.06, rel=1e-3)
 
 
 def test_a_lone_frame_that_jumps_does_not_move_a_held_hand(hand: np.ndarray) -> None:
