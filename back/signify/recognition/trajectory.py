@@ -48,7 +48,9 @@ SPEED_SPAN = 6
 #
 # Past its settling frames, a young track (less than a whole span after them) is measured as soon as it has
 # two frames: how far the hand moved since it settled, divided by the whole span, as if it had been held
-# where it settled before it was found. A hand the tracker finds in the middle of a J or Z, moving, is then
+# where it settled before it was found. Each end is the median of up to ENDPOINT_FRAMES of the track's own
+# frames (its first ones, its last ones), so that one frame's jump right after the settling ones does not
+# stay in every young span. A hand the tracker finds in the middle of a J or Z, moving, is then
 # seen moving within a few frames: counted still until a whole span had followed the settling frames, a
 # 100 px Z found in its last stroke and a 70 px J found in its hook never made a movement, and neither was
 # written. Measured over the frames there were instead, a held hand whose landmarks were still settling
@@ -123,11 +125,13 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN,
 
     ``settle`` frames at the window's start are a track settling, not
     motion (:data:`SETTLE_FRAMES`; a window shorter than the buffer starts
-    where its track started): they are never measured from. Until ``span``
-    frames have followed them, the hand is measured over those there are
-    (from two on) as if it had been held where it settled for the rest of
-    the span: how far it moved, divided by the whole span. In a window
-    longer than ``settle + span`` they change nothing.
+    where its track started): they are never measured from. Until a whole
+    span (``span + 1`` frames) has followed them, the hand is measured over
+    those there are (from two on) as if it had been held where it settled
+    for the rest of the span: how far it moved between the median of its
+    first frames and that of its last (up to :data:`ENDPOINT_FRAMES` each,
+    half the frames at most), divided by the whole span. Once
+    ``span + ENDPOINT_FRAMES`` have followed them they change nothing.
     """
     return float(hand_speeds(shapes, placements, span, settle))
 
@@ -147,8 +151,12 @@ def hand_speeds(
     time = hands.shape[-3]
     if time < 2:
         return np.zeros(hands.shape[:-3], dtype=np.float32)
-    frames = min(span, time - 1)
-    kept = min(ENDPOINT_FRAMES, time - frames)  # frames that place each end
+    if young:  # from where it settled: its first frames place one end, its last the other
+        kept = min(ENDPOINT_FRAMES, time // 2)  # frames that place each end
+        frames = time - kept
+    else:
+        frames = min(span, time - 1)
+        kept = min(ENDPOINT_FRAMES, time - frames)
     early, late = slice(time - frames - kept, time - frames), slice(time - kept, time)
     shape = np.concatenate([hands[..., early, :, :2], hands[..., late, :, :2]], axis=-3)  # (..., 2 * kept, 21, 2)
     where = np.concatenate([places[..., early, :], places[..., late, :]], axis=-2)  # (..., 2 * kept, 4)
