@@ -46,17 +46,20 @@ SPEED_SPAN = 6
 # lock-on "moved" for six frames in a row: a movement, after which the model's Z or J,
 # read from the same jump, was written for a hand that never moved.
 #
-# Past its settling frames, a young track (less than a whole span after them) is measured as soon as it has
-# two frames: how far the hand moved since it settled, divided by the whole span, as if it had been held
-# where it settled before it was found. Each end is the median of up to ENDPOINT_FRAMES of the track's own
-# frames (its first ones, its last ones), so that one frame's jump right after the settling ones does not
-# stay in every young span. A hand the tracker finds in the middle of a J or Z, moving, is then
-# seen moving within a few frames: counted still until a whole span had followed the settling frames, a
-# 100 px Z found in its last stroke and a 70 px J found in its hook never made a movement, and neither was
-# written. Measured over the frames there were instead, a held hand whose landmarks were still settling
-# (its zoomed view resizing about it) moved too: a held 100 px I, which the model read as Z from its
-# lock-on jump, was written "ZI" (bench/webcam_motion.py --fold all; docs/model.md, "A hand found in the
-# middle of its motion").
+# Past its settling frames, a young track (less than a whole span after them) is measured as soon as two
+# of its own frames place each end (YOUNG_END_FRAMES): how far the hand moved since it settled, divided by
+# the whole span, as if it had been held where it settled before it was found. A hand the tracker finds in
+# the middle of a J or Z, moving, is then seen moving within a few frames: counted still until a whole span
+# had followed the settling frames, a 100 px Z found in its last stroke and a 70 px J found in its hook
+# never made a movement, and neither was written. Each end is the median of up to ENDPOINT_FRAMES of the
+# track's own frames (its first ones, its last ones), so that one frame's jump right after the settling
+# ones does not stay in every young span; measured from one frame at each end, a 50 px I's lock-on jitter
+# moved it for two frames, it was then not the shape held before the J drawn from it, and the J was
+# written as Z (bench/webcam_motion.py --paths image640-full). Measured over the frames there were instead
+# of the whole span, a held hand whose landmarks were still settling (its zoomed view resizing about it)
+# moved too: a held 100 px I, which the model read as Z from its lock-on jump, was written "ZI"
+# (bench/webcam_motion.py --fold all; docs/model.md, "A hand found in the middle of its motion", "The ends
+# of the issue's range of speeds and sizes").
 SETTLE_FRAMES = 2
 # Each end of the span is where each joint was in the median of this many frames ending there: a small
 # hand's landmarks jump for a frame now and then (held real hands 50 px tall: 6-12% of frames over
@@ -64,6 +67,7 @@ SETTLE_FRAMES = 2
 # when the jump is the span's last frame nor when it is its first. A steady movement gives the speed it
 # gave before: the median of three frames of a steady path is the middle one.
 ENDPOINT_FRAMES = 3
+YOUNG_END_FRAMES = 2  # a young track is still until this many of its own frames can place each end
 
 
 def hand_placement(
@@ -126,12 +130,13 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN,
     ``settle`` frames at the window's start are a track settling, not
     motion (:data:`SETTLE_FRAMES`; a window shorter than the buffer starts
     where its track started): they are never measured from. Until a whole
-    span (``span + 1`` frames) has followed them, the hand is measured over
-    those there are (from two on) as if it had been held where it settled
-    for the rest of the span: how far it moved between the median of its
-    first frames and that of its last (up to :data:`ENDPOINT_FRAMES` each,
-    half the frames at most), divided by the whole span. Once
-    ``span + ENDPOINT_FRAMES`` have followed them they change nothing.
+    span (``span + 1`` frames) has followed them, the hand is still until
+    :data:`YOUNG_END_FRAMES` of them can place each end, then measured over
+    those there are as if it had been held where it settled for the rest
+    of the span: how far it moved between the median of its first frames
+    and that of its last (up to :data:`ENDPOINT_FRAMES` each, half the
+    frames at most), divided by the whole span. Once ``span +
+    ENDPOINT_FRAMES`` have followed them they change nothing.
     """
     return float(hand_speeds(shapes, placements, span, settle))
 
@@ -149,7 +154,7 @@ def hand_speeds(
         hands, places = hands[..., settle:, :, :], places[..., settle:, :]
         young = hands.shape[-3] <= span
     time = hands.shape[-3]
-    if time < 2:
+    if time < (2 * YOUNG_END_FRAMES if young else 2):
         return np.zeros(hands.shape[:-3], dtype=np.float32)
     if young:  # from where it settled: its first frames place one end, its last the other
         kept = min(ENDPOINT_FRAMES, time // 2)  # frames that place each end

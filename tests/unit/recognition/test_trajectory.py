@@ -162,16 +162,18 @@ def test_settling_changes_nothing_once_the_track_is_longer_than_it_and_a_span(ha
 
 
 def test_a_young_track_is_measured_from_where_it_settled_over_a_whole_span(hand: np.ndarray) -> None:
-    # A hand found in the middle of a J or Z moves from its first frames: how far it moved since it settled
-    # (each end the median of up to three of its own frames), divided by the whole span, is its speed, as
-    # if it had been held there before it was found. It is the hand's own once a whole span has followed.
+    # A hand found in the middle of a J or Z moves from its first frames: once two of its own frames place
+    # each end, how far it moved since it settled (each end the median of up to three), divided by the
+    # whole span, is its speed, as if it had been held there before it was found. It is the hand's own once
+    # a whole span has followed.
     palm = hand_placement(hand)[2]
     first = moved(hand, 0.6 * palm, -0.5 * palm)  # the palm detector's first landmarks, apart
     frames = [first] + [moved(hand, 0.1 * palm * i, 0) for i in range(1, 14)]
     shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
-    # Frames after the settling ones: 0, 1 (still), then 2 to 6 (young: frames between the ends' middles
-    # 1, 2, 2, 3, 3 of the span's 6), then a whole span and more (the hand's 0.1).
-    expected = [0.0, 0.0, *(0.1 * between / SPEED_SPAN for between in (1, 2, 2, 3, 3))] + [0.1] * 7
+    # Frames after the settling ones: 0 to 3 (still: fewer than two frames for each end), then 4 to 6
+    # (young: frames between the ends' middles 2, 3, 3 of the span's 6), then a whole span and more (the
+    # hand's 0.1).
+    expected = [0.0] * 4 + [0.1 * between / SPEED_SPAN for between in (2, 3, 3)] + [0.1] * 7
     for length in range(SETTLE_FRAMES, len(frames) + 1):
         speed = hand_speed(shapes[:length], places[:length], settle=SETTLE_FRAMES)
         assert speed == pytest.approx(expected[length - SETTLE_FRAMES], rel=1e-3, abs=1e-6), length
@@ -180,15 +182,16 @@ def test_a_young_track_is_measured_from_where_it_settled_over_a_whole_span(hand:
 
 def test_a_lone_jump_right_after_the_settling_frames_does_not_stay_in_a_young_span(hand: np.ndarray) -> None:
     # The first frame after the settling ones places a young span's early end until a whole span has
-    # followed; a jump there alone is outvoted as soon as three frames place each end. (Once a whole span
-    # has followed, the ends are a span apart and placed as in any window.)
+    # followed: a jump there is never measured alone (a young track waits for two frames at each end),
+    # is halved by two and outvoted by three. (Once a whole span has followed, the ends are a span apart
+    # and placed as in any window.)
     palm = hand_placement(hand)[2]
-    frames = [moved(hand, 0.6 * palm, -0.5 * palm), hand, moved(hand, 0.3 * palm, 0)] + [hand] * 10
+    frames = [moved(hand, 0.6 * palm, -0.5 * palm), hand, moved(hand, 1.2 * palm, 0)] + [hand] * 10
     shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
     speeds = [hand_speed(shapes[:n], places[:n], settle=SETTLE_FRAMES) for n in range(1, len(frames) + 1)]
     after = speeds[SETTLE_FRAMES:]  # by frames after the settling ones: 1, 2, ...
-    assert after[1:3] == pytest.approx([0.3 / SPEED_SPAN] * 2, rel=1e-3)  # one frame each end: the jump
-    assert after[3:5] == pytest.approx([0.15 / SPEED_SPAN] * 2, rel=1e-3)  # two: half of it
+    assert after[:3] == [0.0] * 3  # one frame at each end: the jump alone, not measured
+    assert after[3:5] == pytest.approx([0.6 / SPEED_SPAN] * 2, rel=1e-3)  # two: half of it
     assert after[5] == 0.0  # three: gone
 
 
