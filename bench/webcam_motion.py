@@ -21,6 +21,13 @@ at 30 fps:
 * ``Z``: a D or G photo (the index-pointing shapes training draws Z from)
   held, moved along Z's three strokes over 0.6-1.2 s, held. Must write Z,
   never D, G or X (nor J).
+* ``J quick`` / ``Z quick`` and ``J slow`` / ``Z slow``: the same, drawn
+  at the ends of the range issue 15 asks training to cover: in 0.4 s or in
+  1.5 s, the letter half, once or twice the hand's length in turn (a J's
+  height, a Z's width; ``J`` and ``Z`` draw theirs 0.6-0.9 and 0.8-1.3
+  hand lengths over 0.6-1.2 s). A slow small J moves the hand about 1.6
+  palm sizes in 1.5 s; a quick large Z sweeps a 100 px hand across 200 px
+  in 0.4 s.
 * ``J x3`` / ``Z x3``: the letter signed three times in a row, as the
   issue's first J clip was: after each one's end held 0.6 s, the hand goes
   straight back to the start in 0.4 s (untwisting), holds 0.4 s and signs
@@ -120,7 +127,7 @@ from signify.recognition.images import decode_image
 from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerSettings
 
-from testkit.motion_clips import j_path, smoothstep, spelling_frames, z_path
+from testkit.motion_clips import J_DROP, J_HOOK_RADIUS, j_path, smoothstep, spelling_frames, z_path
 from training.sources import PHOTO_FOLDS, photo_original
 
 from .page_tracker import PageTracker, page_tracker
@@ -135,6 +142,11 @@ HOLD_BEFORE, HOLD_AFTER = 12, 18  # frames: 0.4 s and 0.6 s
 RETURN_FRAMES = 12  # 0.4 s back to the start between repeats
 MOVE_FRAMES = (18, 27, 36)  # 0.6, 0.9 and 1.2 s, in turn
 PATH_SCALES = (1.0, 1.3, 0.8)  # of testkit's J and Z sizes (Z: 1.0 x 0.8 hand lengths), in turn
+# The "quick" and "slow" classes: the ends of issue 15's range of speeds (0.4-1.5 s a letter), and its sizes
+# (half to twice the hand's): the J's height, the Z's width, in hand lengths, in turn.
+RANGE_MOVE_FRAMES = {"quick": 12, "slow": 45}
+RANGE_SIZES = (0.5, 1.0, 2.0)
+LETTER_SIZES = {"J": J_DROP + J_HOOK_RADIUS, "Z": 1.0}  # the same at PATH_SCALES' 1.0, in hand lengths
 J_TURN_DEGREES = 90.0
 HAND_PALMS = 2.2  # a hand is about 2.2 palm sizes long (training/motion.py)
 DRIFT_WAY_FRAMES = 45  # one palm size in 1.5 s, then back
@@ -167,6 +179,10 @@ CLASSES = {  # name: (photo letters, letter to write, letters never to write)
     "Z": ("DG", "Z", "DGXJ"),
     "J x3": ("I", "JJJ", "IZ"),
     "Z x3": ("DG", "ZZZ", "DGXJ"),
+    "J quick": ("I", "J", "IZ"),
+    "Z quick": ("DG", "Z", "DGXJ"),
+    "J slow": ("I", "J", "IZ"),
+    "Z slow": ("DG", "Z", "DGXJ"),
     "drift I": ("I", "I", "JZ"),
     "drift X": ("X", "X", "JZ"),
     # Held letters that start no motion, drifting: a hand that moves holding its letter writes it once.
@@ -353,10 +369,15 @@ def render(clip: Clip) -> Iterator[NDArray[np.uint8]]:
 
 def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[int, float, float, float, bool]]:
     """Per-frame (photo, x, y, turn, moving) of a J, Z, repeated J or Z, or drifting clip."""
-    move = MOVE_FRAMES[number % len(MOVE_FRAMES)]
-    scale = PATH_SCALES[(number // len(MOVE_FRAMES)) % len(PATH_SCALES)]
+    letter, _, variant = kind.partition(" ")
+    times = variant[1:] if variant.startswith("x") else ""
+    if variant in RANGE_MOVE_FRAMES:
+        move = RANGE_MOVE_FRAMES[variant]
+        scale = RANGE_SIZES[number % len(RANGE_SIZES)] / LETTER_SIZES[letter]
+    else:
+        move = MOVE_FRAMES[number % len(MOVE_FRAMES)]
+        scale = PATH_SCALES[(number // len(MOVE_FRAMES)) % len(PATH_SCALES)]
     side = photo.side
-    letter, _, times = kind.partition(" x")
     if letter in ("J", "Z"):
 
         def place(t: float) -> tuple[float, float, float]:

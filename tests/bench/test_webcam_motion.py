@@ -183,3 +183,20 @@ def test_a_motion_letter_is_followed_by_a_double_from_its_own_fold_e_l_and_o_in_
     assert [(c.photos[0].name, c.photos[1].name, c.expected) for c in clips] == [
         ("I0", "E0", "JEE"), ("I1", "E1", "JEE"), ("I3", "E1", "JEE"), ("I4", "L0", "JLL")]
     assert all(c.photos[1] is c.photos[2] and c.kind == "J then doubled" for c in clips)
+
+
+@pytest.mark.parametrize(("kind", "seconds"), [("J quick", 0.4), ("Z quick", 0.4), ("J slow", 1.5), ("Z slow", 1.5)])
+def test_the_range_classes_draw_their_letter_at_the_ends_of_the_issues_speeds_and_sizes(
+        photo: wm.Photo, kind: str, seconds: float) -> None:
+    # Issue 15 asks for motion 0.4-1.5 s a letter, half to twice the hand's size: the ordinary classes keep to
+    # 0.6-1.2 s and a J 0.6-0.9 hand lengths tall, a Z 0.8-1.3 wide, so these draw the ends, sizes in turn.
+    def extent(track: list[tuple[int, float, float, float, bool]]) -> float:
+        return float(np.ptp(np.array([(x, y) for _, x, y, _, _ in track]), axis=0).max())
+
+    tracks = [wm.motion_track(kind, photo, SIZE, number) for number in range(3)]
+    for track in tracks:
+        assert sum(moving for *_, moving in track) == round(seconds * wm.FPS)
+        assert track[0][4] is False and track[-1][4] is False  # held before and after, as the J and Z clips are
+    assert [extent(t) / SIZE for t in tracks] == pytest.approx([0.5, 1.0, 2.0], rel=0.02)  # in hand lengths
+    assert all(0 <= x <= wm.WIDTH and 0 <= y <= wm.HEIGHT for t in tracks for _, x, y, _, _ in t)
+    assert wm.CLASSES[kind] == wm.CLASSES[kind.split(maxsplit=1)[0]]  # the same letters to write and never to
