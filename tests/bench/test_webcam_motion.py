@@ -198,5 +198,6 @@ def test_the_range_classes_draw_their_letter_at_the_ends_of_the_issues_speeds_an
         assert sum(moving for *_, moving in track) == round(seconds * wm.FPS)
         assert track[0][4] is False and track[-1][4] is False  # held before and after, as the J and Z clips are
     assert [extent(t) / SIZE for t in tracks] == pytest.approx([0.5, 1.0, 2.0], rel=0.02)  # in hand lengths
-    assert all(0 <= x <= wm.WIDTH and 0 <= y <= wm.HEIGHT for t in tracks for _, x, y, _, _ in t)
-    assert wm.CLASSES[kind] == wm.CLASSES[kind.split(maxsplit=1)[0]]  # the same letters to write and never to
+    half = SIZE / 2  # the whole hand stays in the picture
+    assert all(half <= x <= wm.WIDTH - half and half <= y <= wm.HEIGHT - half for t in tracks for _, x, y, _, _ in t)
+    assert wm.CLASSES[kind] == wm.CLASSES[kind.split(maxsplit=1)[0]]  # to write, and never to write, as J or Z

@@ -39,8 +39,12 @@ from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 # Palm sizes per frame (at 30 fps, 1.5 a second) above which the hand counts as
 # moving (signify.recognition.trajectory.hand_speed). Measured on testkit's drawn clips
 # through MediaPipe: a drifting I or X has a median speed of 0.02 and stays
-# under this in 98% of frames; a J or a Z is at 0.06-1.3 while it moves. The
-# slowest J and Z the training synthesizes move at about twice this.
+# under this in 98% of frames; a J or a Z is at 0.06-1.3 while it moves. A J half
+# the hand's height drawn in 1.5 s, the smallest and slowest issue 15 asks for,
+# hardly reaches it on real hands at webcam framing and is seldom written
+# (bench/webcam_motion.py "J slow"); at 0.04 it is, but a held hand's jitter then
+# writes J or Z into letters slid and held again and into words (docs/model.md,
+# "The ends of the issue's range of speeds and sizes").
 MOVING_SPEED = 0.05
 # A hand the tracker missed for this many frames or more (and fewer than HAND_AWAY_FRAMES) is put back in the
 # window along a straight line across them when it is found again; a frame or two missed are left out of it,

@@ -53,13 +53,13 @@ SPEED_SPAN = 6
 # had followed the settling frames, a 100 px Z found in its last stroke and a 70 px J found in its hook
 # never made a movement, and neither was written. Each end is the median of up to ENDPOINT_FRAMES of the
 # track's own frames (its first ones, its last ones), so that one frame's jump right after the settling
-# ones does not stay in every young span; measured from one frame at each end, a 50 px I's lock-on jitter
-# moved it for two frames, it was then not the shape held before the J drawn from it, and the J was
-# written as Z (bench/webcam_motion.py --paths image640-full). Measured over the frames there were instead
-# of the whole span, a held hand whose landmarks were still settling (its zoomed view resizing about it)
-# moved too: a held 100 px I, which the model read as Z from its lock-on jump, was written "ZI"
-# (bench/webcam_motion.py --fold all; docs/model.md, "A hand found in the middle of its motion", "The ends
-# of the issue's range of speeds and sizes").
+# ones does not stay in every young span. Measured from one frame at each end, a 50 px I's lock-on jitter
+# read as two moving frames; the Transcript then did not take that I for the shape held before the J
+# drawn from it, and wrote the J, read as Z, as Z (bench/webcam_motion.py --paths image640-full).
+# Measured over the frames there were instead of the whole span, a held hand whose landmarks were still
+# settling (its zoomed view resizing about it) moved too: a held 100 px I, which the model read as Z from
+# its lock-on jump, was written "ZI" (bench/webcam_motion.py --fold all; docs/model.md, "A hand found in
+# the middle of its motion", "The ends of the issue's range of speeds and sizes").
 SETTLE_FRAMES = 2
 # Each end of the span is where each joint was in the median of this many frames ending there: a small
 # hand's landmarks jump for a frame now and then (held real hands 50 px tall: 6-12% of frames over
@@ -116,7 +116,7 @@ def window_motion(placements: ArrayLike) -> NDArray[np.float32]:
 
 
 def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN, settle: int = 0) -> float:
-    """How fast the hand moved lately, in palm sizes per frame: 0 for fewer than two frames.
+    """How fast the hand moved lately, in palm sizes per frame: 0 for fewer than two frames (or, settling, below).
 
     ``shapes`` are normalized hands ``(time, 21, 3)`` and ``placements``
     their placements ``(time, 4)``. Every joint's place in the picture is
@@ -131,7 +131,8 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN,
     motion (:data:`SETTLE_FRAMES`; a window shorter than the buffer starts
     where its track started): they are never measured from. Until a whole
     span (``span + 1`` frames) has followed them, the hand is still until
-    :data:`YOUNG_END_FRAMES` of them can place each end, then measured over
+    :data:`YOUNG_END_FRAMES` of the frames after them can place each end
+    (four frames), then measured over
     those there are as if it had been held where it settled for the rest
     of the span: how far it moved between the median of its first frames
     and that of its last (up to :data:`ENDPOINT_FRAMES` each, half the
@@ -154,10 +155,12 @@ def hand_speeds(
         hands, places = hands[..., settle:, :, :], places[..., settle:, :]
         young = hands.shape[-3] <= span
     time = hands.shape[-3]
-    if time < (2 * YOUNG_END_FRAMES if young else 2):
+    if time < 2:
         return np.zeros(hands.shape[:-3], dtype=np.float32)
     if young:  # from where it settled: its first frames place one end, its last the other
         kept = min(ENDPOINT_FRAMES, time // 2)  # frames that place each end
+        if kept < YOUNG_END_FRAMES:
+            return np.zeros(hands.shape[:-3], dtype=np.float32)  # a lone frame would place an end: still
         frames = time - kept
     else:
         frames = min(span, time - 1)

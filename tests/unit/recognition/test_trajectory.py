@@ -195,6 +195,15 @@ def test_a_lone_jump_right_after_the_settling_frames_does_not_stay_in_a_young_sp
     assert after[5] == 0.0  # three: gone
 
 
+def test_a_window_with_no_settling_frames_is_measured_from_two_frames(hand: np.ndarray) -> None:
+    # Only a young track waits for two frames at each end; a window told nothing settles is measured at once.
+    palm = hand_placement(hand)[2]
+    frames = [moved(hand, 0.1 * palm * i, 0) for i in range(3)]
+    shapes, places = normalize_hand(np.stack(frames)), np.stack([hand_placement(f) for f in frames])
+    assert hand_speed(shapes[:2], places[:2]) == pytest.approx(0.1, rel=1e-3)
+    assert hand_speed(shapes, places) == pytest.approx(0.1, rel=1e-3)
+
+
 def test_a_held_hand_still_settling_is_slower_than_over_the_frames_there_are(hand: np.ndarray) -> None:
     # A held hand's landmarks may go on settling for a few frames (a zoomed view resizing about it): a
     # little a frame, over the whole span, stays slow; over the frames there were it would read as fast.
