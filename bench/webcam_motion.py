@@ -127,7 +127,16 @@ from signify.recognition.images import decode_image
 from signify.recognition.model import LetterModel
 from signify.recognition.recognizer import MOVING_SPEED, Recognizer, RecognizerSettings
 
-from testkit.motion_clips import J_DROP, J_HOOK_RADIUS, j_path, smoothstep, spelling_frames, z_path
+from testkit.motion_clips import (
+    J_DROP,
+    J_HOOK_RADIUS,
+    Z_HEIGHT,
+    Z_WIDTH,
+    j_path,
+    smoothstep,
+    spelling_frames,
+    z_path,
+)
 from training.sources import PHOTO_FOLDS, photo_original
 
 from .page_tracker import PageTracker, page_tracker
@@ -146,7 +155,7 @@ PATH_SCALES = (1.0, 1.3, 0.8)  # of testkit's J and Z sizes (Z: 1.0 x 0.8 hand l
 # (half to twice the hand's): the J's height, the Z's width, in hand lengths, in turn.
 RANGE_MOVE_FRAMES = {"quick": 12, "slow": 45}
 RANGE_SIZES = (0.5, 1.0, 2.0)
-LETTER_SIZES = {"J": J_DROP + J_HOOK_RADIUS, "Z": 1.0}  # the same at PATH_SCALES' 1.0, in hand lengths
+LETTER_SIZES = {"J": J_DROP + J_HOOK_RADIUS, "Z": Z_WIDTH}  # the same at PATH_SCALES' 1.0, in hand lengths
 J_TURN_DEGREES = 90.0
 HAND_PALMS = 2.2  # a hand is about 2.2 palm sizes long (training/motion.py)
 DRIFT_WAY_FRAMES = 45  # one palm size in 1.5 s, then back
@@ -386,8 +395,9 @@ def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[
                 dx, dy = j_path(t)
                 return (WIDTH / 2 + side * dx * scale * size, HEIGHT * 0.4 + dy * scale * size,
                         side * J_TURN_DEGREES * smoothstep(t))
-            dx, dy = z_path(t, 1.0 * scale, 0.8 * scale)
-            return WIDTH / 2 + side * (dx - 0.5 * scale) * size, HEIGHT * 0.45 + (dy - 0.4 * scale) * size, 0.0
+            width, height = Z_WIDTH * scale, Z_HEIGHT * scale
+            dx, dy = z_path(t, width, height)
+            return WIDTH / 2 + side * (dx - width / 2) * size, HEIGHT * 0.45 + (dy - height / 2) * size, 0.0
 
         (x0, y0, turn0), (x1, y1, turn1) = place(0.0), place(1.0)
         track: list[tuple[int, float, float, float, bool]] = []
