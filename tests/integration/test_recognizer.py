@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 from signify.recognition.hands import HandSettings, HandTracker
 from signify.recognition.model import LetterModel
-from signify.recognition.recognizer import FILLED_GAP_FRAMES, Recognizer, RecognizerSettings
+from signify.recognition.recognizer import (
+    FILLED_GAP_FRAMES,
+    MOVING_SPEED,
+    SLOW_MOVING_SPEED,
+    Recognizer,
+    RecognizerSettings,
+)
 from signify.recognition.smoothing import HAND_AWAY_FRAMES
 
+from testkit.letter_shapes import letter_shape
 from testkit.motion_clips import AWAY_FRAMES, HOLD_FRAMES, Z_MOVE_FRAMES, Framing, spelling_skeletons, z_clip
 from testkit.skeleton_drawing import Placement, place_skeleton
 from tests.conftest import loopback_settings
@@ -270,10 +277,36 @@ def test_a_z_whose_diagonal_the_tracker_lost_for_a_moment_is_written(
     assert text == "Z "
 
 
-def _placed(skeleton: np.ndarray) -> np.ndarray:
+def _placed(skeleton: np.ndarray, cx: float = 320.0) -> np.ndarray:
     """A testkit skeleton as the landmarks MediaPipe would give for it drawn 200 px long in a 640x480 frame."""
-    pixels = place_skeleton(skeleton, Placement(cx=320.0, cy=240.0, size=200.0))
+    pixels = place_skeleton(skeleton, Placement(cx=cx, cy=240.0, size=200.0))
     return (pixels / np.array([640.0, 480.0, 640.0])).astype(np.float32)
+
+
+@pytest.mark.parametrize(("pixels_a_frame", "written_while_moving"), [(3.0, False), (1.0, True)],
+                         ids=["slowly", "slower than slowly"])
+def test_an_i_carried_slowly_is_written_once_it_stops(
+    model: LetterModel, pixels_a_frame: float, written_while_moving: bool
+) -> None:
+    # A J drawn in 1.5 s starts its hook slower than a movement: the I it starts from must not be written
+    # while the hand moves like that, if it then stops and holds the I, it is an I. Slower still, the hand
+    # is held (real hands held still jitter at up to a tenth of that), and the I is written at its time.
+    recognizer = Recognizer(model, RecognizerSettings())
+    held, carried = 12, 45
+    cx, written_at, speeds = 220.0, None, []
+    for frame in range(held + carried + 2 * RecognizerSettings().commit_after):
+        if held <= frame < held + carried:
+            cx += pixels_a_frame
+        text = recognizer.recognize_keypoints(_placed(letter_shape("I"), cx), "Right", aspect=4 / 3).text
+        speeds.append(float(recognizer.window().speeds[0]))
+        if text and written_at is None:
+            written_at = frame
+    assert text == "I"
+    middle = float(np.median(speeds[held + 10 : held + carried]))
+    if written_while_moving:
+        assert middle < SLOW_MOVING_SPEED and written_at is not None and written_at < held + carried
+    else:
+        assert SLOW_MOVING_SPEED < middle < MOVING_SPEED and written_at is not None and written_at >= held + carried
 
 
 @pytest.mark.parametrize("rate", [30.0, 15.0, 12.0, 10.0])

@@ -41,11 +41,17 @@ from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 # through MediaPipe: a drifting I or X has a median speed of 0.02 and stays
 # under this in 98% of frames; a J or a Z is at 0.06-1.3 while it moves. A J half
 # the hand's height drawn in 1.5 s, the smallest and slowest issue 15 asks for,
-# hardly reaches it on real hands at webcam framing and is seldom written
-# (bench/webcam_motion.py "J slow"); at 0.04 it is, but a held hand's jitter then
-# writes J or Z into letters slid and held again and into words (docs/model.md,
-# "The ends of the issue's range of speeds and sizes").
+# hardly reaches it on real hands at webcam framing; at 0.04 it does, but a held
+# hand's jitter then writes J or Z into letters slid and held again and into words
+# (docs/model.md, "The ends of the issue's range of speeds and sizes"). Such a J is
+# drawn at SLOW_MOVING_SPEED instead.
 MOVING_SPEED = 0.05
+# Above this the hand moves, however slowly (Transcript.update's slow_moving): a J drawn in 1.5 s starts its hook at
+# 0.005-0.05 and a small one may stay under MOVING_SPEED throughout, while real hands held still at 100 px move at
+# 0.002-0.01. Measured for the rule that holds a starting shape back: at 0.025 and 0.03 every bench.webcam_motion
+# clip writes the same, at 0.035 two of the five slow Js written "IJ" are mended and at 0.04 none, and at 0.02 a
+# slowly drifting 50 px I is no longer written (docs/model.md, "A J drawn slowly").
+SLOW_MOVING_SPEED = 0.03
 # A hand the tracker missed for this many frames or more (and fewer than HAND_AWAY_FRAMES) is put back in the
 # window along a straight line across them when it is found again; a frame or two missed are left out of it,
 # as before (putting those back too changed a few clips of bench.webcam_motion, more for the worse than the
@@ -329,6 +335,7 @@ class Recognizer:
                 prompt = next_prompt or prompt
             if self._calibration is None and outcome is None:  # what the user holds for calibration is not text
                 self._transcript.update(self._stable, hand=True, moving=window.speed > MOVING_SPEED,
+                                        slow_moving=window.speed > SLOW_MOVING_SPEED,
                                         observed=index == last)
         for index in range(staged.missing_after):
             self._no_hand_frame(observed=index == staged.missing_after - 1)  # the last: the frame itself

@@ -65,6 +65,17 @@ MOVEMENT_SPAN_HOLDS = 2
 # Longer costs more than it saves: at 3.5 or 4.5 holds the card's words were written exactly less often
 # (docs/model.md, "Words with a J or Z inside: three things tried").
 STARTING_SHAPE_HOLDS = 2.5
+# ...but not while the hand has moved, however slowly, for half a hold in a row or more (``slow_moving``: slower
+# than a movement): a J drawn in 1.5 s starts its hook so slowly that the hand was still by the speed of a movement
+# for those holds, and its I was written before the hook showed ("IJ" in 5 of 78 such clips of real hands at
+# 50-100 px, bench/webcam_motion.py "J slow"). A shape held while the hand drifts is written once the drift
+# stops, the hand holds another letter, or the word ends (docs/model.md, "A J drawn slowly").
+#
+# The motion letters that a slow movement draws too, as a movement does: the hand moving, however slowly, for a hold
+# in a row, from the letter's own starting shape held still. A J half the hand's height drawn in 1.5 s hardly reaches
+# the speed of a movement, and was written exactly in 17 / 19 / 22 of 26 such clips at 50 / 70 / 100 px. Not a Z: a
+# Z is drawn with the whole hand, and a 50 px I read as D, drifting slowly, was read as Z (the page's tracker).
+SLOWLY_DRAWN = frozenset("J")
 # A hand seen moving for this many frames alone, between still ones, is MediaPipe's jitter: a small
 # hand's landmarks jump now and then (held real hands 50 px tall: 6-12% of frames over the speed
 # threshold, bench/webcam_motion.py), and such a frame must not hide which shape a J or Z began from.
@@ -124,7 +135,8 @@ class Transcript:
       written before the hook shows. Held still for the hold, it is
       pending: written once the hand holds another letter (not J or Z)
       still for half the hold, or once it has been held still for
-      :data:`STARTING_SHAPE_HOLDS` holds. A hand that moves for a hold's
+      :data:`STARTING_SHAPE_HOLDS` holds and is not moving slowly (a J
+      drawn slowly starts slower than a movement). A hand that moves for a hold's
       worth of frames since (a J or a Z; fingers changing into the next
       letter move for fewer), or
       leaves, drops it: the motion may be its letter, and the same shape
@@ -142,7 +154,9 @@ class Transcript:
       a row, and for most of a hold within two) within the last three
       holds: a hand that holds an X still is not drawing a Z, nor is one
       whose landmarks jitter, nor one whose fingers change into the next
-      letter;
+      letter. A J drawn from an I held still may be drawn slowly instead
+      (:data:`SLOWLY_DRAWN`): the hand moving, however slowly, for a hold
+      in a row;
     - a motion letter is never read into a movement that began from the
       other motion letter's starting shape: an I held still, then moved,
       may be a J but is no Z, and an index held still, then moved, may be
@@ -200,6 +214,8 @@ class Transcript:
         self._since_pause = _NEVER  # frames since it did: only a movement after it draws another motion letter
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
+        self._slow_moving = 0  # consecutive frames the hand has moved, however slowly
+        self._since_slow_movement = _NEVER  # frames since it last had for a hold
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
         self._motion_read: str | None = None  # which of them was read last
         self._pending_moved = 0  # frames the hand has moved since
@@ -266,18 +282,23 @@ class Transcript:
         """Everything committed since the last reset."""
         return "".join(self._text)
 
-    def update(self, stable: str | None, hand: bool, moving: bool = False, observed: bool = True) -> str | None:
+    def update(
+        self, stable: str | None, hand: bool, moving: bool = False, observed: bool = True, slow_moving: bool = False
+    ) -> str | None:
         """Feed one frame's stable letter and whether the hand moves; return the (last) letter committed now, if any.
 
-        ``observed`` is False for a frame filled in between two a slow stream gave (signify.recognition.pacing):
-        it counts as time, not as another look at the hand."""
+        ``moving`` is the hand moving as a J or Z is drawn, ``slow_moving`` the hand moving at all, if slower
+        (a hand that is ``moving`` is moving at all, whatever ``slow_moving`` says). ``observed`` is False for a
+        frame filled in between two a slow stream gave (signify.recognition.pacing): it counts as time, not as
+        another look at the hand."""
         self._track_word_gap(hand)
         if self._absent == HAND_AWAY_FRAMES and self._moving >= self._half_hold:  # its run before it vanished
             self._lost_moving = True
         if hand or self._absent >= HAND_AWAY_FRAMES:  # a hand missed for a moment breaks no movement
-            self._count_motion(hand and moving)
+            self._count_motion(hand and moving, hand and (moving or slow_moving))
         moved = self._moving >= self._half_hold and self._recent_moving >= self._movement_frames
         self._since_movement = 0 if moved else self._since_movement + 1
+        self._since_slow_movement = 0 if self._slow_moving >= self._commit_after else self._since_slow_movement + 1
         self._since_pause += 1
         if self._absent == HAND_AWAY_FRAMES and self._left_from_pending:
             self._leaving = self._pending  # written if the word ends before the hand is back
@@ -361,8 +382,9 @@ class Transcript:
             self._shifted = 0
             self._after_motion = self._since_motion_read <= self._commit_after
 
-    def _count_motion(self, moving: bool) -> None:
+    def _count_motion(self, moving: bool, slow_moving: bool) -> None:
         self._moving = self._moving + 1 if moving else 0
+        self._slow_moving = self._slow_moving + 1 if slow_moving else 0
         self._recent_moves.append(moving)
         self._recent_moving += moving
         if len(self._recent_moves) > MOVEMENT_SPAN_HOLDS * self._commit_after:
@@ -381,7 +403,10 @@ class Transcript:
             self._current, self._run, self._still, self._steady, self._committed = stable, 0, 0, 0, True
 
     def _update_motion(self, letter: str) -> str | None:
-        if self._run < self._half_hold or self._since_movement >= 3 * self._commit_after:
+        since = self._since_movement
+        if letter in SLOWLY_DRAWN and self._held in self._motion_letters[letter]:
+            since = min(since, self._since_slow_movement)  # a J drawn slowly from an I held still
+        if self._run < self._half_hold or since >= 3 * self._commit_after:
             return None
         if self._held in self._starting_shapes and self._held not in self._motion_letters[letter]:
             return None  # the movement began from the other motion letter's shape
@@ -395,6 +420,7 @@ class Transcript:
         return self._commit(letter)
 
     def _update_held(self, letter: str) -> str | None:
+        waits = False
         if self._tail is not None and letter in self._motion_ends[self._tail]:
             hold = 3 * self._commit_after
         else:
@@ -404,7 +430,7 @@ class Transcript:
             hold = self._starting_hold if waits else self._commit_after
             if letter in self._starting_shapes and self._still >= self._commit_after and self._seen >= self._half_hold:
                 self._make_pending(letter)
-        if self._still < hold or self._seen < self._half_hold:
+        if self._still < hold or self._seen < self._half_hold or (waits and self._slow_moving >= self._half_hold):
             return None
         self._last_motion = self._tail = None
         return self._commit(letter)
@@ -523,6 +549,7 @@ class Transcript:
         self._current, self._run, self._still, self._steady, self._committed, self._absent = None, 0, 0, 0, False, 0
         self._seen = 0
         self._last_motion, self._paused, self._moving, self._since_movement = None, False, 0, _NEVER
+        self._slow_moving, self._since_slow_movement = 0, _NEVER
         self._since_pause = _NEVER
         self._since_motion_read, self._motion_read, self._pending_after_motion = _NEVER, None, None
         self._recent_moves.clear()

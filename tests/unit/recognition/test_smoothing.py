@@ -54,6 +54,14 @@ def run(transcript: Transcript, stables: str) -> str:
     return transcript.text
 
 
+def run_slowly(transcript: Transcript, stables: str) -> str:
+    """:func:`run`, every frame with the hand moving slowly (``slow_moving``: under the speed of a movement)."""
+    for symbol in stables:
+        stable = None if symbol in ".-~" else symbol.upper()
+        transcript.update(stable, hand=symbol != ".", moving=symbol.islower() or symbol == "~", slow_moving=True)
+    return transcript.text
+
+
 def test_a_letter_is_committed_after_it_held_long_enough() -> None:
     transcript = Transcript(commit_after=3, word_gap=4)
     assert run(transcript, "HH") == ""
@@ -320,6 +328,69 @@ def test_an_i_held_for_two_holds_before_a_slow_hook_is_the_j_alone() -> None:
     # the moving threshold, was still for 20 frames before it moved.
     assert run(Transcript(10, 99), "I" * 20 + "i" * 12 + "jjjJJJJJ") == "J"
     assert run(Transcript(10, 99), "I" * 25 + "i" * 12 + "jjjJJJJJ") == "IJ"  # held long enough to be a letter
+
+
+def test_a_starting_shape_is_not_written_while_the_hand_moves_slowly() -> None:
+    # A J drawn in 1.5 s: the hook starts slower than a movement, and is one only halfway through. Still by
+    # the speed of a movement for two and a half holds, the I was written before the hook showed: "IJ".
+    for slowly in (True, False):
+        transcript = Transcript(10, 99)
+        run(transcript, "I" * 10)
+        (run_slowly if slowly else run)(transcript, "I" * 25)
+        assert run(transcript, "i" * 12 + "jjjJJJJJ") == ("J" if slowly else "IJ"), slowly
+
+
+def test_a_starting_shape_moved_slowly_is_written_once_it_stops_or_the_word_ends() -> None:
+    # A hand that drifts while it holds I or X holds I or X.
+    for start in "IDGX":
+        transcript = Transcript(10, 15)
+        run(transcript, start * 10)
+        assert run_slowly(transcript, start * 40) == "", start
+        assert run(transcript, start) == start, start
+        transcript = Transcript(10, 15)
+        run(transcript, start * 10)
+        run_slowly(transcript, start * 40)
+        assert run(transcript, "." * 15) == start + " ", start
+
+
+def test_moving_slowly_for_less_than_half_a_hold_holds_no_starting_shape_back() -> None:
+    # A small hand's landmarks jump for a frame now and then.
+    transcript = Transcript(4, 99)
+    for _ in range(STARTING_HOLD // 2):
+        run(transcript, "I")
+        run_slowly(transcript, "I")
+    assert transcript.text == "I"
+    transcript = Transcript(4, 99)
+    run(transcript, "I" * 4)
+    run_slowly(transcript, "I" * (STARTING_HOLD - 4))
+    assert transcript.text == ""  # half a hold and more
+
+
+def test_a_j_drawn_slowly_from_an_i_held_still_is_written() -> None:
+    # A J half the hand's height drawn in 1.5 s hardly reaches the speed of a movement.
+    transcript = Transcript(10, 99)
+    run(transcript, "I" * 10)
+    assert run_slowly(transcript, "I" * 10 + "J" * 4) == ""
+    assert run_slowly(transcript, "J") == "J"  # a hold of moving slowly, and the J read for half a hold
+    transcript = Transcript(10, 99)
+    run(transcript, "I" * 10)
+    run_slowly(transcript, "I" * 4 + "J" * 5)  # moving slowly for less than a hold is jitter or a drift
+    assert run(transcript, "J" * 20) == ""
+
+
+def test_a_slow_movement_draws_no_z_and_no_j_from_another_shape() -> None:
+    # A Z is drawn with the whole hand; a small I the model reads as D, drifting slowly, may be read as Z.
+    for start, letter in (("D", "Z"), ("X", "Z"), ("A", "J"), ("Y", "J")):
+        transcript = Transcript(10, 99)
+        run(transcript, start * 10)
+        assert letter not in run_slowly(transcript, start * 10 + letter * 20), (start, letter)
+    # Moving as a J or Z is drawn, either is.
+    assert run(Transcript(10, 99), "D" * 10 + "d" * 10 + "zzzzz") == "Z"
+
+
+def test_a_letter_that_starts_no_motion_is_written_while_the_hand_moves_slowly() -> None:
+    assert run_slowly(Transcript(4, 99), "AAAA") == "A"
+    assert run_slowly(Transcript(4, 99), "AAAa") == ""  # a movement's frame is no slow one
 
 
 def test_a_starting_shape_held_for_the_hold_is_written_once_the_hand_holds_another_letter() -> None:
