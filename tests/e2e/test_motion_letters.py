@@ -76,8 +76,9 @@ async def test_a_motion_letter_is_written_and_never_the_shape_it_starts_from(
 async def test_a_motion_letter_drawn_in_a_second_and_a_half_is_written_and_never_the_shape_it_starts_from(
     start_app: StartApp, letter: str
 ) -> None:
-    # The slowest issue 15 names. A J eases into its hook slower than the speed of a movement, and the I held
-    # before it must wait for it (the transcript's slow movement; bench/webcam_motion.py "J slow").
+    # The slowest issue 15 names, drawn by testkit (its J's hook is a movement for most of its 45 frames; real
+    # hands that draw it under the speed of a movement: tests/integration/test_recognizer.py, and
+    # bench/webcam_motion.py "J slow").
     make, never = MOTION[letter]
     text = await transcribe(start_app, make(Framing(size=HAND_LENGTH, seed=3), move=45))
     assert letter in text, text

@@ -289,8 +289,9 @@ def test_an_i_carried_slowly_is_written_once_it_stops(
     model: LetterModel, pixels_a_frame: float, written_while_moving: bool
 ) -> None:
     # A J drawn in 1.5 s starts its hook slower than a movement: the I it starts from must not be written
-    # while the hand moves like that, if it then stops and holds the I, it is an I. Slower still, the hand
-    # is held (real hands held still jitter at up to a tenth of that), and the I is written at its time.
+    # while the hand moves like that. If the hand then stops and holds the I, it is an I. Slower still, the
+    # hand counts as held (real hands held still move at up to a quarter of that), and the I is written at
+    # its time, while it moves.
     recognizer = Recognizer(model, RecognizerSettings())
     held, carried = 12, 45
     cx, written_at, speeds = 220.0, None, []

@@ -44,7 +44,8 @@ from .smoothing import HAND_AWAY_FRAMES, SlidingWindowSmoother, Transcript
 # hardly reaches it on real hands at webcam framing; at 0.04 it does, but a held
 # hand's jitter then writes J or Z into letters slid and held again and into words
 # (docs/model.md, "The ends of the range of speeds and sizes"). Such a J is
-# drawn at SLOW_MOVING_SPEED instead.
+# written after a slow movement from an I held still (above SLOW_MOVING_SPEED;
+# smoothing.SLOW_MOVEMENT_LETTERS) instead.
 MOVING_SPEED = 0.05
 # Above this the hand moves, however slowly (Transcript.update's slow_moving): a J drawn in 1.5 s starts its hook at
 # 0.005-0.05 and a small one may stay under MOVING_SPEED throughout, while real hands held still at 100 px move at

@@ -65,17 +65,21 @@ MOVEMENT_SPAN_HOLDS = 2
 # Longer costs more than it saves: at 3.5 or 4.5 holds the card's words were written exactly less often
 # (docs/model.md, "Words with a J or Z inside: three things tried").
 STARTING_SHAPE_HOLDS = 2.5
-# ...but not while the hand has moved, however slowly, for half a hold in a row or more (``slow_moving``: slower
-# than a movement): a J drawn in 1.5 s starts its hook so slowly that the hand was still by the speed of a movement
-# for those holds, and its I was written before the hook showed ("IJ" in 5 of 78 such clips of real hands at
-# 50-100 px, bench/webcam_motion.py "J slow"). A shape held while the hand drifts is written once the drift
-# stops, the hand holds another letter, or the word ends (docs/model.md, "A J drawn slowly").
+# ...but a pending one (held for the hold, waiting) not while the hand has been moving, however slowly, for the last
+# half hold in a row (``slow_moving``: slower than a movement): a J drawn in 1.5 s starts its hook so slowly that the
+# hand was still by the speed of a movement for those holds, and its I was written before the hook showed ("IJ" in 5
+# of 78 such clips of real hands at 50-100 px, bench/webcam_motion.py "J slow"). Held while the hand drifts, it is
+# written once the drift stops, the hand holds another letter, or the word ends, as a pending shape is (a shape that
+# is not pending, held right after a J or Z was read, has the timer alone, and is not held back).
 #
 # The motion letters that a slow movement draws too, as a movement does: the hand moving, however slowly, for a hold
 # in a row, from the letter's own starting shape held still. A J half the hand's height drawn in 1.5 s hardly reaches
-# the speed of a movement, and was written exactly in 17 / 19 / 22 of 26 such clips at 50 / 70 / 100 px. Not a Z: a
-# Z is drawn with the whole hand, and a 50 px I read as D, drifting slowly, was read as Z (the page's tracker).
-SLOWLY_DRAWN = frozenset("J")
+# the speed of a movement: before this, such clips were written exactly in 17 / 19 / 22 of 26 at 50 / 70 / 100 px
+# (19 / 22 / 25 with both rules; docs/model.md, "A J drawn slowly"). Only the first since the hand changed: another
+# one right after it, after the pause, needs a movement (the hand stirring after a J, its window still showing the
+# hook, must not write another). Not a Z: a Z is drawn with the whole hand, and a 50 px I read as D, drifting
+# slowly, was read as Z (the page's tracker).
+SLOW_MOVEMENT_LETTERS = frozenset("J")
 # A hand seen moving for this many frames alone, between still ones, is MediaPipe's jitter: a small
 # hand's landmarks jump now and then (held real hands 50 px tall: 6-12% of frames over the speed
 # threshold, bench/webcam_motion.py), and such a frame must not hide which shape a J or Z began from.
@@ -135,8 +139,9 @@ class Transcript:
       written before the hook shows. Held still for the hold, it is
       pending: written once the hand holds another letter (not J or Z)
       still for half the hold, or once it has been held still for
-      :data:`STARTING_SHAPE_HOLDS` holds and is not moving slowly (a J
-      drawn slowly starts slower than a movement). A hand that moves for a hold's
+      :data:`STARTING_SHAPE_HOLDS` holds, unless the hand has been moving,
+      however slowly, for the last half hold in a row (a J drawn slowly
+      starts slower than a movement). A hand that moves for a hold's
       worth of frames since (a J or a Z; fingers changing into the next
       letter move for fewer), or
       leaves, drops it: the motion may be its letter, and the same shape
@@ -155,8 +160,8 @@ class Transcript:
       holds: a hand that holds an X still is not drawing a Z, nor is one
       whose landmarks jitter, nor one whose fingers change into the next
       letter. A J drawn from an I held still may be drawn slowly instead
-      (:data:`SLOWLY_DRAWN`): the hand moving, however slowly, for a hold
-      in a row;
+      (:data:`SLOW_MOVEMENT_LETTERS`): the hand moving, however slowly, for
+      a hold in a row;
     - a motion letter is never read into a movement that began from the
       other motion letter's starting shape: an I held still, then moved,
       may be a J but is no Z, and an index held still, then moved, may be
@@ -215,7 +220,7 @@ class Transcript:
         self._moving = 0  # consecutive frames the hand has been moving
         self._since_movement = _NEVER  # frames since the hand last made a movement
         self._slow_moving = 0  # consecutive frames the hand has moved, however slowly
-        self._since_slow_movement = _NEVER  # frames since it last had for a hold
+        self._since_slow_movement = _NEVER  # frames since the hand last moved, however slowly, for a hold in a row
         self._since_motion_read = _NEVER  # frames since the stable letter was last a J or a Z
         self._motion_read: str | None = None  # which of them was read last
         self._pending_moved = 0  # frames the hand has moved since
@@ -404,7 +409,7 @@ class Transcript:
 
     def _update_motion(self, letter: str) -> str | None:
         since = self._since_movement
-        if letter in SLOWLY_DRAWN and self._held in self._motion_letters[letter]:
+        if letter in SLOW_MOVEMENT_LETTERS and self._held in self._motion_letters[letter]:
             since = min(since, self._since_slow_movement)  # a J drawn slowly from an I held still
         if self._run < self._half_hold or since >= 3 * self._commit_after:
             return None
@@ -420,7 +425,6 @@ class Transcript:
         return self._commit(letter)
 
     def _update_held(self, letter: str) -> str | None:
-        waits = False
         if self._tail is not None and letter in self._motion_ends[self._tail]:
             hold = 3 * self._commit_after
         else:
@@ -430,8 +434,10 @@ class Transcript:
             hold = self._starting_hold if waits else self._commit_after
             if letter in self._starting_shapes and self._still >= self._commit_after and self._seen >= self._half_hold:
                 self._make_pending(letter)
-        if self._still < hold or self._seen < self._half_hold or (waits and self._slow_moving >= self._half_hold):
+        if self._still < hold or self._seen < self._half_hold:
             return None
+        if letter == self._pending and self._slow_moving >= self._half_hold:
+            return None  # maybe a J drawn slowly from it: it waits, with the ways out a pending shape has
         self._last_motion = self._tail = None
         return self._commit(letter)
 

@@ -378,6 +378,43 @@ def test_a_j_drawn_slowly_from_an_i_held_still_is_written() -> None:
     assert run(transcript, "J" * 20) == ""
 
 
+def test_the_frames_of_a_movement_are_frames_of_a_slow_movement_too() -> None:
+    # A slow hook whose middle is faster: five frames moving slowly, then five moving, make a slow movement.
+    transcript = Transcript(10, 99)
+    run(transcript, "I" * 10)
+    run_slowly(transcript, "I" * 5)
+    assert run(transcript, "jjjjj") == "J"
+    assert run(Transcript(10, 99), "I" * 10 + "jjjjj") == ""  # five moving frames alone are no movement
+
+
+def test_a_j_read_long_after_a_slow_movement_is_not_written() -> None:
+    # Written once read for half a hold, within three holds of the slow movement's end (the model unsure
+    # in between), like a J after a movement.
+    for unsure, written in ((0, "J"), (24, "J"), (25, "")):
+        transcript = Transcript(10, 99)
+        run(transcript, "I" * 10)
+        run_slowly(transcript, "I" * 10)
+        assert run(transcript, "-" * unsure + "J" * 10) == written, unsure
+
+
+def test_a_slowly_drawn_j_right_after_another_needs_a_movement() -> None:
+    # After a J and its pause the hand may stir, slowly, while the window still shows the hook: no second J.
+    transcript = Transcript(10, 99)
+    run(transcript, "I" * 10)
+    run_slowly(transcript, "I" * 10 + "J" * 5)
+    run(transcript, "J" * 15 + "I" * 15)
+    assert run_slowly(transcript, "I" * 10 + "J" * 10) == "J"
+    assert run(transcript, "I" * 10 + "i" * 10 + "j" * 10) == "JJ"  # drawn again with a movement
+
+
+def test_clear_forgets_a_slow_movement() -> None:
+    transcript = Transcript(10, 99)
+    run(transcript, "I" * 10)
+    run_slowly(transcript, "I" * 10)
+    transcript.clear()
+    assert run(transcript, "I" * 5 + "J" * 10) == ""
+
+
 def test_a_slow_movement_draws_no_z_and_no_j_from_another_shape() -> None:
     # A Z is drawn with the whole hand; a small I the model reads as D, drifting slowly, may be read as Z.
     for start, letter in (("D", "Z"), ("X", "Z"), ("A", "J"), ("Y", "J")):
@@ -388,9 +425,22 @@ def test_a_slow_movement_draws_no_z_and_no_j_from_another_shape() -> None:
     assert run(Transcript(10, 99), "D" * 10 + "d" * 10 + "zzzzz") == "Z"
 
 
+def test_a_starting_shape_that_does_not_wait_is_not_held_back_by_a_slow_movement() -> None:
+    # Held right after a J or Z was read (how a motion ended), or again after a movement dropped it, the shape
+    # waits for no next letter and no word end: held for long enough, it is written, drifting or not.
+    for slowly in (True, False):
+        transcript = Transcript(10, 15)
+        run(transcript, "A" * 15 + "ZZZ")
+        (run_slowly if slowly else run)(transcript, "D" * 40)
+        assert run(transcript, "E" * 15) == "ADE", slowly
+        transcript = Transcript(10, 15)
+        run(transcript, "I" * 10 + "~" * 12 + "I" * 10)
+        (run_slowly if slowly else run)(transcript, "I" * 40)
+        assert run(transcript, "." * 15) == "I ", slowly
+
+
 def test_a_letter_that_starts_no_motion_is_written_while_the_hand_moves_slowly() -> None:
     assert run_slowly(Transcript(4, 99), "AAAA") == "A"
-    assert run_slowly(Transcript(4, 99), "AAAa") == ""  # a movement's frame is no slow one
 
 
 def test_a_starting_shape_held_for_the_hold_is_written_once_the_hand_holds_another_letter() -> None:
