@@ -293,12 +293,12 @@ def test_an_i_carried_slowly_is_written_once_it_stops(
     # hand counts as held (real hands held still move at up to a quarter of that), and the I is written at
     # its time, while it moves.
     recognizer = Recognizer(model, RecognizerSettings())
-    held, carried = 12, 45
+    held, carried, i_shape = 12, 45, letter_shape("I")
     cx, written_at, speeds = 220.0, None, []
     for frame in range(held + carried + 2 * RecognizerSettings().commit_after):
         if held <= frame < held + carried:
             cx += pixels_a_frame
-        text = recognizer.recognize_keypoints(_placed(letter_shape("I"), cx), "Right", aspect=4 / 3).text
+        text = recognizer.recognize_keypoints(_placed(i_shape, cx), "Right", aspect=4 / 3).text
         speeds.append(float(recognizer.window().speeds[0]))
         if text and written_at is None:
             written_at = frame

@@ -132,7 +132,7 @@ def hand_speed(shapes: ArrayLike, placements: ArrayLike, span: int = SPEED_SPAN,
     where its track started): they are never measured from. Until a whole
     span (``span + 1`` frames) has followed them, the hand is still until
     :data:`YOUNG_END_FRAMES` of the frames after them can place each end
-    (four frames), then measured over
+    (twice as many frames in all), then measured over
     those there are as if it had been held where it settled for the rest
     of the span: how far it moved between the median of its first frames
     and that of its last (up to :data:`ENDPOINT_FRAMES` each, half the

@@ -45,20 +45,13 @@ def test_clear_forgets_votes() -> None:
     assert smoother.push("A") is None
 
 
-def run(transcript: Transcript, stables: str) -> str:
+def run(transcript: Transcript, stables: str, slow_moving: bool = False) -> str:
     """One symbol a frame: a capital is that stable letter with the hand still, a small letter the same with
-    the hand moving; '.' is a frame without a hand, '-' a hand but no stable letter, '~' the same moving."""
+    the hand moving; '.' is a frame without a hand, '-' a hand but no stable letter, '~' the same moving.
+    ``slow_moving``: every frame with the hand moving slowly too (under the speed of a movement)."""
     for symbol in stables:
         stable = None if symbol in ".-~" else symbol.upper()
-        transcript.update(stable, hand=symbol != ".", moving=symbol.islower() or symbol == "~")
-    return transcript.text
-
-
-def run_slowly(transcript: Transcript, stables: str) -> str:
-    """:func:`run`, every frame with the hand moving slowly (``slow_moving``: under the speed of a movement)."""
-    for symbol in stables:
-        stable = None if symbol in ".-~" else symbol.upper()
-        transcript.update(stable, hand=symbol != ".", moving=symbol.islower() or symbol == "~", slow_moving=True)
+        transcript.update(stable, hand=symbol != ".", moving=symbol.islower() or symbol == "~", slow_moving=slow_moving)
     return transcript.text
 
 
@@ -336,7 +329,7 @@ def test_a_starting_shape_is_not_written_while_the_hand_moves_slowly() -> None:
     for slowly in (True, False):
         transcript = Transcript(10, 99)
         run(transcript, "I" * 10)
-        (run_slowly if slowly else run)(transcript, "I" * 25)
+        run(transcript, "I" * 25, slow_moving=slowly)
         assert run(transcript, "i" * 12 + "jjjJJJJJ") == ("J" if slowly else "IJ"), slowly
 
 
@@ -345,11 +338,11 @@ def test_a_starting_shape_moved_slowly_is_written_once_it_stops_or_the_word_ends
     for start in "IDGX":
         transcript = Transcript(10, 15)
         run(transcript, start * 10)
-        assert run_slowly(transcript, start * 40) == "", start
+        assert run(transcript, start * 40, slow_moving=True) == "", start
         assert run(transcript, start) == start, start
         transcript = Transcript(10, 15)
         run(transcript, start * 10)
-        run_slowly(transcript, start * 40)
+        run(transcript, start * 40, slow_moving=True)
         assert run(transcript, "." * 15) == start + " ", start
 
 
@@ -358,11 +351,11 @@ def test_moving_slowly_for_less_than_half_a_hold_holds_no_starting_shape_back() 
     transcript = Transcript(4, 99)
     for _ in range(STARTING_HOLD // 2):
         run(transcript, "I")
-        run_slowly(transcript, "I")
+        run(transcript, "I", slow_moving=True)
     assert transcript.text == "I"
     transcript = Transcript(4, 99)
     run(transcript, "I" * 4)
-    run_slowly(transcript, "I" * (STARTING_HOLD - 4))
+    run(transcript, "I" * (STARTING_HOLD - 4), slow_moving=True)
     assert transcript.text == ""  # half a hold and more
 
 
@@ -370,11 +363,11 @@ def test_a_j_drawn_slowly_from_an_i_held_still_is_written() -> None:
     # A J half the hand's height drawn in 1.5 s hardly reaches the speed of a movement.
     transcript = Transcript(10, 99)
     run(transcript, "I" * 10)
-    assert run_slowly(transcript, "I" * 10 + "J" * 4) == ""
-    assert run_slowly(transcript, "J") == "J"  # a hold of moving slowly, and the J read for half a hold
+    assert run(transcript, "I" * 10 + "J" * 4, slow_moving=True) == ""
+    assert run(transcript, "J", slow_moving=True) == "J"  # a hold of moving slowly, and the J read for half a hold
     transcript = Transcript(10, 99)
     run(transcript, "I" * 10)
-    run_slowly(transcript, "I" * 4 + "J" * 5)  # moving slowly for less than a hold is jitter or a drift
+    run(transcript, "I" * 4 + "J" * 5, slow_moving=True)  # moving slowly for less than a hold is jitter or a drift
     assert run(transcript, "J" * 20) == ""
 
 
@@ -382,7 +375,7 @@ def test_the_frames_of_a_movement_are_frames_of_a_slow_movement_too() -> None:
     # A slow hook whose middle is faster: five frames moving slowly, then five moving, make a slow movement.
     transcript = Transcript(10, 99)
     run(transcript, "I" * 10)
-    run_slowly(transcript, "I" * 5)
+    run(transcript, "I" * 5, slow_moving=True)
     assert run(transcript, "jjjjj") == "J"
     assert run(Transcript(10, 99), "I" * 10 + "jjjjj") == ""  # five moving frames alone are no movement
 
@@ -393,7 +386,7 @@ def test_a_j_read_long_after_a_slow_movement_is_not_written() -> None:
     for unsure, written in ((0, "J"), (24, "J"), (25, "")):
         transcript = Transcript(10, 99)
         run(transcript, "I" * 10)
-        run_slowly(transcript, "I" * 10)
+        run(transcript, "I" * 10, slow_moving=True)
         assert run(transcript, "-" * unsure + "J" * 10) == written, unsure
 
 
@@ -401,16 +394,16 @@ def test_a_slowly_drawn_j_right_after_another_needs_a_movement() -> None:
     # After a J and its pause the hand may stir, slowly, while the window still shows the hook: no second J.
     transcript = Transcript(10, 99)
     run(transcript, "I" * 10)
-    run_slowly(transcript, "I" * 10 + "J" * 5)
+    run(transcript, "I" * 10 + "J" * 5, slow_moving=True)
     run(transcript, "J" * 15 + "I" * 15)
-    assert run_slowly(transcript, "I" * 10 + "J" * 10) == "J"
+    assert run(transcript, "I" * 10 + "J" * 10, slow_moving=True) == "J"
     assert run(transcript, "I" * 10 + "i" * 10 + "j" * 10) == "JJ"  # drawn again with a movement
 
 
 def test_clear_forgets_a_slow_movement() -> None:
     transcript = Transcript(10, 99)
     run(transcript, "I" * 10)
-    run_slowly(transcript, "I" * 10)
+    run(transcript, "I" * 10, slow_moving=True)
     transcript.clear()
     assert run(transcript, "I" * 5 + "J" * 10) == ""
 
@@ -420,7 +413,7 @@ def test_a_slow_movement_draws_no_z_and_no_j_from_another_shape() -> None:
     for start, letter in (("D", "Z"), ("X", "Z"), ("A", "J"), ("Y", "J")):
         transcript = Transcript(10, 99)
         run(transcript, start * 10)
-        assert letter not in run_slowly(transcript, start * 10 + letter * 20), (start, letter)
+        assert letter not in run(transcript, start * 10 + letter * 20, slow_moving=True), (start, letter)
     # Moving as a J or Z is drawn, either is.
     assert run(Transcript(10, 99), "D" * 10 + "d" * 10 + "zzzzz") == "Z"
 
@@ -431,16 +424,16 @@ def test_a_starting_shape_that_does_not_wait_is_not_held_back_by_a_slow_movement
     for slowly in (True, False):
         transcript = Transcript(10, 15)
         run(transcript, "A" * 15 + "ZZZ")
-        (run_slowly if slowly else run)(transcript, "D" * 40)
+        run(transcript, "D" * 40, slow_moving=slowly)
         assert run(transcript, "E" * 15) == "ADE", slowly
         transcript = Transcript(10, 15)
         run(transcript, "I" * 10 + "~" * 12 + "I" * 10)
-        (run_slowly if slowly else run)(transcript, "I" * 40)
+        run(transcript, "I" * 40, slow_moving=slowly)
         assert run(transcript, "." * 15) == "I ", slowly
 
 
 def test_a_letter_that_starts_no_motion_is_written_while_the_hand_moves_slowly() -> None:
-    assert run_slowly(Transcript(4, 99), "AAAA") == "A"
+    assert run(Transcript(4, 99), "AAAA", slow_moving=True) == "A"
 
 
 def test_a_starting_shape_held_for_the_hold_is_written_once_the_hand_holds_another_letter() -> None:
