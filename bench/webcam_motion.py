@@ -826,7 +826,7 @@ def main(argv: list[str] | None = None) -> int:
 # Bump when the rendering changes, so that cached tracking is not reused for other pictures.
 RENDER_VERSION = 1
 # Bump when the zoom changes (signify.recognition.zoom's policy or constants), so that the zoom paths are tracked again.
-ZOOM_VERSION = 11
+ZOOM_VERSION = 13
 
 if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -35,6 +35,10 @@ export const LOST_FRAMES = 15; // a followed hand missing this many frames in a 
 // another shape), twice for one lost while moving (it may be anywhere along its path).
 export const REFIND_SCALE = 1.5;
 export const REFIND_SCALE_MOVING = 2.0;
+// ...and centred ahead of where it was lost: moved on by its last step for every frame lost, by at most this share
+// of the wider look's side (a hand lost in a quick J's hook goes on down, to the edge of a look centred where it was).
+export const REFIND_LEAD = 0.25;
+export const REFIND_LEAD_AFTER = 6; // ...once it has been lost this many frames (a Z's corner turns it back sooner)
 export const MOVING_PALMS = 0.15; // a hand whose centre moved more than this many palm sizes since the frame before
 
 // signify.recognition.normalization's landmark numbers (MediaPipe's hand model).
@@ -175,6 +179,8 @@ export class ZoomPolicy {
     this.panning = false;
     this.lost = 0;
     this.moving = false; // whether the hand moved between the last two frames it was found in running
+    this.stepX = 0; // how far it moved between them, in frame pixels, if it moved
+    this.stepY = 0;
     this.view = null;
   }
 
@@ -221,6 +227,8 @@ export class ZoomPolicy {
     const last = this.last;
     this.moving = last !== null && this.lost === 0
       && Math.hypot(hand.cx - last.cx, hand.cy - last.cy) > MOVING_PALMS * hand.palm;
+    this.stepX = this.moving ? hand.cx - last.cx : 0;
+    this.stepY = this.moving ? hand.cy - last.cy : 0;
     this.last = hand;
     this.lost = 0;
     const view = this.view;
@@ -284,13 +292,21 @@ export class ZoomPolicy {
   followView(width, height) {
     if (this.wholeFrame) return new View(0, 0, width, height);
     let side = Math.min(width, height, roundHalfEven(this.side));
+    let cx = this.cx;
+    let cy = this.cy;
     // From the second frame lost on (a hand missed once is looked for in its own view: its track goes on).
     if (this.lost >= 2 && this.lost % 2 === 0) {
       side = Math.min(width, height, roundHalfEven(side * (this.moving ? REFIND_SCALE_MOVING : REFIND_SCALE)));
+      const step = Math.hypot(this.stepX, this.stepY);
+      if (step > 0 && this.lost >= REFIND_LEAD_AFTER) {
+        const lead = Math.min(this.lost, REFIND_LEAD * side / step);
+        cx += lead * this.stepX;
+        cy += lead * this.stepY;
+      }
     }
     // Kept inside the frame: a view cannot leave it.
-    const x = roundHalfEven(Math.min(Math.max(this.cx - side / 2, 0), width - side));
-    const y = roundHalfEven(Math.min(Math.max(this.cy - side / 2, 0), height - side));
+    const x = roundHalfEven(Math.min(Math.max(cx - side / 2, 0), width - side));
+    const y = roundHalfEven(Math.min(Math.max(cy - side / 2, 0), height - side));
     return new View(x, y, side, side);
   }
 }

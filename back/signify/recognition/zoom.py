@@ -36,12 +36,14 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
 * **lost**: a hand lost in the full frame is looked for, zoomed, in a
   square view where it was; a hand lost in a square view keeps that view.
   From the second frame lost on, every other look is :data:`REFIND_SCALE`
-  times wider (:data:`REFIND_SCALE_MOVING` for a hand lost while it
-  moved), centred alike (a hand missed for one frame is still looked
-  for in its own view, so that a moving hand's track goes on unbroken),
-  because finding a hand again is the palm detector's job, and it likes a
-  hand smaller in its picture than the landmark model does; a hand found
-  again is followed from the view it was found in. After
+  times wider, because finding a hand again is the palm detector's job,
+  and it likes a hand smaller in its picture than the landmark model does:
+  centred alike, or, for a hand lost while it moved,
+  :data:`REFIND_SCALE_MOVING` times wider, and once it has been lost for
+  :data:`REFIND_LEAD_AFTER` frames centred ahead along its last step
+  (:data:`REFIND_LEAD`). A hand missed for one frame is still looked
+  for in its own view, so that a moving hand's track goes on unbroken; a
+  hand found again is followed from the view it was found in. After
   :data:`LOST_FRAMES` frames without it, the search starts again.
 
 Everything here is in pixels of the full frame, without MediaPipe: the
@@ -91,6 +93,15 @@ REFIND_SCALE = 1.5
 # Twice as wide for a hand lost while moving: it may be anywhere along its path (a Z's stroke at 70 px, looked
 # for half as wide again, was lost for longer and a ZZZ written ZZ).
 REFIND_SCALE_MOVING = 2.0
+# ...and, once it has been lost for REFIND_LEAD_AFTER frames, centred ahead of where it was: moved on by its last step
+# between two frames for every frame lost, by at most REFIND_LEAD of the wider look's side, so that where it was lost
+# stays well inside. A hand lost in a quick J's hook goes on down, and held at the hook's end it sat at the edge of a
+# look centred as the followed view, where the palm detector missed it frame after frame (a 70 px I drawing a J twice
+# its size in 0.4 s: found again 23 frames later, after its I had been written as the word's last letter). Sooner,
+# the looks stay centred: a Z's stroke turns back at its corner, and looked for ahead from the second frame lost a
+# hand lost in its strokes was found later (bench/webcam_motion.py: `ZZZ` at 70 and 100 px 4 fewer of 74).
+REFIND_LEAD = 0.25
+REFIND_LEAD_AFTER = 6
 # A hand whose centre moved more than this many palm sizes since the frame before is moving.
 MOVING_PALMS = 0.15
 
@@ -188,6 +199,7 @@ class ZoomPolicy:
         self._resizing = self._panning = False
         self._lost = 0
         self._moving = False  # whether the hand moved between the last two frames it was found in running
+        self._step_x = self._step_y = 0.0  # how far it moved between them, in frame pixels, if it moved
         self._view: View | None = None
 
     @property
@@ -227,6 +239,7 @@ class ZoomPolicy:
         last = self._last
         self._moving = (last is not None and self._lost == 0
                         and math.hypot(hand.cx - last.cx, hand.cy - last.cy) > MOVING_PALMS * hand.palm)
+        self._step_x, self._step_y = (hand.cx - last.cx, hand.cy - last.cy) if self._moving and last else (0.0, 0.0)
         self._last = hand
         self._lost = 0
         view = self._view
@@ -281,9 +294,14 @@ class ZoomPolicy:
         if self._whole_frame:
             return View(0, 0, width, height)
         w = h = min(width, height, round(self._side))
+        cx, cy = self._cx, self._cy
         if self._lost >= 2 and self._lost % 2 == 0:
             w = h = min(width, height, round(w * (REFIND_SCALE_MOVING if self._moving else REFIND_SCALE)))
-        x = round(min(max(self._cx - w / 2, 0.0), width - w))
-        y = round(min(max(self._cy - h / 2, 0.0), height - h))
+            step = math.hypot(self._step_x, self._step_y)
+            if step > 0 and self._lost >= REFIND_LEAD_AFTER:
+                lead = min(float(self._lost), REFIND_LEAD * w / step)
+                cx, cy = cx + lead * self._step_x, cy + lead * self._step_y
+        x = round(min(max(cx - w / 2, 0.0), width - w))
+        y = round(min(max(cy - h / 2, 0.0), height - h))
         # Keep the centre where the view is (the view cannot leave the frame).
         return View(int(x), int(y), int(w), int(h))

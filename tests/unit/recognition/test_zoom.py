@@ -14,6 +14,8 @@ from signify.recognition.zoom import (
     MAX_RESIZE,
     MIN_SIDE,
     MOVING_PALMS,
+    REFIND_LEAD,
+    REFIND_LEAD_AFTER,
     REFIND_SCALE,
     REFIND_SCALE_MOVING,
     SIDE_PER_PALM,
@@ -216,6 +218,34 @@ def test_a_hand_lost_while_moving_is_looked_for_wider_than_one_lost_while_still(
     # The tremble, or steps too small to pan, keep the view; so does the first frame lost.
     assert views[:5] == [held] * 5 and is_wider(views[5], held, scale)
     assert not is_wider(views[5], held, REFIND_SCALE_MOVING if scale == REFIND_SCALE else REFIND_SCALE)
+
+
+def test_a_hand_lost_for_a_while_moving_is_looked_for_ahead_along_its_last_step() -> None:
+    # A hand lost in a quick J's hook goes on down: held at the hook's end, it sat at the edge of a look centred where
+    # it was lost, where the palm detector missed it. From REFIND_LEAD_AFTER frames lost on, the wider looks move on
+    # by its last step a frame lost, by at most REFIND_LEAD of their side, so that where it was lost stays well
+    # inside; sooner they are centred as before (a Z's stroke turns back at its corner); the followed view stays put.
+    assert 2 < REFIND_LEAD_AFTER < LOST_FRAMES - 2
+    policy, hand, _ = settled()
+    policy.observe(hand)
+    step = 0.5 * hand.palm  # 9 px a frame down and 3 to the left: a quick hook
+    path = [HandExtent(hand.cx - step * k / 3, hand.cy + step * k, hand.palm) for k in range(1, 4)]
+    run(policy, path)
+    views = run(policy, [None] * (LOST_FRAMES - 1))
+    followed = views[0]  # the first frame lost: the view that followed it
+    (fx, fy), last = centre(followed), path[-1]
+    assert views[1::2] == [followed] * len(views[1::2]) and contains(followed, last.cx, last.cy)
+    for lost in range(2, LOST_FRAMES - 1, 2):
+        look = views[lost]
+        assert look.width == round(followed.width * REFIND_SCALE_MOVING) and inside_frame(look)
+        if lost < REFIND_LEAD_AFTER:
+            assert is_wider(look, followed, REFIND_SCALE_MOVING)
+            continue
+        lead = min(lost * math.hypot(step / 3, step), REFIND_LEAD * look.width)
+        x, y = centre(look)
+        assert abs(y - fy - lead * 3 / math.sqrt(10)) <= 1 and abs(x - fx + lead / math.sqrt(10)) <= 1
+        assert lead == REFIND_LEAD * look.width  # a quick hand: as far ahead as the look goes at once
+        assert contains(look, last.cx, last.cy) and y - last.cy <= REFIND_LEAD * look.width
 
 
 def test_the_wider_look_never_leaves_the_frame() -> None:

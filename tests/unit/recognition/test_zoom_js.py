@@ -78,6 +78,8 @@ def scripted() -> dict[str, list[Step]]:
         "coming closer": frames([*search, *[centred] * 41, *[HandExtent(320, 240, 18.0 * 1.05**i) for i in range(40)]]),
         "lost, then search": frames([*search, *[centred] * 40, *[None] * (LOST_FRAMES + 4)]),
         "back before the search": frames([*search, *[centred] * 41, *[None] * 5, *[centred] * 3]),
+        "lost while moving": frames([*search, *[centred] * 41, *[HandExtent(320 - 3 * i, 240 + 9 * i, 18.0)
+                                                                  for i in range(1, 4)], *[None] * (LOST_FRAMES + 2)]),
         "reset, new size": [*frames([centred] * 40), Step(W, H, centred, reset=True), Step(320, 240, None)],
         "speck in a corner": frames([*search, *[HandExtent(10, 470, palm=2.0)] * 60]),
     }
