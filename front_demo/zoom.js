@@ -35,10 +35,11 @@ export const LOST_FRAMES = 15; // a followed hand missing this many frames in a 
 // another shape), twice for one lost while moving (it may be anywhere along its path).
 export const REFIND_SCALE = 1.5;
 export const REFIND_SCALE_MOVING = 2.0;
-// ...and centred ahead of where it was lost: moved on by its last step for every frame lost, by at most this share
-// of the wider look's side (a hand lost in a quick J's hook goes on down, to the edge of a look centred where it was).
+// ...and, once it has been lost for REFIND_LEAD_AFTER frames, centred ahead of the followed view: moved on by its last
+// step for every frame lost, by at most REFIND_LEAD of the look's side (a hand lost in a quick J's hook goes on down,
+// to the edge of a look centred as the followed view; sooner, a Z's corner turns it back).
 export const REFIND_LEAD = 0.25;
-export const REFIND_LEAD_AFTER = 6; // ...once it has been lost this many frames (a Z's corner turns it back sooner)
+export const REFIND_LEAD_AFTER = 6;
 export const MOVING_PALMS = 0.15; // a hand whose centre moved more than this many palm sizes since the frame before
 
 // signify.recognition.normalization's landmark numbers (MediaPipe's hand model).
@@ -58,6 +59,11 @@ export function roundHalfEven(x) {
  * number (they part only on an exact tie, an odd multiple of 1/128, which a tile's distance never is). */
 function round6(x) {
   return Number(x.toFixed(6));
+}
+
+/** A step's length as zoom.py's _length computes it (Math.hypot's last bit differs from Python's math.hypot). */
+function length(dx, dy) {
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
 /** A rectangle of the frame in whole pixels: what MediaPipe is given. */
@@ -225,10 +231,11 @@ export class ZoomPolicy {
       return;
     }
     const last = this.last;
-    this.moving = last !== null && this.lost === 0
-      && Math.hypot(hand.cx - last.cx, hand.cy - last.cy) > MOVING_PALMS * hand.palm;
-    this.stepX = this.moving ? hand.cx - last.cx : 0;
-    this.stepY = this.moving ? hand.cy - last.cy : 0;
+    const stepX = last !== null ? hand.cx - last.cx : 0;
+    const stepY = last !== null ? hand.cy - last.cy : 0;
+    this.moving = last !== null && this.lost === 0 && length(stepX, stepY) > MOVING_PALMS * hand.palm;
+    this.stepX = this.moving ? stepX : 0;
+    this.stepY = this.moving ? stepY : 0;
     this.last = hand;
     this.lost = 0;
     const view = this.view;
@@ -297,7 +304,7 @@ export class ZoomPolicy {
     // From the second frame lost on (a hand missed once is looked for in its own view: its track goes on).
     if (this.lost >= 2 && this.lost % 2 === 0) {
       side = Math.min(width, height, roundHalfEven(side * (this.moving ? REFIND_SCALE_MOVING : REFIND_SCALE)));
-      const step = Math.hypot(this.stepX, this.stepY);
+      const step = length(this.stepX, this.stepY);
       if (step > 0 && this.lost >= REFIND_LEAD_AFTER) {
         const lead = Math.min(this.lost, REFIND_LEAD * side / step);
         cx += lead * this.stepX;

@@ -93,13 +93,13 @@ REFIND_SCALE = 1.5
 # Twice as wide for a hand lost while moving: it may be anywhere along its path (a Z's stroke at 70 px, looked
 # for half as wide again, was lost for longer and a ZZZ written ZZ).
 REFIND_SCALE_MOVING = 2.0
-# ...and, once it has been lost for REFIND_LEAD_AFTER frames, centred ahead of where it was: moved on by its last step
-# between two frames for every frame lost, by at most REFIND_LEAD of the wider look's side, so that where it was lost
-# stays well inside. A hand lost in a quick J's hook goes on down, and held at the hook's end it sat at the edge of a
-# look centred as the followed view, where the palm detector missed it frame after frame (a 70 px I drawing a J twice
-# its size in 0.4 s: found again 23 frames later, after its I had been written as the word's last letter). Sooner,
-# the looks stay centred: a Z's stroke turns back at its corner, and looked for ahead from the second frame lost a
-# hand lost in its strokes was found later (bench/webcam_motion.py: `ZZZ` at 70 and 100 px 4 fewer of 74).
+# ...and, once it has been lost for REFIND_LEAD_AFTER frames, centred ahead of the followed view: moved on by its
+# last step between two frames for every frame lost, by at most REFIND_LEAD of the wider look's side, so that where it
+# was lost stays well inside. A hand lost in a quick J's hook goes on down, and held at the hook's end it sat at the
+# edge of a look centred as the followed view, where the palm detector missed it frame after frame (a 70 px I drawing
+# a J twice its size in 0.4 s: found again 23 frames later, after its I had been written as the word's last letter).
+# Sooner, the looks stay centred: a Z's stroke turns back at its corner, and looked for ahead from the second frame
+# lost a hand lost in its strokes was found later (bench/webcam_motion.py: `ZZZ` at 70 and 100 px 4 fewer of 74).
 REFIND_LEAD = 0.25
 REFIND_LEAD_AFTER = 6
 # A hand whose centre moved more than this many palm sizes since the frame before is moving.
@@ -175,6 +175,12 @@ def _starts(length: int, side: int) -> list[int]:
     return [round(i * (length - side) / (count - 1)) for i in range(count)] if count > 1 else [0]
 
 
+def _length(dx: float, dy: float) -> float:
+    """The length of a step, computed as zoom.js computes it: hypot's last bit differs between Python and JavaScript,
+    and a view's pixel could with it; a square root of a sum of squares is rounded alike in both."""
+    return math.sqrt(dx * dx + dy * dy)
+
+
 class ZoomPolicy:
     """Which view of the frame to give MediaPipe next, from what it found in the last one.
 
@@ -237,9 +243,9 @@ class ZoomPolicy:
                 self._step += 1
             return
         last = self._last
-        self._moving = (last is not None and self._lost == 0
-                        and math.hypot(hand.cx - last.cx, hand.cy - last.cy) > MOVING_PALMS * hand.palm)
-        self._step_x, self._step_y = (hand.cx - last.cx, hand.cy - last.cy) if self._moving and last else (0.0, 0.0)
+        step_x, step_y = (hand.cx - last.cx, hand.cy - last.cy) if last is not None else (0.0, 0.0)
+        self._moving = last is not None and self._lost == 0 and _length(step_x, step_y) > MOVING_PALMS * hand.palm
+        self._step_x, self._step_y = (step_x, step_y) if self._moving else (0.0, 0.0)
         self._last = hand
         self._lost = 0
         view = self._view
@@ -297,7 +303,7 @@ class ZoomPolicy:
         cx, cy = self._cx, self._cy
         if self._lost >= 2 and self._lost % 2 == 0:
             w = h = min(width, height, round(w * (REFIND_SCALE_MOVING if self._moving else REFIND_SCALE)))
-            step = math.hypot(self._step_x, self._step_y)
+            step = _length(self._step_x, self._step_y)
             if step > 0 and self._lost >= REFIND_LEAD_AFTER:
                 lead = min(float(self._lost), REFIND_LEAD * w / step)
                 cx, cy = cx + lead * self._step_x, cy + lead * self._step_y

@@ -220,32 +220,60 @@ def test_a_hand_lost_while_moving_is_looked_for_wider_than_one_lost_while_still(
     assert not is_wider(views[5], held, REFIND_SCALE_MOVING if scale == REFIND_SCALE else REFIND_SCALE)
 
 
-def test_a_hand_lost_for_a_while_moving_is_looked_for_ahead_along_its_last_step() -> None:
-    # A hand lost in a quick J's hook goes on down: held at the hook's end, it sat at the edge of a look centred where
-    # it was lost, where the palm detector missed it. From REFIND_LEAD_AFTER frames lost on, the wider looks move on
-    # by its last step a frame lost, by at most REFIND_LEAD of their side, so that where it was lost stays well
-    # inside; sooner they are centred as before (a Z's stroke turns back at its corner); the followed view stays put.
-    assert 2 < REFIND_LEAD_AFTER < LOST_FRAMES - 2
+def lost_after_moving(step_palms: float) -> tuple[HandExtent, float, list[View]]:
+    """A settled small hand that moves three frames by ``step_palms`` palm sizes a frame (down, a third as much to
+    the left: a J's hook) and is then lost: its last place, the step's length, and the looks until the search."""
     policy, hand, _ = settled()
     policy.observe(hand)
-    step = 0.5 * hand.palm  # 9 px a frame down and 3 to the left: a quick hook
+    step = step_palms * hand.palm
     path = [HandExtent(hand.cx - step * k / 3, hand.cy + step * k, hand.palm) for k in range(1, 4)]
     run(policy, path)
-    views = run(policy, [None] * (LOST_FRAMES - 1))
+    return path[-1], math.hypot(step / 3, step), run(policy, [None] * (LOST_FRAMES - 1))
+
+
+@pytest.mark.parametrize("step_palms", [0.3, 0.5])
+def test_a_hand_lost_for_a_while_moving_is_looked_for_ahead_along_its_last_step(step_palms: float) -> None:
+    # A hand lost in a quick J's hook goes on down: held at the hook's end, it sat at the edge of a look centred as
+    # the followed view, where the palm detector missed it. From REFIND_LEAD_AFTER frames lost on, the wider looks
+    # move on by its last step a frame lost, by at most REFIND_LEAD of their side, so that where it was lost stays
+    # well inside; sooner they are centred as before (a Z's stroke turns back at its corner); the followed view stays.
+    assert 2 < REFIND_LEAD_AFTER < LOST_FRAMES - 2
+    last, step, views = lost_after_moving(step_palms)
     followed = views[0]  # the first frame lost: the view that followed it
-    (fx, fy), last = centre(followed), path[-1]
+    fx, fy = centre(followed)
     assert views[1::2] == [followed] * len(views[1::2]) and contains(followed, last.cx, last.cy)
+    leads = []
     for lost in range(2, LOST_FRAMES - 1, 2):
         look = views[lost]
         assert look.width == round(followed.width * REFIND_SCALE_MOVING) and inside_frame(look)
         if lost < REFIND_LEAD_AFTER:
             assert is_wider(look, followed, REFIND_SCALE_MOVING)
             continue
-        lead = min(lost * math.hypot(step / 3, step), REFIND_LEAD * look.width)
         x, y = centre(look)
-        assert abs(y - fy - lead * 3 / math.sqrt(10)) <= 1 and abs(x - fx + lead / math.sqrt(10)) <= 1
-        assert lead == REFIND_LEAD * look.width  # a quick hand: as far ahead as the look goes at once
-        assert contains(look, last.cx, last.cy) and y - last.cy <= REFIND_LEAD * look.width
+        lead = math.hypot(x - fx, y - fy)
+        assert lead == pytest.approx(min(lost * step, REFIND_LEAD * look.width), abs=1)
+        assert abs(math.atan2(y - fy, fx - x) - math.atan2(3, 1)) < 0.05  # along the step: down, a little left
+        assert contains(look, last.cx, last.cy)
+        leads.append(lead)
+    # A slow step leads by a step a frame lost until the cap; a quick one reaches the cap at once.
+    assert leads == sorted(leads) and leads[-1] == pytest.approx(REFIND_LEAD * views[2].width, abs=1)
+    assert (leads[0] < leads[-1] - 5) == (step_palms < 0.4)
+
+
+def test_a_hand_found_again_and_held_is_looked_for_where_it_is_once_lost_again() -> None:
+    # The step is the last one between two frames found running: a hand lost while moving, found again and held,
+    # or trembling, has none, and is looked for again where it is.
+    policy, hand, _ = settled()
+    policy.observe(hand)
+    run(policy, [HandExtent(hand.cx, hand.cy + 9.0 * k, hand.palm) for k in range(1, 4)])
+    here = HandExtent(hand.cx, hand.cy + 27.0, hand.palm)
+    rng = np.random.default_rng(3)
+    run(policy, [None] * 3 + [here] + [HandExtent(here.cx + rng.normal(0, 1), here.cy + rng.normal(0, 1), hand.palm)
+                                       for _ in range(20)])
+    held = policy.next_view(W, H)
+    policy.observe(here)
+    views = run(policy, [None] * (LOST_FRAMES - 1))
+    assert all(is_wider(views[lost], held) for lost in range(2, LOST_FRAMES - 1, 2))
 
 
 def test_the_wider_look_never_leaves_the_frame() -> None:
