@@ -184,9 +184,9 @@ export class ZoomPolicy {
     this.resizing = false;
     this.panning = false;
     this.lost = 0;
-    this.moving = false; // whether the hand moved between the last two frames it was found in running
-    this.stepX = 0; // how far it moved between them, in frame pixels, if it moved
-    this.stepY = 0;
+    // How far the hand moved between the last two frames it was found in running, in frame pixels ([dx, dy]), if it
+    // moved (more than MOVING_PALMS); null if it did not.
+    this.lastStep = null;
     this.view = null;
   }
 
@@ -231,11 +231,8 @@ export class ZoomPolicy {
       return;
     }
     const last = this.last;
-    const stepX = last !== null ? hand.cx - last.cx : 0;
-    const stepY = last !== null ? hand.cy - last.cy : 0;
-    this.moving = last !== null && this.lost === 0 && length(stepX, stepY) > MOVING_PALMS * hand.palm;
-    this.stepX = this.moving ? stepX : 0;
-    this.stepY = this.moving ? stepY : 0;
+    const step = last !== null && this.lost === 0 ? [hand.cx - last.cx, hand.cy - last.cy] : null;
+    this.lastStep = step !== null && length(step[0], step[1]) > MOVING_PALMS * hand.palm ? step : null;
     this.last = hand;
     this.lost = 0;
     const view = this.view;
@@ -303,12 +300,13 @@ export class ZoomPolicy {
     let cy = this.cy;
     // From the second frame lost on (a hand missed once is looked for in its own view: its track goes on).
     if (this.lost >= 2 && this.lost % 2 === 0) {
-      side = Math.min(width, height, roundHalfEven(side * (this.moving ? REFIND_SCALE_MOVING : REFIND_SCALE)));
-      const step = length(this.stepX, this.stepY);
-      if (step > 0 && this.lost >= REFIND_LEAD_AFTER) {
-        const lead = Math.min(this.lost, REFIND_LEAD * side / step);
-        cx += lead * this.stepX;
-        cy += lead * this.stepY;
+      const moved = this.lastStep;
+      side = Math.min(width, height, roundHalfEven(side * (moved !== null ? REFIND_SCALE_MOVING : REFIND_SCALE)));
+      if (moved !== null && this.lost >= REFIND_LEAD_AFTER) {
+        const [stepX, stepY] = moved;
+        const lead = Math.min(this.lost, REFIND_LEAD * side / length(stepX, stepY));
+        cx += lead * stepX;
+        cy += lead * stepY;
       }
     }
     // Kept inside the frame: a view cannot leave it.

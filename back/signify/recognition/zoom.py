@@ -204,8 +204,9 @@ class ZoomPolicy:
         self._last: HandExtent | None = None
         self._resizing = self._panning = False
         self._lost = 0
-        self._moving = False  # whether the hand moved between the last two frames it was found in running
-        self._step_x = self._step_y = 0.0  # how far it moved between them, in frame pixels, if it moved
+        # How far the hand moved between the last two frames it was found in running, in frame pixels, if it moved
+        # (more than MOVING_PALMS); None if it did not.
+        self._last_step: tuple[float, float] | None = None
         self._view: View | None = None
 
     @property
@@ -243,9 +244,8 @@ class ZoomPolicy:
                 self._step += 1
             return
         last = self._last
-        step_x, step_y = (hand.cx - last.cx, hand.cy - last.cy) if last is not None else (0.0, 0.0)
-        self._moving = last is not None and self._lost == 0 and _length(step_x, step_y) > MOVING_PALMS * hand.palm
-        self._step_x, self._step_y = (step_x, step_y) if self._moving else (0.0, 0.0)
+        step = (hand.cx - last.cx, hand.cy - last.cy) if last is not None and self._lost == 0 else None
+        self._last_step = step if step is not None and _length(*step) > MOVING_PALMS * hand.palm else None
         self._last = hand
         self._lost = 0
         view = self._view
@@ -302,11 +302,12 @@ class ZoomPolicy:
         w = h = min(width, height, round(self._side))
         cx, cy = self._cx, self._cy
         if self._lost >= 2 and self._lost % 2 == 0:
-            w = h = min(width, height, round(w * (REFIND_SCALE_MOVING if self._moving else REFIND_SCALE)))
-            step = _length(self._step_x, self._step_y)
-            if step > 0 and self._lost >= REFIND_LEAD_AFTER:
-                lead = min(float(self._lost), REFIND_LEAD * w / step)
-                cx, cy = cx + lead * self._step_x, cy + lead * self._step_y
+            moved = self._last_step
+            w = h = min(width, height, round(w * (REFIND_SCALE_MOVING if moved is not None else REFIND_SCALE)))
+            if moved is not None and self._lost >= REFIND_LEAD_AFTER:
+                step_x, step_y = moved
+                lead = min(float(self._lost), REFIND_LEAD * w / _length(step_x, step_y))
+                cx, cy = cx + lead * step_x, cy + lead * step_y
         x = round(min(max(cx - w / 2, 0.0), width - w))
         y = round(min(max(cy - h / 2, 0.0), height - h))
         # Keep the centre where the view is (the view cannot leave the frame).
