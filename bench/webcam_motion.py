@@ -89,7 +89,12 @@ results a second"), which a slow tracker's own misses do not show; ``--unpaced``
 sends them without, each frame standing for one as before the server read
 capture times. ``--exposure 0.5`` blurs a moving hand along its path as a
 webcam's shutter open for half of each frame's interval (1/60 s) does;
-by default the pictures are sharp.
+by default the pictures are sharp. ``--raised`` starts every J and Z clip
+(and those drawn from them) as a user starts: the stream without the hand
+for 0.2, 0.9 or 1.6 s in turn (the search at different points of its
+cycle), then the hand raised from below the frame to where the letter
+starts in 0.6 s, holding its shape; by default it is there from the first
+frame, 0.4 s before the motion.
 
 Tracking is done once per clip and path and cached (``--cache``), with the
 milliseconds each frame's tracking took; the Recognizer (the
@@ -113,6 +118,7 @@ import math
 import os
 import sys
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -148,6 +154,10 @@ PHOTOS = Path("roboflow-asl-letters") / "train"
 WIDTH, HEIGHT, FPS = 640, 480, 30
 SIZES = (50, 70, 100)  # the hand box's longer side, in pixels of the 640 x 480 frame
 HOLD_BEFORE, HOLD_AFTER = 12, 18  # frames: 0.4 s and 0.6 s
+# --raised: the stream starts without the hand for one of these many frames in turn (the search at different
+# points of its cycle, 63 frames long: signify.recognition.zoom), then the hand comes up from below the frame.
+RAISE_AWAY_FRAMES = (6, 27, 48)
+RAISE_FRAMES = 18  # 0.6 s from below the frame to the letter's start
 RETURN_FRAMES = 12  # 0.4 s back to the start between repeats
 MOVE_FRAMES = (18, 27, 36)  # 0.6, 0.9 and 1.2 s, in turn
 PATH_SCALES = (1.0, 1.3, 0.8)  # of testkit's J and Z sizes (Z: 1.0 x 0.8 hand lengths), in turn
@@ -376,8 +386,12 @@ def render(clip: Clip) -> Iterator[NDArray[np.uint8]]:
         yield np.asarray(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), dtype=np.uint8)
 
 
-def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[int, float, float, float, bool]]:
-    """Per-frame (photo, x, y, turn, moving) of a J, Z, repeated J or Z, quick or slow J or Z, or drifting clip."""
+def motion_track(kind: str, photo: Photo, size: int, number: int, raised: bool = False
+                 ) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of a J, Z, repeated J or Z, quick or slow J or Z, or drifting clip.
+
+    ``raised``: a J or Z clip starts with the hand out of view (for :data:`RAISE_AWAY_FRAMES`, by ``number``) and
+    raised into its start place from below the frame (:func:`raise_track`)."""
     letter, _, variant = kind.partition(" ")
     times = variant[1:] if variant.startswith("x") else ""
     if variant in RANGE_MOVE_FRAMES:
@@ -400,7 +414,9 @@ def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[
             return WIDTH / 2 + side * (dx - width / 2) * size, HEIGHT * 0.45 + (dy - height / 2) * size, 0.0
 
         (x0, y0, turn0), (x1, y1, turn1) = place(0.0), place(1.0)
-        track: list[tuple[int, float, float, float, bool]] = []
+        # (number + number // 3) % 3: every wait with every speed and every size of the path, in turn.
+        away = RAISE_AWAY_FRAMES[(number + number // len(MOVE_FRAMES)) % len(RAISE_AWAY_FRAMES)]
+        track = raise_track(x0, y0, turn0, size, away) if raised else []
         for repeat in range(int(times or 1)):
             for i in range(RETURN_FRAMES if repeat else 0):
                 # Back to where the letter starts, straight and untwisting, as a signer repeats it.
@@ -416,6 +432,17 @@ def motion_track(kind: str, photo: Photo, size: int, number: int) -> list[tuple[
         offset = palm * (DRIFT_WAY_FRAMES - abs(i - DRIFT_WAY_FRAMES)) / DRIFT_WAY_FRAMES - palm / 2
         wobble = WOBBLE_DEGREES * math.sin(2 * math.pi * i / (1.5 * FPS))
         track.append((0, WIDTH / 2 + 0.8 * offset, HEIGHT * 0.45 + 0.6 * offset, wobble, True))
+    return track
+
+
+def raise_track(x: float, y: float, turn: float, size: int, away: int) -> list[tuple[int, float, float, float, bool]]:
+    """Per-frame (photo, x, y, turn, moving) of ``away`` frames without the hand, then photo 0's hand raised from
+    below the frame to (x, y) in :data:`RAISE_FRAMES`, holding its shape, as a user's hand comes into view."""
+    start = float(HEIGHT + size)  # the whole sprite (1.8 hand lengths across) below the frame
+    track = [(-1, x, start, turn, False)] * away
+    for i in range(RAISE_FRAMES):
+        f = smoothstep((i + 1) / RAISE_FRAMES)
+        track.append((0, x, start + f * (y - start), turn, True))
     return track
 
 
@@ -442,11 +469,11 @@ def doubled_track(double: str, size: int, side: float) -> list[tuple[int, float,
     return track + [(-1, *track[-1][1:4], False)] * RecognizerSettings().word_gap
 
 
-def after_motion_track(letter: str, photo: Photo, size: int, number: int, side: float
+def after_motion_track(letter: str, photo: Photo, size: int, number: int, side: float, raised: bool = False
                        ) -> list[tuple[int, float, float, float, bool]]:
     """Per-frame (photo, x, y, turn, moving) of ``letter`` (J or Z) drawn from photo 0, then photo 1's letter,
     doubled by a slide toward ``side`` where the motion ended, and the hand gone for a word gap."""
-    motion = motion_track(letter, photo, size, number)
+    motion = motion_track(letter, photo, size, number, raised)
     _, x1, y1, turn1, _ = motion[-1]
     # The hand changes shape where the motion ended, untwisting after a J, as between two held letters.
     change = [(1, x1, y1, turn1 * (1 - (k + 1) / CHANGE_FRAMES), False) for k in range(CHANGE_FRAMES)]
@@ -456,8 +483,9 @@ def after_motion_track(letter: str, photo: Photo, size: int, number: int, side: 
 
 
 def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
-                classes: Sequence[str] = ALL_CLASSES) -> tuple[list[Clip], dict[str, int]]:
-    """Every clip of the run (of ``classes``), and how many originals each letter offered."""
+                classes: Sequence[str] = ALL_CLASSES, raised: bool = False) -> tuple[list[Clip], dict[str, int]]:
+    """Every clip of the run (of ``classes``), and how many originals each letter offered; ``raised``: the J and Z
+    clips' hands raised into view first (:func:`motion_track`)."""
     folds = fold_of(data)
     # Per fold, at most ``limit`` originals of a letter: all folds are the three folds' runs together.
     names_by_letter: dict[str, list[str]] = {}
@@ -488,7 +516,7 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
             for name, number in _in_fold_turns(letters, names_by_letter, photos, folds):
                 photo = photos[name]
                 clip = Clip(kind, size, (photo,), expected, forbidden, seed=_seed(kind, size, name))
-                clip.track = motion_track(kind, photo, size, number)
+                clip.track = motion_track(kind, photo, size, number, raised)
                 clips.append(clip)
         for kind in spelled:
             for names in HELLO_SETS:
@@ -506,12 +534,12 @@ def build_clips(data: Path, sizes: Sequence[int], fold: int | None, limit: int,
                         clip.track = doubled_track(DOUBLED[kind], size, photo.side)
                         clips.append(clip)
         for kind in after_motion:
-            clips += after_motion_clips(kind, size, names_by_letter, photos, folds)
+            clips += after_motion_clips(kind, size, names_by_letter, photos, folds, raised)
     return clips, offered
 
 
 def after_motion_clips(kind: str, size: int, names_by_letter: dict[str, list[str]], photos: dict[str, Photo],
-                       folds: dict[str, int]) -> list[Clip]:
+                       folds: dict[str, int], raised: bool = False) -> list[Clip]:
     """``kind``'s clips (of :data:`AFTER_MOTION`): each photo the motion is drawn from, then the doubled letter from
     a photo of the same fold, E, L and O in turn."""
     motion = AFTER_MOTION[kind]
@@ -523,7 +551,7 @@ def after_motion_clips(kind: str, size: int, names_by_letter: dict[str, list[str
             continue
         photo, second = photos[name], photos[then[folds[name]][number % len(then[folds[name]])]]
         clip = Clip(kind, size, (photo, second, second), motion + second.letter * 2, "", seed=_seed(kind, size, name))
-        clip.track = after_motion_track(motion, photo, size, number, second.side)
+        clip.track = after_motion_track(motion, photo, size, number, second.side, raised)
         clips.append(clip)
     return clips
 
@@ -623,8 +651,11 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
     files = {path: _cache_files(cache, clip, path, rate) for path in paths}
     for path in paths:
         if found := next((file for file in files[path] if file.exists()), None):
-            stored = np.load(found)
-            tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
+            try:
+                with np.load(found) as stored:
+                    tracked[path] = Tracked(stored["landmarks"], stored["right"], WIDTH / HEIGHT, stored["ms"])
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:  # tracked again and stored anew
+                print(f"  {found.name}: unreadable ({error}): tracking {clip.key} on {path} again", flush=True)
         elif path in LEGACY_PATHS and RENDER_VERSION == 1 and rate == FPS and legacy.exists():
             stored = np.load(legacy)
             name = LEGACY_PATHS[path]
@@ -635,9 +666,12 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
     if missing:
         for path, result in track_clip(clip, missing, page, rate).items():
             tracked[path] = result
-            np.savez_compressed(files[path][0],
-                                landmarks=result.landmarks, right=result.right,
-                                ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
+            # Written whole or not at all: a run stopped mid-write leaves no half file for the next one to read.
+            partial = files[path][0].with_name(files[path][0].name + f".{os.getpid()}.partial")
+            with partial.open("wb") as out:
+                np.savez_compressed(out, landmarks=result.landmarks, right=result.right,
+                                    ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
+            os.replace(partial, files[path][0])
     return tracked
 
 
@@ -777,6 +811,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exposure", type=float, default=0.0,
                         help="share of each frame's interval the shutter is open (0-1): a moving hand blurs along "
                              "its path, as a webcam's does indoors (1/60 s at 30 fps: 0.5); default 0, sharp")
+    parser.add_argument("--raised", action="store_true",
+                        help="start each J and Z clip without the hand, the search under way, and raise the hand "
+                             "into view from below before its hold, as a user does; by default the hand is in view "
+                             "from the first frame, 0.4 s before the motion")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "webcam_motion.json")
     args = parser.parse_args(argv)
     if not (args.data / PHOTOS / "images").is_dir():
@@ -792,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0.0 <= args.exposure <= 1.0:
         print("--exposure is a share of the frame's interval, 0 to 1", file=sys.stderr)
         return 2
-    clips, offered = build_clips(args.data, sizes, fold, args.per_letter, classes)
+    clips, offered = build_clips(args.data, sizes, fold, args.per_letter, classes, args.raised)
     for clip in clips:
         clip.exposure = args.exposure
     print(f"{len(clips)} clips; originals per letter offered {offered}", flush=True)
@@ -826,7 +864,7 @@ def main(argv: list[str] | None = None) -> int:
 # Bump when the rendering changes, so that cached tracking is not reused for other pictures.
 RENDER_VERSION = 1
 # Bump when the zoom changes (signify.recognition.zoom's policy or constants), so that the zoom paths are tracked again.
-ZOOM_VERSION = 13
+ZOOM_VERSION = 15
 
 if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -10,7 +10,9 @@ the demo sends it while the hand is small or not found, 320 x 240 as the
 demo sends a large hand: front_demo/framesize.js; both JPEG 75 as decoded
 by the server), and what the frame itself costs before the tracker: its
 median JPEG bytes and the server's decode_image time (median of three
-decodes of each frame).
+decodes of each frame), and the median time the zoomed tracker spends
+finding where the frame changed from the one before (``change ms``:
+zoom.change_picture and zoom.change_point; part of its ``zoom ms``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import cv2
 import numpy as np
 from signify.recognition.hands import HandSettings, HandTracker
 from signify.recognition.images import decode_image
+from signify.recognition.zoom import change_picture, change_point
 
 from bench import webcam_motion as wm
 
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     clips, _ = wm.build_clips(args.data, sizes, 0, 2)
     print(f"{'frame':7} {'hand':>5} {'frames':>6} {'plain ms':>8} {'p90':>5} {'found%':>6}  "
-          f"{'zoom ms':>8} {'p90':>5} {'found%':>6}  {'KB':>5} {'decode ms':>9}")
+          f"{'zoom ms':>8} {'p90':>5} {'found%':>6}  {'KB':>5} {'decode ms':>9} {'change ms':>9}")
     for side in (640, 320):
         for size in [*sizes, 0]:
             chosen = [c for c in clips if c.size == (size or sizes[0]) and c.kind != "HELLO"][: args.clips]
@@ -80,10 +83,18 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 for tracker in trackers.values():
                     tracker.close()
+            change_ms, previous = [], None
+            for _, rgb in frames:
+                started = time.perf_counter()
+                picture = change_picture(rgb)
+                if previous is not None:
+                    change_point(previous, picture, rgb.shape[1], rgb.shape[0])
+                change_ms.append(1000 * (time.perf_counter() - started))
+                previous = picture
             cells = [f"{np.median(times[z]):>8.2f} {np.percentile(times[z], 90):>5.1f} "
                      f"{100 * found[z] / len(frames):>6.1f}" for z in (False, True)]
             print(f"{side}x{side * 3 // 4:<3} {size or '-':>5} {len(frames):>6} {cells[0]}  {cells[1]}  "
-                  f"{np.median(sizes_kb):>5.1f} {np.median(decode_ms):>9.2f}", flush=True)
+                  f"{np.median(sizes_kb):>5.1f} {np.median(decode_ms):>9.2f} {np.median(change_ms):>9.2f}", flush=True)
     return 0
 
 

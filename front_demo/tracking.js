@@ -30,7 +30,7 @@
 // frame, so that the page's own work (drawing, the socket) never waits behind it; where a
 // worker cannot load it, on the page's main thread, on a canvas snapshot of the frame.
 
-import { View, ZoomPolicy, handExtent, toFrame } from "./zoom.js";
+import { CHANGE_PICTURE, View, ZoomPolicy, changePoint, handExtent, toFrame } from "./zoom.js";
 
 const $ = (id) => document.getElementById(id);
 const VENDOR = new URL("./vendor/", import.meta.url);
@@ -118,7 +118,8 @@ export async function createHandLandmarker(landmarks = "full") {
  * A HandLandmarker given one view of each frame, the one zoom.js's policy picks (or always the full
  * frame, without zoom): still one detection a frame. The view is drawn into `canvas` (an
  * OffscreenCanvas in the worker, the page's own canvas on the main thread); the full frame is given
- * as it is unless `snapshotFull` (a video element changes under the tracker: it is drawn too).
+ * as it is unless `snapshotFull` (a video element changes under the tracker: it is drawn too). With the zoom,
+ * each frame is also shrunk to CHANGE_PICTURE, grey, to tell the policy where it changed (zoom.js changePoint).
  * Results: {landmarks (normalized to the full frame), handedness, view}.
  */
 export class ZoomedLandmarker {
@@ -128,10 +129,33 @@ export class ZoomedLandmarker {
     this.canvas = canvas;
     this.context = canvas.getContext("2d", { willReadFrequently: true });
     this.snapshotFull = snapshotFull;
+    this.picture = null; // the last frame shrunk, grey
+    if (this.policy) {
+      const [cols, rows] = CHANGE_PICTURE;
+      this.small = typeof OffscreenCanvas === "undefined" ? Object.assign(document.createElement("canvas"),
+        { width: cols, height: rows }) : new OffscreenCanvas(cols, rows);
+      this.smallContext = this.small.getContext("2d", { willReadFrequently: true });
+    }
+  }
+
+  /** Where `frame` changed most since the frame before (zoom.js changePoint), in its pixels, or null. */
+  changed(frame, width, height) {
+    const [cols, rows] = CHANGE_PICTURE;
+    this.smallContext.drawImage(frame, 0, 0, width, height, 0, 0, cols, rows);
+    const rgba = this.smallContext.getImageData(0, 0, cols, rows).data;
+    const picture = new Uint8Array(cols * rows);
+    for (let i = 0; i < picture.length; i++) {
+      // ITU-R BT.601 luma, as OpenCV's RGB-to-grey on the server.
+      picture[i] = Math.round(0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]);
+    }
+    const previous = this.picture;
+    this.picture = picture;
+    return previous === null ? null : changePoint(previous, picture, width, height);
   }
 
   detect(frame, width, height, timestamp) {
-    const view = this.policy ? this.policy.nextView(width, height) : new View(0, 0, width, height);
+    const view = this.policy ? this.policy.nextView(width, height, this.changed(frame, width, height))
+      : new View(0, 0, width, height);
     const full = view.isFull(width, height);
     let image = frame;
     if (!full || this.snapshotFull) {

@@ -8,6 +8,8 @@
 // pass of half-height ones, then of third-height ones) while no hand is found, the view it was
 // found in and then a square view centred on it, moved and resized gently (MediaPipe's video
 // mode carries its track in the picture's normalized coordinates: a view that jumps loses it).
+// For a while after the picture stopped changing, the search's first tile look of each round is
+// centred where it last changed (changePoint): a hand raised into view and held is found at once.
 //
 // The same decisions as zoom.py frame by frame, to the pixel: the same constants and arithmetic
 // (JavaScript's numbers are Python's floats), and Python's round() where zoom.py rounds
@@ -41,6 +43,15 @@ export const REFIND_SCALE_MOVING = 2.0;
 export const REFIND_LEAD = 0.25;
 export const REFIND_LEAD_AFTER = 6;
 export const MOVING_PALMS = 0.15; // a hand whose centre moved more than this many palm sizes since the frame before
+// Where the picture changed: frames compared shrunk to CHANGE_PICTURE cells (width, height), grey, summed over
+// CHANGE_SPAN-cell squares, a change where CHANGE_LEVEL grey levels a cell on average; none if more than CHANGE_WHOLE
+// of the cells changed (the light, the camera). For SETTLED_FRAMES frames after it last changed, the search's first
+// tile look of each round is centred there.
+export const CHANGE_PICTURE = Object.freeze([80, 60]);
+export const CHANGE_SPAN = 5;
+export const CHANGE_LEVEL = 12;
+export const CHANGE_WHOLE = 0.5;
+export const SETTLED_FRAMES = 30;
 
 // signify.recognition.normalization's landmark numbers (MediaPipe's hand model).
 const WRIST = 0;
@@ -129,6 +140,43 @@ export function toFrame(landmarks, view, width, height) {
   }));
 }
 
+/**
+ * change_point: where two consecutive grey frames shrunk to CHANGE_PICTURE (Uint8Arrays, row by row) differ most,
+ * in pixels of a width x height frame ([x, y]), or null: the centre of the CHANGE_SPAN-cell square whose levels
+ * changed most in all (the first in row order), if by CHANGE_LEVEL a cell on average; null if most of the picture
+ * changed. Integer sums, as zoom.py's, so both find the same cell.
+ */
+export function changePoint(previous, current, width, height) {
+  const [cols, rows] = CHANGE_PICTURE;
+  if (previous.length !== cols * rows || current.length !== cols * rows) return null;
+  const diff = new Int32Array(cols * rows);
+  let changed = 0;
+  for (let i = 0; i < diff.length; i++) {
+    diff[i] = Math.abs(current[i] - previous[i]);
+    if (diff[i] > CHANGE_LEVEL) changed += 1;
+  }
+  if (changed > CHANGE_WHOLE * diff.length) return null;
+  const reach = Math.floor(CHANGE_SPAN / 2); // cells outside the picture did not change
+  let best = -1;
+  let bestX = 0;
+  let bestY = 0;
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < cols; x++) {
+      let sum = 0;
+      for (let v = Math.max(0, y - reach); v <= Math.min(rows - 1, y + reach); v++) {
+        for (let u = Math.max(0, x - reach); u <= Math.min(cols - 1, x + reach); u++) sum += diff[v * cols + u];
+      }
+      if (sum > best) {
+        best = sum;
+        bestX = x;
+        bestY = y;
+      }
+    }
+  }
+  if (best < CHANGE_LEVEL * CHANGE_SPAN * CHANGE_SPAN) return null;
+  return [((bestX + 0.5) * width) / cols, ((bestY + 0.5) * height) / rows];
+}
+
 function starts(length, side) {
   const count = Math.ceil((length - side) / (TILE_STEP * side)) + 1;
   if (count <= 1) return [0];
@@ -162,8 +210,8 @@ function tileGrid(width, height, side) {
 
 /**
  * Which view of the frame to give MediaPipe next, from what it found in the last one (zoom.py's ZoomPolicy).
- * Call nextView(width, height) before each frame and observe() with what was found in it (handExtent in
- * frame pixels, or null).
+ * Call nextView(width, height, changed) before each frame (changed: changePoint from the frame before, or null)
+ * and observe() with what was found in it (handExtent in frame pixels, or null).
  */
 export class ZoomPolicy {
   constructor() {
@@ -175,6 +223,9 @@ export class ZoomPolicy {
     this.frame = null; // [width, height]
     this.tiles = [];
     this.step = 0; // search: looks taken
+    this.guided = 0; // ...of which centred where the picture changed
+    this.changedAt = null; // where the picture last changed, [x, y] in frame pixels
+    this.still = 0; // frames since it did
     this.isFollowing = false;
     this.cx = 0; // the followed view's centre and height
     this.cy = 0;
@@ -194,12 +245,19 @@ export class ZoomPolicy {
     return this.isFollowing;
   }
 
-  /** The view to look at in the coming width x height frame. */
-  nextView(width, height) {
+  /** The view to look at in the coming width x height frame, which `changed` from the frame before most there
+   * (changePoint; null: nowhere). */
+  nextView(width, height, changed = null) {
     if (this.frame === null || this.frame[0] !== width || this.frame[1] !== height) {
       this.reset();
       this.frame = [width, height];
       this.tiles = searchTiles(width, height);
+    }
+    if (changed !== null && changed !== undefined) {
+      this.changedAt = changed;
+      this.still = 0;
+    } else if (this.changedAt !== null) {
+      this.still += 1;
     }
     const view = this.isFollowing ? this.followView(width, height) : this.searchView(width, height);
     this.view = view;
@@ -216,6 +274,7 @@ export class ZoomPolicy {
         if (this.lost >= LOST_FRAMES) {
           this.isFollowing = false;
           this.step = 0;
+          this.guided = 0;
         } else if (this.lost === 1 && this.wholeFrame && this.last !== null) {
           // Lost in the full frame: look again, zoomed, where it was.
           this.wholeFrame = false;
@@ -261,8 +320,21 @@ export class ZoomPolicy {
     const cycle = TILES_PER_FULL + 1;
     const look = this.step - FULL_FIRST;
     if (!this.tiles.length || look < 0 || look % cycle === TILES_PER_FULL) return new View(0, 0, width, height);
-    const number = Math.floor(look / cycle) * TILES_PER_FULL + (look % cycle);
+    if (look % cycle === 0 && this.changedAt !== null && this.still >= 1 && this.still <= SETTLED_FRAMES) {
+      return this.lookWhereItStopped(this.changedAt, width, height);
+    }
+    const number = Math.floor(look / cycle) * TILES_PER_FULL + (look % cycle) - this.guided; // the grid goes on
     return this.tiles[number % this.tiles.length];
+  }
+
+  /** A search look centred where the picture stopped changing, as large as the tiles of each size in turn. */
+  lookWhereItStopped([cx, cy], width, height) {
+    const fraction = TILE_PER_HEIGHT[this.guided % TILE_PER_HEIGHT.length];
+    this.guided += 1;
+    const side = Math.min(width, height, Math.max(MIN_SIDE, roundHalfEven(fraction * height)));
+    const x = roundHalfEven(Math.min(Math.max(cx - side / 2, 0), width - side));
+    const y = roundHalfEven(Math.min(Math.max(cy - side / 2, 0), height - side));
+    return new View(x, y, side, side);
   }
 
   steer(hand, width, height) {

@@ -4,6 +4,7 @@ motion blur; doubles made in view."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -201,3 +202,34 @@ def test_the_range_classes_draw_their_letter_at_the_ends_of_the_issues_speeds_an
     half = SIZE / 2  # the whole hand stays in the picture
     assert all(half <= x <= wm.WIDTH - half and half <= y <= wm.HEIGHT - half for t in tracks for _, x, y, _, _ in t)
     assert wm.CLASSES[kind] == wm.CLASSES[kind.split(maxsplit=1)[0]]  # to write, and never to write, as J or Z
+
+
+def test_a_raised_clip_starts_without_the_hand_then_raises_it_from_below_to_where_the_letter_starts(
+    photo: wm.Photo,
+) -> None:
+    for number in range(3):
+        plain = wm.motion_track("Z", photo, SIZE, number)
+        raised = wm.motion_track("Z", photo, SIZE, number, raised=True)
+        lead = len(raised) - len(plain)
+        assert raised[lead:] == plain  # then the clip as it was
+        away = [frame for frame in raised[:lead] if frame[0] < 0]
+        rise = raised[len(away) : lead]
+        assert len(rise) == wm.RAISE_FRAMES and all(frame[0] == 0 and frame[4] for frame in rise)
+        ys = [frame[2] for frame in rise]
+        assert ys[0] > wm.HEIGHT and ys[-1] == pytest.approx(plain[0][2]) and all(a > b for a, b in pairwise(ys))
+        assert {frame[1] for frame in rise} == {plain[0][1]}
+    # The wait takes turns, across the speeds and the sizes of the path alike.
+    waits = {(n % len(wm.MOVE_FRAMES), len(wm.motion_track("J", photo, SIZE, n, raised=True))
+              - len(wm.motion_track("J", photo, SIZE, n))) for n in range(9)}
+    assert len(waits) == 9
+
+
+def test_an_unreadable_cache_entry_is_tracked_again_and_replaced(photo: wm.Photo, tmp_path: Path) -> None:
+    clip = held(photo, 3)
+    first = wm.cached_tracking(clip, [PATH], tmp_path)[PATH]
+    [stored] = tmp_path.iterdir()
+    stored.write_bytes(stored.read_bytes()[:100])  # a run stopped mid-write, before writes were whole
+    again = wm.cached_tracking(clip, [PATH], tmp_path)[PATH]
+    np.testing.assert_array_equal(again.landmarks, first.landmarks)
+    assert [p.name for p in tmp_path.iterdir()] == [stored.name]  # replaced, and no partial file left
+    assert wm.cached_tracking(clip, [PATH], tmp_path)[PATH].landmarks.shape == (3, 21, 3)

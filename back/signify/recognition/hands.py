@@ -11,7 +11,8 @@ tracker finds small hands: MediaPipe is given one view of each frame, chosen
 by :class:`~signify.recognition.zoom.ZoomPolicy` (the full frame or a search
 tile while no hand is found, a crop centred on the hand once it is), and the
 landmarks are mapped back to the full frame's normalized coordinates. Still
-one MediaPipe call per frame.
+one MediaPipe call per frame; the policy is also told where the frame changed
+from the one before, which the tracker finds on the frames shrunk to 80 x 60.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .normalization import NUM_LANDMARKS
-from .zoom import ZoomPolicy, hand_extent, to_frame
+from .zoom import ZoomPolicy, change_picture, change_point, hand_extent, to_frame
 
 # MediaPipe's C++ logging writes plain-text lines between our JSON lines; keep it to errors.
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -90,6 +91,7 @@ class HandTracker:
         self._lock = threading.Lock()
         self._closed = False
         self._zoom = (zoom or ZoomPolicy()) if settings.zoom and not settings.static_image_mode else None
+        self._picture: NDArray[np.uint8] | None = None  # the last frame shrunk (zoom.change_picture), to compare
 
     @property
     def settings(self) -> HandSettings:
@@ -119,7 +121,10 @@ class HandTracker:
             if self._zoom is None:
                 return _first_hand(hands.process(np.ascontiguousarray(rgb)))
             height, width = rgb.shape[:2]
-            view = self._zoom.next_view(width, height)
+            picture, previous = change_picture(rgb), self._picture
+            self._picture = picture
+            changed = None if previous is None else change_point(previous, picture, width, height)
+            view = self._zoom.next_view(width, height, changed)
             if view.is_full(width, height):
                 hand = _first_hand(hands.process(np.ascontiguousarray(rgb)))
             else:
@@ -134,6 +139,7 @@ class HandTracker:
         """Forget the tracked hand: the next frame is searched from scratch, like the first frame of a stream."""
         with self._exclusive() as hands:
             hands.reset()
+            self._picture = None
             if self._zoom is not None:
                 self._zoom.reset()
 

@@ -19,6 +19,17 @@ time. :class:`ZoomPolicy` decides, frame by frame, which part of the frame
   finds a hand as soon as it did with them alone; one that comes into view
   mid-search can wait for the longer cycle (2.1 s instead of 0.6). One
   look per frame, so a frame costs what it cost before.
+* **search where something moved and stopped**: a hand comes into view
+  moving (raised, or brought in from a side) and then holds still to sign,
+  and the grid may reach the tile holding it only a cycle later. So the
+  tracker also tells the policy where the picture changed since the frame
+  before (:func:`change_point`, on the frame shrunk to
+  :data:`CHANGE_PICTURE`), and for :data:`SETTLED_FRAMES` frames after the
+  picture stopped changing, every first tile look of a round is a square
+  centred where it last changed instead (the tiles' sizes in turn); the
+  grid goes on where it left off. Not while it is still changing: a hand
+  found moving fast left its view again at once, and was then missed where
+  it stopped (measured: docs/model.md, "A hand raised into view").
 * **follow** (a hand was found): the view it was found in, at first. A hand
   found in the full frame is followed there, as without zoom (MediaPipe's
   landmark model already reads it from the full-resolution picture; only
@@ -59,6 +70,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -104,6 +116,15 @@ REFIND_LEAD = 0.25
 REFIND_LEAD_AFTER = 6
 # A hand whose centre moved more than this many palm sizes since the frame before is moving.
 MOVING_PALMS = 0.15
+# Where the picture changed (change_point): compared shrunk to this many cells (width, height), grey; a cell of a
+# 640 x 480 frame is 8 px square, a 50 px hand about 6 x 6 of them.
+CHANGE_PICTURE = (80, 60)
+CHANGE_SPAN = 5  # cells: the change is summed over squares this many cells wide, about a small hand's size...
+CHANGE_LEVEL = 12  # ...and is one where it is this many grey levels a cell on average (sensor noise: about 1)
+CHANGE_WHOLE = 0.5  # more than this share of cells changed: the light or the camera, nowhere in particular
+# For this many frames after the picture last changed, a search's first tile look of each round is centred where it
+# did: a hand raised into view and held there is found within a round (3 frames) of stopping.
+SETTLED_FRAMES = 30
 
 
 @dataclass(frozen=True)
@@ -175,6 +196,36 @@ def _starts(length: int, side: int) -> list[int]:
     return [round(i * (length - side) / (count - 1)) for i in range(count)] if count > 1 else [0]
 
 
+def change_picture(rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """An RGB frame shrunk to :data:`CHANGE_PICTURE`, grey: what :func:`change_point` compares. (The page shrinks
+    its frames with the browser's own scaler, which averages alike but not to the bit.)"""
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    return np.asarray(cv2.resize(grey, CHANGE_PICTURE, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def change_point(previous: NDArray[np.uint8], current: NDArray[np.uint8], width: int,
+                 height: int) -> tuple[float, float] | None:
+    """Where two consecutive shrunk frames (:func:`change_picture`) differ most, in pixels of a ``width`` x
+    ``height`` frame: the centre of the :data:`CHANGE_SPAN`-cell square whose grey levels changed most in all (the
+    first such in row order), if they changed by :data:`CHANGE_LEVEL` a cell on average; None if nothing did, or if
+    most of the picture did (:data:`CHANGE_WHOLE`). Integer sums, so that zoom.js finds the same cell."""
+    if previous.shape != current.shape:
+        return None
+    diff = np.abs(current.astype(np.int32) - previous.astype(np.int32))
+    if np.count_nonzero(diff > CHANGE_LEVEL) > CHANGE_WHOLE * diff.size:
+        return None
+    rows, cols = diff.shape
+    span = CHANGE_SPAN
+    # Each square's sum from a summed-area table of the picture padded with cells that did not change.
+    table = np.zeros((rows + span, cols + span), np.int64)
+    table[1:, 1:] = np.pad(diff, span // 2).cumsum(axis=0).cumsum(axis=1)
+    sums = table[span:, span:] - table[:-span, span:] - table[span:, :-span] + table[:-span, :-span]
+    y, x = divmod(int(np.argmax(sums)), cols)
+    if sums[y, x] < CHANGE_LEVEL * span * span:
+        return None
+    return (x + 0.5) * width / cols, (y + 0.5) * height / rows
+
+
 def _length(dx: float, dy: float) -> float:
     """The length of a step, computed as zoom.js computes it: hypot's last bit differs between Python and JavaScript,
     and a view's pixel could with it; a square root of a sum of squares is rounded alike in both."""
@@ -184,7 +235,8 @@ def _length(dx: float, dy: float) -> float:
 class ZoomPolicy:
     """Which view of the frame to give MediaPipe next, from what it found in the last one.
 
-    Call :meth:`next_view` before each frame and :meth:`observe` with what
+    Call :meth:`next_view` before each frame (with where the frame changed
+    from the one before, :func:`change_point`) and :meth:`observe` with what
     was found in it (:func:`hand_extent` in frame pixels, or None).
     """
 
@@ -198,6 +250,9 @@ class ZoomPolicy:
         self._frame: tuple[int, int] | None = None
         self._tiles: list[View] = []
         self._step = 0  # search: looks taken
+        self._guided = 0  # ...of which centred where the picture changed
+        self._changed_at: tuple[float, float] | None = None  # where the picture last changed, in frame pixels
+        self._still = 0  # frames since it did
         self._following = False
         self._cx = self._cy = self._side = 0.0  # the followed view's centre and height
         self._whole_frame = False  # following in the full frame (a hand found there), else in a square view
@@ -213,12 +268,17 @@ class ZoomPolicy:
     def following(self) -> bool:
         return self._following
 
-    def next_view(self, width: int, height: int) -> View:
-        """The view to look at in the coming ``width`` x ``height`` frame."""
+    def next_view(self, width: int, height: int, changed: tuple[float, float] | None = None) -> View:
+        """The view to look at in the coming ``width`` x ``height`` frame, which ``changed`` from the frame before
+        most there (:func:`change_point`; None: nowhere)."""
         if self._frame != (width, height):
             self.reset()
             self._frame = (width, height)
             self._tiles = search_tiles(width, height, self._tile_per_height)
+        if changed is not None:
+            self._changed_at, self._still = changed, 0
+        elif self._changed_at is not None:
+            self._still += 1
         view = self._follow_view(width, height) if self._following else self._search_view(width, height)
         self._view = view
         return view
@@ -233,7 +293,7 @@ class ZoomPolicy:
                 self._lost += 1
                 if self._lost >= LOST_FRAMES:
                     self._following = False
-                    self._step = 0
+                    self._step = self._guided = 0
                 elif self._lost == 1 and self._whole_frame and self._last is not None:
                     # Lost in the full frame: look again, zoomed, where it was.
                     self._whole_frame = False
@@ -270,8 +330,19 @@ class ZoomPolicy:
         look = self._step - FULL_FIRST
         if not self._tiles or look < 0 or look % cycle == TILES_PER_FULL:
             return View(0, 0, width, height)
-        number = (look // cycle) * TILES_PER_FULL + look % cycle
+        if look % cycle == 0 and self._changed_at is not None and 1 <= self._still <= SETTLED_FRAMES:
+            return self._look_where_it_stopped(self._changed_at, width, height)
+        number = (look // cycle) * TILES_PER_FULL + look % cycle - self._guided  # the grid goes on where it was
         return self._tiles[number % len(self._tiles)]
+
+    def _look_where_it_stopped(self, place: tuple[float, float], width: int, height: int) -> View:
+        """A search look centred where the picture stopped changing, as large as the tiles of each size in turn."""
+        fraction = self._tile_per_height[self._guided % len(self._tile_per_height)]
+        self._guided += 1
+        side = min(width, height, max(MIN_SIDE, round(fraction * height)))
+        x = round(min(max(place[0] - side / 2, 0.0), width - side))
+        y = round(min(max(place[1] - side / 2, 0.0), height - side))
+        return View(int(x), int(y), side, side)
 
     def _steer(self, hand: HandExtent, width: int, height: int) -> None:
         largest = float(min(width, height))  # the largest square view

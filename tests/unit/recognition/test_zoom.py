@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from signify.recognition.zoom import (
+    CHANGE_PICTURE,
     FULL_FIRST,
     LOST_FRAMES,
     MAX_PAN,
@@ -18,11 +19,15 @@ from signify.recognition.zoom import (
     REFIND_LEAD_AFTER,
     REFIND_SCALE,
     REFIND_SCALE_MOVING,
+    SETTLED_FRAMES,
     SIDE_PER_PALM,
+    TILE_PER_HEIGHT,
     TILES_PER_FULL,
     HandExtent,
     View,
     ZoomPolicy,
+    change_picture,
+    change_point,
     hand_extent,
     search_tiles,
     to_frame,
@@ -53,10 +58,12 @@ def inside_frame(view: View) -> bool:
     return view.x >= 0 and view.y >= 0 and view.x + view.width <= W and view.y + view.height <= H
 
 
-def run(policy: ZoomPolicy, hands: list[HandExtent | None]) -> list[View]:
+def run(policy: ZoomPolicy, hands: list[HandExtent | None],
+        changes: list[tuple[float, float] | None] | None = None) -> list[View]:
+    """The views for ``hands`` found frame by frame, each frame having ``changes`` (default: none) from the last."""
     views = []
-    for hand in hands:
-        views.append(policy.next_view(W, H))
+    for hand, changed in zip(hands, changes or [None] * len(hands), strict=True):
+        views.append(policy.next_view(W, H, changed))
         policy.observe(hand)
     return views
 
@@ -106,6 +113,85 @@ def test_search_looks_at_the_full_frame_then_tiles_in_turn() -> None:
     searched = [v for i, v in enumerate(views) if i % cycle != TILES_PER_FULL]
     assert searched[: len(tiles)] == tiles and searched[len(tiles) : 2 * len(tiles)] == tiles
     assert not policy.following
+
+
+def test_a_search_looks_where_the_picture_stopped_changing_then_goes_on_with_its_tiles() -> None:
+    # Something moved for 8 frames (a hand raised into view) and stopped at (500, 120); the search is under way.
+    stopped = (500.0, 120.0)
+    moving = [(500.0, 400.0 - 35 * k) for k in range(7)] + [stopped]
+    lead = FULL_FIRST + 7  # 9 searched frames before the move: its last change comes with frame 16
+    changes = [None] * lead + moving + [None] * (SETTLED_FRAMES + 9)
+    views = run(ZoomPolicy(), [None] * len(changes), changes)
+    plain = run(ZoomPolicy(), [None] * len(changes))
+    cycle = TILES_PER_FULL + 1
+    after = lead + len(moving)  # the first frame that did not change
+    # While it changes, the search goes on as it would (a hand found moving fast is lost again at once)...
+    assert views[:after] == plain[:after]
+    # ...and once it stopped, for SETTLED_FRAMES frames, each round's first tile look is a square centred there, the
+    # tiles' two sizes in turn;
+    guided = [i for i in range(after, after + SETTLED_FRAMES) if (i - FULL_FIRST) % cycle == 0]
+    sides = [round(fraction * H) for fraction in TILE_PER_HEIGHT]
+    assert len(guided) == SETTLED_FRAMES // cycle >= len(TILE_PER_HEIGHT)  # each size at least once
+    for number, i in enumerate(guided):
+        assert views[i].width == views[i].height == sides[number % len(sides)] and centre(views[i]) == stopped
+    # the full frame keeps its turn, and the grid goes on where it left off, no tile skipped.
+    assert all(views[i] == FULL for i in range(FULL_FIRST, len(views)) if (i - FULL_FIRST) % cycle == TILES_PER_FULL)
+    tiles = [v for i, v in enumerate(views) if i >= FULL_FIRST and (i - FULL_FIRST) % cycle != TILES_PER_FULL
+             and i not in guided]
+    assert tiles == search_tiles(W, H)[: len(tiles)]
+
+
+def test_a_hand_found_where_the_picture_stopped_changing_is_followed_and_once_lost_searched_for_afresh() -> None:
+    policy = ZoomPolicy()
+    stopped = (150.0, 300.0)
+    changes = [None] * FULL_FIRST + [stopped] + [None] * 3
+    hand = HandExtent(*stopped, palm=20.0)
+    views = run(policy, [None] * (len(changes) - 1) + [hand], changes)
+    assert centre(views[-1]) == stopped  # the round's first tile look, where it stopped: the hand is there
+    assert run(policy, [hand] * 10)[0] == views[-1] and policy.following  # followed from that look
+    lost = run(policy, [None] * (LOST_FRAMES + FULL_FIRST + 1))
+    assert lost[LOST_FRAMES : LOST_FRAMES + FULL_FIRST] == [FULL] * FULL_FIRST
+    assert lost[-1] == search_tiles(W, H)[0]  # the grid from its first tile again
+
+
+def test_a_search_takes_no_guided_look_while_the_picture_keeps_changing_nor_after_it_found_a_hand() -> None:
+    changing = [(100.0 + k, 200.0) for k in range(60)]  # someone walking past behind the signer
+    assert run(ZoomPolicy(), [None] * 60, changing) == run(ZoomPolicy(), [None] * 60)
+    # A hand followed is looked for where it is, whatever changes elsewhere.
+    hand = HandExtent(330, 250, palm=20.0)
+    hands = [*SEARCH_START, *[hand] * 30]
+    changes = [None] * (FULL_FIRST + 10) + [(600.0, 50.0)] + [None] * 19
+    assert run(ZoomPolicy(), hands, changes) == run(ZoomPolicy(), hands)
+
+
+def test_a_square_where_the_picture_stopped_changing_stays_inside_the_frame() -> None:
+    changes = [None] * FULL_FIRST + [(630.0, 470.0)] + [None] * 37  # the bottom right corner
+    views = run(ZoomPolicy(), [None] * len(changes), changes)
+    cycle = TILES_PER_FULL + 1
+    guided = [views[i] for i in range(FULL_FIRST + 1, FULL_FIRST + 1 + SETTLED_FRAMES) if (i - FULL_FIRST) % cycle == 0]
+    assert len(guided) == SETTLED_FRAMES // cycle >= len(TILE_PER_HEIGHT)
+    assert {v.width for v in guided} == {round(f * H) for f in TILE_PER_HEIGHT}
+    assert all(v.x + v.width == W and v.y + v.height == H for v in guided)
+
+
+def test_change_point_finds_what_moved_and_ignores_noise_and_a_change_of_light() -> None:
+    rng = np.random.default_rng(3)
+    room = rng.integers(60, 200, (H, W, 3), dtype=np.uint8)
+    noisy = np.clip(room + rng.normal(0, 3, room.shape), 0, 255).astype(np.uint8)  # a webcam's noise
+    assert change_picture(room).shape == CHANGE_PICTURE[::-1]
+    assert change_point(change_picture(room), change_picture(noisy), W, H) is None
+    assert change_point(change_picture(room), change_picture(room), W, H) is None
+    # A 50 px hand-sized patch appears at (400, 300): found to within a cell (8 px) of its centre.
+    with_hand = room.copy()
+    with_hand[275:325, 380:420] = (210, 160, 140)
+    x, y = change_point(change_picture(room), change_picture(with_hand), W, H) or (-1.0, -1.0)
+    assert abs(x - 400) <= 8 and abs(y - 300) <= 8
+    # In other units of the frame (the same picture scaled), the same place.
+    assert change_point(change_picture(room), change_picture(with_hand), 320, 240) == (x / 2, y / 2)
+    # The light changing over the whole picture is nowhere in particular.
+    brighter = np.clip(room.astype(np.int32) + 40, 0, 255).astype(np.uint8)
+    assert change_point(change_picture(room), change_picture(brighter), W, H) is None
+    assert change_point(change_picture(room), np.zeros((30, 40), np.uint8), W, H) is None  # not comparable
 
 
 def test_a_large_hand_in_the_full_frame_keeps_the_full_frame() -> None:

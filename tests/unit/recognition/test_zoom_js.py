@@ -6,9 +6,10 @@ test_zoom.py, and random sequences (a fixed seed) of a simulated detector that
 finds a hand when it lies in the view and is not too small in it, with hands
 coming and going, moving, growing and shrinking, leaving the frame, frames of
 several sizes (portrait, odd sizes, too small to tile) that change size, and
-resets. Every view, and whether the policy follows a hand, must be identical;
-``searchTiles`` over many frame sizes too; ``handExtent`` and ``toFrame`` to
-1e-6. Node 20 is part of the project's set-up (``make setup`` runs npm):
+resets, and where the picture changed (near a moving hand, and elsewhere). Every
+view, and whether the policy follows a hand, must be identical; ``searchTiles``
+over many frame sizes too, and ``changePoint`` over pairs of shrunk pictures;
+``handExtent`` and ``toFrame`` to 1e-6. Node 20 is part of the project's set-up (``make setup`` runs npm):
 without it this test fails, it does not skip.
 """
 
@@ -24,7 +25,17 @@ from typing import Any
 import numpy as np
 import pytest
 from signify.recognition import zoom
-from signify.recognition.zoom import FULL_FIRST, LOST_FRAMES, HandExtent, View, ZoomPolicy, hand_extent, to_frame
+from signify.recognition.zoom import (
+    CHANGE_PICTURE,
+    FULL_FIRST,
+    LOST_FRAMES,
+    HandExtent,
+    View,
+    ZoomPolicy,
+    change_point,
+    hand_extent,
+    to_frame,
+)
 
 from tests.node import run_node
 
@@ -44,10 +55,12 @@ class Step:
     height: int
     hand: HandExtent | None
     reset: bool = False
+    changed: tuple[float, float] | None = None  # where the frame changed from the one before
 
     def as_json(self) -> dict[str, Any]:
         hand = None if self.hand is None else [self.hand.cx, self.hand.cy, self.hand.palm]
-        return {"reset": self.reset, "width": self.width, "height": self.height, "hand": hand}
+        changed = None if self.changed is None else list(self.changed)
+        return {"reset": self.reset, "width": self.width, "height": self.height, "hand": hand, "changed": changed}
 
 
 Decision = tuple[int, int, int, int, bool]  # the view, and whether the policy follows a hand after the frame
@@ -65,6 +78,7 @@ def scripted() -> dict[str, list[Step]]:
     tremor = [HandExtent(300 + rng.normal(0, 2), 200 + rng.normal(0, 2), 18.0 * (1 + rng.normal(0, 0.08)))
               for _ in range(60)]
     search: list[HandExtent | None] = [None] * FULL_FIRST
+    rising = [Step(W, H, None, changed=(300.5, 420.0 - 30 * k)) for k in range(8)]  # something raised, then held
     return {
         "too small to tile": frames([None] * 5, 64, 48),
         "search": frames([None] * 60),
@@ -82,6 +96,7 @@ def scripted() -> dict[str, list[Step]]:
                                                                   for i in range(1, 4)], *[None] * (LOST_FRAMES + 2)]),
         "reset, new size": [*frames([centred] * 40), Step(W, H, centred, reset=True), Step(320, 240, None)],
         "speck in a corner": frames([*search, *[HandExtent(10, 470, palm=2.0)] * 60]),
+        "raised into view": [*frames([None] * 9), *rising, *frames([None] * 40)],
     }
 
 
@@ -115,7 +130,15 @@ def simulated(seed: int) -> list[Step]:
             palm = float(np.clip(palm * math.exp(rng.normal(0, 0.04)), 2, 0.5 * height))
         if reset:
             policy.reset()
-        view = policy.next_view(width, height)
+        # The picture changes near a hand that moves (and where no hand is, now and then), on half pixels or not.
+        changed = None
+        if present and abs(vx) + abs(vy) > 3 and rng.random() < 0.8:
+            changed = (cx + rng.normal(0, 4), cy + rng.normal(0, 4))
+        elif rng.random() < 0.05:
+            changed = (float(rng.uniform(0, width)), float(rng.uniform(0, height)))
+        if changed is not None and rng.random() < 0.5:
+            changed = (round(2 * changed[0]) / 2, round(2 * changed[1]) / 2)
+        view = policy.next_view(width, height, changed)
         hand = None
         inside = view.x <= cx <= view.x + view.width and view.y <= cy <= view.y + view.height
         if present and inside and 2.2 * palm >= view.height / 8 and rng.random() < 0.9:
@@ -124,7 +147,7 @@ def simulated(seed: int) -> list[Step]:
             else:
                 hand = HandExtent(cx + rng.normal(0, 0.5), cy + rng.normal(0, 0.5), palm * (1 + rng.normal(0, 0.03)))
         policy.observe(hand)
-        steps.append(Step(width, height, hand, reset))
+        steps.append(Step(width, height, hand, reset, changed))
     return steps
 
 
@@ -134,7 +157,7 @@ def python_decisions(steps: list[Step]) -> list[Decision]:
     for step in steps:
         if step.reset:
             policy.reset()
-        view = policy.next_view(step.width, step.height)
+        view = policy.next_view(step.width, step.height, step.changed)
         policy.observe(step.hand)
         decisions.append((view.x, view.y, view.width, view.height, policy.following))
     return decisions
@@ -161,7 +184,27 @@ def cases() -> dict[str, Any]:
                            "width": width, "height": height})
     sequences = {**scripted(), **{f"random {seed}": simulated(seed) for seed in range(RANDOM_SEQUENCES)}}
     tiles = sorted({*FRAME_SIZES, *((w, h) for w in range(60, 1400, 37) for h in range(45, 1100, 29))})
-    return {"sequences": sequences, "tiles": tiles, "extents": extents, "mapped": mapped}
+    return {"sequences": sequences, "tiles": tiles, "extents": extents, "mapped": mapped, "pictures": pictures(rng)}
+
+
+def pictures(rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Pairs of shrunk grey frames and a frame size: noise alone, one or two patches that changed (of several sizes,
+    at the edges too), and the whole picture changed."""
+    cols, rows = CHANGE_PICTURE
+    pairs = []
+    for number in range(120):
+        before = rng.integers(0, 256, (rows, cols), dtype=np.uint8)
+        after = np.clip(before.astype(np.int32) + rng.integers(-3, 4, before.shape), 0, 255)
+        kind = number % 4
+        for _ in range(kind if kind in (1, 2) else 0):
+            w, h = int(rng.integers(1, 12)), int(rng.integers(1, 12))
+            x, y = int(rng.integers(-3, cols)), int(rng.integers(-3, rows))
+            after[max(0, y) : y + h, max(0, x) : x + w] = rng.integers(0, 256)
+        if kind == 3:
+            after = np.clip(before.astype(np.int32) + rng.integers(10, 60), 0, 255)
+        width, height = FRAME_SIZES[number % len(FRAME_SIZES)]
+        pairs.append({"before": before, "after": after.astype(np.uint8), "width": width, "height": height})
+    return pairs
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +217,8 @@ def js(cases: dict[str, Any]) -> dict[str, Any]:
         "extents": [{**e, "landmarks": e["landmarks"].tolist()} for e in cases["extents"]],
         "mapped": [{**m, "landmarks": m["landmarks"].tolist(),
                     "view": [m["view"].x, m["view"].y, m["view"].width, m["view"].height]} for m in cases["mapped"]],
+        "pictures": [{**c, "before": c["before"].ravel().tolist(), "after": c["after"].ravel().tolist()}
+                     for c in cases["pictures"]],
     }
     result: dict[str, Any] = json.loads(run_node([str(RUNNER)], "front_demo/zoom.js cannot be checked against zoom.py",
                                                  stdin=json.dumps(payload), timeout=120))
@@ -230,6 +275,13 @@ def test_search_tiles_are_the_same_for_every_frame_size(cases: dict[str, Any], j
     for (width, height), theirs in zip(cases["tiles"], js["tiles"], strict=True):
         ours = [[t.x, t.y, t.width, t.height] for t in zoom.search_tiles(width, height)]
         assert ours == theirs, f"{width}x{height}"
+
+
+def test_change_point_is_the_same(cases: dict[str, Any], js: dict[str, Any]) -> None:
+    ours = [change_point(c["before"], c["after"], c["width"], c["height"]) for c in cases["pictures"]]
+    assert [None if p is None else list(p) for p in ours] == js["pictures"]
+    # The pairs cover a change found, and none (noise alone, and the whole picture changed).
+    assert sum(p is None for p in ours) >= 40 and sum(p is not None for p in ours) >= 40
 
 
 def test_hand_extent_and_to_frame_agree(cases: dict[str, Any], js: dict[str, Any]) -> None:
