@@ -668,10 +668,13 @@ def cached_tracking(clip: Clip, paths: Sequence[str], cache: Path, page: PageTra
             tracked[path] = result
             # Written whole or not at all: a run stopped mid-write leaves no half file for the next one to read.
             partial = files[path][0].with_name(files[path][0].name + f".{os.getpid()}.partial")
-            with partial.open("wb") as out:
-                np.savez_compressed(out, landmarks=result.landmarks, right=result.right,
-                                    ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
-            os.replace(partial, files[path][0])
+            try:
+                with partial.open("wb") as out:
+                    np.savez_compressed(out, landmarks=result.landmarks, right=result.right,
+                                        ms=result.ms if result.ms is not None else np.zeros(0, np.float32))
+                os.replace(partial, files[path][0])
+            finally:
+                partial.unlink(missing_ok=True)
     return tracked
 
 
@@ -863,8 +866,9 @@ def main(argv: list[str] | None = None) -> int:
 
 # Bump when the rendering changes, so that cached tracking is not reused for other pictures.
 RENDER_VERSION = 1
-# Bump when the zoom changes (signify.recognition.zoom's policy or constants), so that the zoom paths are tracked again.
-ZOOM_VERSION = 15
+# Bump when the zoom changes (signify.recognition.zoom's policy or constants, or how a tracker shrinks its frames to
+# find where the picture changed), so that the zoom paths are tracked again.
+ZOOM_VERSION = 16
 
 if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -135,6 +135,8 @@ export class ZoomedLandmarker {
       this.small = typeof OffscreenCanvas === "undefined" ? Object.assign(document.createElement("canvas"),
         { width: cols, height: rows }) : new OffscreenCanvas(cols, rows);
       this.smallContext = this.small.getContext("2d", { willReadFrequently: true });
+      // Averaged as the server's area resize averages: the default ("low") samples a few pixels of each cell.
+      this.smallContext.imageSmoothingQuality = "high";
     }
   }
 

@@ -9,7 +9,7 @@
 // found in and then a square view centred on it, moved and resized gently (MediaPipe's video
 // mode carries its track in the picture's normalized coordinates: a view that jumps loses it).
 // For a while after the picture stopped changing, the search's first tile look of each round is
-// centred where it last changed (changePoint): a hand raised into view and held is found at once.
+// centred where it last changed (changePoint): a hand raised into view is found within a round of stopping.
 //
 // The same decisions as zoom.py frame by frame, to the pixel: the same constants and arithmetic
 // (JavaScript's numbers are Python's floats), and Python's round() where zoom.py rounds

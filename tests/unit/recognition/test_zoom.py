@@ -148,10 +148,11 @@ def test_a_hand_found_where_the_picture_stopped_changing_is_followed_and_once_lo
     hand = HandExtent(*stopped, palm=20.0)
     views = run(policy, [None] * (len(changes) - 1) + [hand], changes)
     assert centre(views[-1]) == stopped  # the round's first tile look, where it stopped: the hand is there
-    assert run(policy, [hand] * 10)[0] == views[-1] and policy.following  # followed from that look
+    # Followed from that look, for longer than a change is looked at for...
+    assert run(policy, [hand] * (SETTLED_FRAMES + 10))[0] == views[-1] and policy.following
     lost = run(policy, [None] * (LOST_FRAMES + FULL_FIRST + 1))
     assert lost[LOST_FRAMES : LOST_FRAMES + FULL_FIRST] == [FULL] * FULL_FIRST
-    assert lost[-1] == search_tiles(W, H)[0]  # the grid from its first tile again
+    assert lost[-1] == search_tiles(W, H)[0]  # ...and once lost, searched for by the grid from its first tile again
 
 
 def test_a_search_takes_no_guided_look_while_the_picture_keeps_changing_nor_after_it_found_a_hand() -> None:
