@@ -132,9 +132,9 @@ export class ZoomedLandmarker {
     this.picture = null; // the last frame shrunk, grey
     if (this.policy) {
       const [cols, rows] = CHANGE_PICTURE;
-      this.small = typeof OffscreenCanvas === "undefined" ? Object.assign(document.createElement("canvas"),
+      const small = typeof OffscreenCanvas === "undefined" ? Object.assign(document.createElement("canvas"),
         { width: cols, height: rows }) : new OffscreenCanvas(cols, rows);
-      this.smallContext = this.small.getContext("2d", { willReadFrequently: true });
+      this.smallContext = small.getContext("2d", { willReadFrequently: true });
       // Averaged as the server's area resize averages: the default ("low") samples a few pixels of each cell.
       this.smallContext.imageSmoothingQuality = "high";
     }

@@ -72,6 +72,13 @@ function round6(x) {
   return Number(x.toFixed(6));
 }
 
+/** _square: the side-pixel square centred on (cx, cy), moved into the width x height frame where it would leave it. */
+function square(cx, cy, side, width, height) {
+  const x = roundHalfEven(Math.min(Math.max(cx - side / 2, 0), width - side));
+  const y = roundHalfEven(Math.min(Math.max(cy - side / 2, 0), height - side));
+  return new View(x, y, side, side);
+}
+
 /** A step's length as zoom.py's _length computes it (Math.hypot's last bit differs from Python's math.hypot). */
 function length(dx, dy) {
   return Math.sqrt(dx * dx + dy * dy);
@@ -332,9 +339,7 @@ export class ZoomPolicy {
     const fraction = TILE_PER_HEIGHT[this.guided % TILE_PER_HEIGHT.length];
     this.guided += 1;
     const side = Math.min(width, height, Math.max(MIN_SIDE, roundHalfEven(fraction * height)));
-    const x = roundHalfEven(Math.min(Math.max(cx - side / 2, 0), width - side));
-    const y = roundHalfEven(Math.min(Math.max(cy - side / 2, 0), height - side));
-    return new View(x, y, side, side);
+    return square(cx, cy, side, width, height);
   }
 
   steer(hand, width, height) {
@@ -381,9 +386,6 @@ export class ZoomPolicy {
         cy += lead * stepY;
       }
     }
-    // Kept inside the frame: a view cannot leave it.
-    const x = roundHalfEven(Math.min(Math.max(cx - side / 2, 0), width - side));
-    const y = roundHalfEven(Math.min(Math.max(cy - side / 2, 0), height - side));
-    return new View(x, y, side, side);
+    return square(cx, cy, side, width, height);
   }
 }

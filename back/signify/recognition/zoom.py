@@ -226,6 +226,13 @@ def change_point(previous: NDArray[np.uint8], current: NDArray[np.uint8], width:
     return (x + 0.5) * width / cols, (y + 0.5) * height / rows
 
 
+def _square(cx: float, cy: float, side: int, width: int, height: int) -> View:
+    """The ``side``-pixel square centred on (cx, cy), moved into the frame where it would leave it."""
+    x = round(min(max(cx - side / 2, 0.0), width - side))
+    y = round(min(max(cy - side / 2, 0.0), height - side))
+    return View(int(x), int(y), side, side)
+
+
 def _length(dx: float, dy: float) -> float:
     """The length of a step, computed as zoom.js computes it: hypot's last bit differs between Python and JavaScript,
     and a view's pixel could with it; a square root of a sum of squares is rounded alike in both."""
@@ -340,9 +347,7 @@ class ZoomPolicy:
         fraction = self._tile_per_height[self._guided % len(self._tile_per_height)]
         self._guided += 1
         side = min(width, height, max(MIN_SIDE, round(fraction * height)))
-        x = round(min(max(place[0] - side / 2, 0.0), width - side))
-        y = round(min(max(place[1] - side / 2, 0.0), height - side))
-        return View(int(x), int(y), side, side)
+        return _square(*place, side, width, height)
 
     def _steer(self, hand: HandExtent, width: int, height: int) -> None:
         largest = float(min(width, height))  # the largest square view
@@ -370,16 +375,13 @@ class ZoomPolicy:
     def _follow_view(self, width: int, height: int) -> View:
         if self._whole_frame:
             return View(0, 0, width, height)
-        w = h = min(width, height, round(self._side))
+        side = min(width, height, round(self._side))
         cx, cy = self._cx, self._cy
         if self._lost >= 2 and self._lost % 2 == 0:
             moved = self._last_step
-            w = h = min(width, height, round(w * (REFIND_SCALE_MOVING if moved is not None else REFIND_SCALE)))
+            side = min(width, height, round(side * (REFIND_SCALE_MOVING if moved is not None else REFIND_SCALE)))
             if moved is not None and self._lost >= REFIND_LEAD_AFTER:
                 step_x, step_y = moved
-                lead = min(float(self._lost), REFIND_LEAD * w / _length(step_x, step_y))
+                lead = min(float(self._lost), REFIND_LEAD * side / _length(step_x, step_y))
                 cx, cy = cx + lead * step_x, cy + lead * step_y
-        x = round(min(max(cx - w / 2, 0.0), width - w))
-        y = round(min(max(cy - h / 2, 0.0), height - h))
-        # Keep the centre where the view is (the view cannot leave the frame).
-        return View(int(x), int(y), int(w), int(h))
+        return _square(cx, cy, side, width, height)
