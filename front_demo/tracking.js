@@ -30,6 +30,7 @@
 // frame, so that the page's own work (drawing, the socket) never waits behind it; where a
 // worker cannot load it, on the page's main thread, on a canvas snapshot of the frame.
 
+import { FramingAdvice } from "./framing.js";
 import { CHANGE_PICTURE, View, ZoomPolicy, changePoint, handExtent, toFrame } from "./zoom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -300,7 +301,8 @@ export class Tracking {
    * @param {{grab: () => Promise<ArrayBuffer|null>, observe?: Function}} grabber JPEG frames, for tracking on
    *   the server, sized by the server's answers
    * @param {{draw: Function, clear: Function}} overlay the skeleton canvas
-   * @param {{drawsAnswers: boolean}} view drawing the server's landmarks stops while this page tracks
+   * @param {{drawsAnswers: boolean, showFraming: Function}} view drawing the server's landmarks stops while this
+   *   page tracks; it shows whether to come closer
    * @param {object} stats window.signify
    * @param {"device"|"server"} wanted
    * @param {"full"|"lite"} landmarks the landmark model tracking on the device uses
@@ -325,10 +327,11 @@ export class Tracking {
     this.waiters = [];
     this.captureToAnswerMs = null;
     this.trackerMs = null; // what finding the hand in one frame takes here, smoothed
+    this.framing = new FramingAdvice(); // whether to ask the signer to come closer, from every tracked hand
     Object.assign(stats, {
       tracking: this.mode, trackingReason: this.reason, trackerThread: null, trackerLandmarks: landmarks,
       trackerZoom: this.zoom, trackerView: null, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
-      binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null,
+      binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null, framing: "ok",
     });
     // Settles once the mode is known: the pump starts then, so that a page that will track
     // on this device never makes the server build a hand tracker for it.
@@ -370,12 +373,14 @@ export class Tracking {
     this.tracker = null;
     this.wake();
     this.overlay.clear();
+    this.showFraming(true);
     this.render();
   }
 
   /** The camera runs: track every new frame while on this device. */
   start() {
     this.running = true;
+    this.showFraming(true);
     if (this.onDevice) this.requestFrame();
   }
 
@@ -383,6 +388,7 @@ export class Tracking {
   stop() {
     this.running = false;
     this.latest = null;
+    this.showFraming(true);
     if (this.frameHandle !== null) {
       if (this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(this.frameHandle);
       else cancelAnimationFrame(this.frameHandle);
@@ -442,6 +448,7 @@ export class Tracking {
       this.overlay.clear();
     }
     this.stats.trackerResults += 1;
+    this.observeHand(message.landmarks, width / height);
     this.latest = message;
     this.wake();
   }
@@ -488,12 +495,28 @@ export class Tracking {
    * device, with the capture time the server echoed, the time from capture to this answer.
    */
   onPrediction(prediction) {
-    if (this.mode === "server") this.grabber.observe?.(prediction);
+    if (this.mode === "server") {
+      this.grabber.observe?.(prediction);
+      this.observeHand(prediction.hand ? prediction.landmarks : null,
+        this.video.videoWidth / (this.video.videoHeight || 1));
+    }
     if (typeof prediction.captured !== "number") return;
     const ms = performance.now() - prediction.captured;
     this.captureToAnswerMs = this.captureToAnswerMs === null ? ms
       : this.captureToAnswerMs + SMOOTHING * (ms - this.captureToAnswerMs);
     this.stats.captureToAnswerMs = this.captureToAnswerMs;
+  }
+
+  /** A tracked frame's hand (landmarks normalized to the frame, or none): the advice to come closer follows it. */
+  observeHand(landmarks, aspect) {
+    if (this.framing.observe(landmarks, aspect)) this.showFraming();
+  }
+
+  /** Show the framing advice; `restart`: forget the hands seen so far (a new camera, or the other tracker). */
+  showFraming(restart = false) {
+    if (restart) this.framing.reset();
+    this.stats.framing = this.framing.closer ? "closer" : "ok";
+    this.view.showFraming(this.framing.closer);
   }
 
   /** The figures, every half second: the capture-to-answer latency while tracking on this device. */

@@ -1,7 +1,8 @@
 // What the page shows: predictions, connection and camera state, figures.
 // The state is also written as data attributes, for people in the console
 // and for the browser test: body[data-state], body[data-camera], body[data-close-code],
-// #readout[data-predictions][data-hands], #letter[data-hand], #overlay[data-skeletons].
+// #readout[data-predictions][data-hands], #letter[data-hand], #overlay[data-skeletons],
+// body[data-framing] ("closer" while the page asks the signer to come closer, else "ok").
 // While the page tracks the hand itself (tracking.js), it draws the skeleton and the
 // answers' landmarks are not drawn (the server echoes none for keypoints).
 // The calibration panel writes its own (body[data-calibration], #calibration[data-*]): see calibration.js.
@@ -38,6 +39,12 @@ export class View {
     if (state === "on") {
       $("camera-hint").textContent = "Fingerspell with one hand in view; hold each letter for a moment to add it.";
     }
+  }
+
+  /** Whether to ask the signer to come closer (framing.js): the hand is small in the picture. */
+  showFraming(closer) {
+    document.body.dataset.framing = closer ? "closer" : "ok";
+    $("framing-hint").hidden = !closer;
   }
 
   /** One line above the page; `action` adds a button (label, callback). */

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +25,9 @@ def run_node(args: list[str], what: str, *, stdin: str | None = None, cwd: Path 
                           check=False)
     assert done.returncode == 0, f"node {' '.join(args)} failed:\n{done.stderr}"
     return done.stdout
+
+
+def run_runner(runner: Path, payload: dict[str, Any], what: str) -> dict[str, Any]:
+    """What a test's node ``runner`` (an .mjs reading ``payload`` as JSON on stdin) writes, read as JSON."""
+    result: dict[str, Any] = json.loads(run_node([str(runner)], what, stdin=json.dumps(payload)))
+    return result

@@ -136,6 +136,19 @@ def test_the_zoom_finds_a_small_real_hand_the_full_frame_misses_and_spells_it(
     except PlaywrightTimeoutError:
         pytest.fail(f"{letter} not written: {state(page)}")
     assert shown["errors"] == 0 and shown["binaryFramesSent"] == 0
+    assert_asked_to_come_closer(page)
+
+
+def assert_asked_to_come_closer(page: Page) -> None:
+    """The page asks the signer of this small hand to come closer (front_demo/framing.js), and goes on asking."""
+    try:
+        wait_for(page, "s.framing === 'closer'", timeout_ms=10_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"the page did not ask to come closer: {state(page)}")
+    page.wait_for_timeout(1000)
+    shown = state(page)
+    assert shown["framing"] == shown["framingShown"] == "closer", shown
+    assert "come closer" in shown["framingHint"]
 
 
 def test_without_the_zoom_the_small_hand_is_not_found(server: ServerProcess, open_page: OpenPage) -> None:
@@ -178,6 +191,7 @@ def test_tracking_on_the_server_the_page_sends_the_small_hand_at_full_size(
     answers = sockets.received_of("prediction")[SETTLE_RESULTS:]
     found = sum(answer["hand"] for answer in answers) / len(answers)
     assert found >= 0.8, f"the server found the hand in {found:.0%} of the frames"
+    assert_asked_to_come_closer(page)  # from the server's answers' landmarks
     letter = PHOTO[0]
     try:
         wait_for(page, f"s.transcript.includes('{letter}')")

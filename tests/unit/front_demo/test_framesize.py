@@ -8,13 +8,12 @@ the project's set-up (``make setup`` runs npm): without it this test fails, it d
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.node import run_node
+from tests.node import run_runner
 
 REPO = Path(__file__).resolve().parents[3]
 FRAMESIZE_JS = REPO / "front_demo" / "framesize.js"
@@ -38,10 +37,8 @@ NO_HAND: Step = {"landmarks": None, "aspect": ASPECT}
 
 
 def run(sequences: list[list[Step]], boxes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    payload = {"module": str(FRAMESIZE_JS), "sequences": sequences, "boxes": boxes or []}
-    result: dict[str, Any] = json.loads(run_node([str(RUNNER)], "front_demo/framesize.js cannot be run",
-                                                 stdin=json.dumps(payload)))
-    return result
+    return run_runner(RUNNER, {"module": str(FRAMESIZE_JS), "sequences": sequences, "boxes": boxes or []},
+                      "front_demo/framesize.js cannot be run")
 
 
 @pytest.fixture(scope="module")
