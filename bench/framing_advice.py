@@ -76,8 +76,8 @@ def replay(tracked: Sequence[wm.Tracked]) -> list[NDArray[np.bool_]]:
 
 
 def hand_found(landmarks: NDArray[np.float32]) -> NDArray[np.bool_]:
-    """Per tracked frame, whether it holds a hand (the bench stores a frame without one as NaN or zeros)."""
-    return np.asarray(np.isfinite(landmarks).all(axis=(1, 2)) & (np.abs(landmarks).sum(axis=(1, 2)) > 0))
+    """Per tracked frame, whether it holds a hand (bench.webcam_motion stores a frame without one as NaN)."""
+    return np.asarray(np.isfinite(landmarks).all(axis=(1, 2)))
 
 
 def _landmarks(frame: NDArray[np.float32]) -> list[list[float]] | None:

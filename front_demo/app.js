@@ -139,6 +139,7 @@ function onConnectionState(state, detail, code) {
   if (state !== "open") {
     pump.stop();
     calibration.onDisconnected();
+    tracking.onDisconnected();
   }
   if (!cameraOn) return; // the camera's own notice says more
   if (state === "open") {

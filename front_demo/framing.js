@@ -9,26 +9,33 @@
 
 import { handExtent } from "./zoom.js";
 
-// The hand's palm size (wrist to knuckles, as zoom.js measures it) in heights of the frame. Unlike the
-// hand's box it stays as the fingers close and open, so a signer at one distance gets one answer for
-// every letter. The bench's 50 / 70 / 100 px hands (a photo's labelled box, so a fist's is a larger hand
-// than an open hand's) measure 0.048 / 0.068 / 0.098 (medians over the tracked frames of their J, Z,
-// drifting and HELLO clips). Under CLOSER_BELOW the page asks the signer to come closer; from
-// CLOSE_ENOUGH on it stops; between the two it keeps what it says, so that a hand at the edge does not
-// make the line come and go. Replayed over those clips' tracking, it asks in 98 / 90 / 11% of the
-// 50 / 70 / 100 px clips (docs/demo.md, "Asking the signer to come closer").
-export const CLOSER_BELOW = 0.08;
-export const CLOSE_ENOUGH = 0.088;
-// Judged over the last RECENT_FRAMES tracked frames (1.5 s at 30 results a second) by the median palm of
-// the hands found in them, once at least FOUND_FRAMES are: a small hand is often found only now and then,
-// and it is the one to advise. With no hand in any of them there is nothing to say.
+// The hand's palm size (wrist to knuckles, as zoom.js measures it) over the frame's longer side, the side
+// MediaPipe's palm detector shrinks to its 192 px: a portrait phone frame and a landscape webcam one get
+// the same answer for a hand as large in the detector's picture. Unlike the hand's box, the palm does not
+// change as the fingers close and open (it does look shorter as the hand turns away). The bench's 50 / 70 /
+// 100 px hands in 640 x 480 (a photo's labelled box, so a fist's is a larger hand than an open hand's)
+// measure 0.036 / 0.051 / 0.074 (medians over the tracked frames of their J, Z, drifting and HELLO clips).
+// Under CLOSER_BELOW the page asks the signer to come closer (a hand under about 83 px tall in 640 x 480:
+// about 2.15 palms); from CLOSE_ENOUGH on (about 91 px) it stops; between the two it keeps what it says, so
+// that a hand at the edge does not make the line come and go. Replayed over those clips' tracking, it asks
+// in 98 / 90 / 11% of the 50 / 70 / 100 px clips (docs/demo.md, "Asking the signer to come closer").
+export const CLOSER_BELOW = 0.06;
+export const CLOSE_ENOUGH = 0.066;
+// Judged over the last RECENT_FRAMES tracked frames (1.5 s at 30 results a second, 2-4.5 s at the 10-24 a
+// page's tracker gives) by the median palm of the hands found in them, once at least FOUND_FRAMES are: a
+// small hand is often found only now and then, and it is the one to advise. With no hand in any of them
+// there is nothing to say.
 export const RECENT_FRAMES = 45;
 export const FOUND_FRAMES = 6;
+const LANDMARKS = 21;
 
-/** The palm size, in heights of a frame `aspect` (width / height) wide, of `landmarks` ([[x, y], ...]
- * normalized to the frame, in MediaPipe's order). */
-export function palmHeights(landmarks, aspect) {
-  return handExtent(landmarks.map(([x, y]) => ({ x, y })), aspect, 1).palm;
+/** The palm size of `landmarks` ([[x, y], ...] normalized to the frame, MediaPipe's 21 in its order) over the
+ * longer side of a frame `aspect` (width / height) wide; null for anything else (no hand, or a malformed one). */
+export function palmSize(landmarks, aspect) {
+  if (!Array.isArray(landmarks) || landmarks.length !== LANDMARKS || !(aspect > 0)) return null;
+  const point = (p) => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+  if (!landmarks.every(point)) return null;
+  return handExtent(landmarks.map(([x, y]) => ({ x, y })), aspect, 1).palm / Math.max(aspect, 1);
 }
 
 export class FramingAdvice {
@@ -44,10 +51,11 @@ export class FramingAdvice {
 
   /**
    * One tracked frame: the hand's `landmarks` ([[x, y], ...] normalized to the frame; null or empty
-   * when none was found) in a frame `aspect` (width / height) wide. True when the advice changed.
+   * when none was found; anything malformed counts as none) in a frame `aspect` (width / height) wide.
+   * True when the advice changed.
    */
   observe(landmarks, aspect) {
-    this.sizes.push(landmarks && landmarks.length ? palmHeights(landmarks, aspect) : null);
+    this.sizes.push(palmSize(landmarks, aspect));
     if (this.sizes.length > RECENT_FRAMES) this.sizes.shift();
     const found = this.sizes.filter((size) => size !== null).sort((a, b) => a - b);
     const was = this.closer;

@@ -331,11 +331,12 @@ export class Tracking {
     Object.assign(stats, {
       tracking: this.mode, trackingReason: this.reason, trackerThread: null, trackerLandmarks: landmarks,
       trackerZoom: this.zoom, trackerView: null, trackerResults: 0, trackerHands: 0, keypointsSent: 0,
-      binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null, framing: "ok",
+      binaryFramesSent: 0, captureToAnswerMs: null, trackerMs: null, framing: "ok", framingAsked: 0,
     });
     // Settles once the mode is known: the pump starts then, so that a page that will track
     // on this device never makes the server build a hand tracker for it.
     this.settled = wanted === "server" ? Promise.resolve() : this.load();
+    this.showFraming();
     this.render();
   }
 
@@ -507,9 +508,16 @@ export class Tracking {
     this.stats.captureToAnswerMs = this.captureToAnswerMs;
   }
 
+  /** The connection is not open: tracking on the server, no answers come, so what was asked is forgotten. */
+  onDisconnected() {
+    if (this.mode === "server") this.showFraming(true);
+  }
+
   /** A tracked frame's hand (landmarks normalized to the frame, or none): the advice to come closer follows it. */
   observeHand(landmarks, aspect) {
-    if (this.framing.observe(landmarks, aspect)) this.showFraming();
+    if (!this.framing.observe(landmarks, aspect)) return;
+    if (this.framing.closer) this.stats.framingAsked += 1;
+    this.showFraming();
   }
 
   /** Show the framing advice; `restart`: forget the hands seen so far (a new camera, or the other tracker). */

@@ -2,12 +2,13 @@
 // The state is also written as data attributes, for people in the console
 // and for the browser test: body[data-state], body[data-camera], body[data-close-code],
 // #readout[data-predictions][data-hands], #letter[data-hand], #overlay[data-skeletons],
-// body[data-framing] ("closer" while the page asks the signer to come closer, else "ok").
+// body[data-framing] ("closer" while the page asks the signer to come closer, "ok" otherwise).
 // While the page tracks the hand itself (tracking.js), it draws the skeleton and the
 // answers' landmarks are not drawn (the server echoes none for keypoints).
 // The calibration panel writes its own (body[data-calibration], #calibration[data-*]): see calibration.js.
 
 const $ = (id) => document.getElementById(id);
+const FRAMING_HINT = "Bring your hand closer to the camera: a small hand is read less well.";
 const STATUS_TEXT = {
   idle: "Waiting for camera",
   connecting: "Connecting…",
@@ -44,7 +45,7 @@ export class View {
   /** Whether to ask the signer to come closer (framing.js): the hand is small in the picture. */
   showFraming(closer) {
     document.body.dataset.framing = closer ? "closer" : "ok";
-    $("framing-hint").hidden = !closer;
+    $("framing-hint").textContent = closer ? FRAMING_HINT : "";
   }
 
   /** One line above the page; `action` adds a button (label, callback). */

@@ -91,8 +91,7 @@ PAGE_STATE = """() => {
     profileLine: document.getElementById("calibration-profile").hidden
       ? "" : document.getElementById("profile-text").textContent,
     calibrationMessage: document.getElementById("calibration-message").textContent,
-    framingHint: document.getElementById("framing-hint").hidden
-      ? "" : document.getElementById("framing-hint").textContent,
+    framingHint: document.getElementById("framing-hint").textContent,
     framingShown: document.body.dataset.framing,
     storage: Object.fromEntries(Object.entries(localStorage)),
     ...window.signify,

@@ -175,8 +175,9 @@ def test_the_page_tracks_the_hand_itself_sends_keypoints_and_gets_letters(
     assert shown["trackerLandmarks"] == "full" and wire.fetched("hand_landmarker.task")
     assert not wire.fetched("hand_landmarker_lite.task")
     assert shown["captureToAnswerMs"] > 0
-    # The drawn hand is large: the page never asked to come closer.
-    assert shown["framing"] == shown["framingShown"] == "ok" and shown["framingHint"] == ""
+    # The drawn hand is large: the page never asked to come closer, not once.
+    assert shown["framingAsked"] == 0 and shown["framing"] == shown["framingShown"] == "ok"
+    assert shown["framingHint"] == ""
     page.wait_for_function("/^\\d+ ms$/.test(document.getElementById('capture-latency').textContent)")
     assert tracking_shown(page) == {
         "body": "device", "text": "tracking on this device", "notice": "",

@@ -1,7 +1,7 @@
 // Runs front_demo/framing.js for tests/unit/front_demo/test_framing.py: reads
 // {"module": path, "sequences": [[{"landmarks": [[x, y], ...] | null, "aspect": a} | "reset", ...], ...]}
 // and {"palms": [{"landmarks": ..., "aspect": a}, ...]} on stdin, writes each sequence's advice after each step
-// (true: come closer), each palm's size in frame heights, and the policy's constants.
+// (true: come closer), each palm's size over the frame's longer side, and the policy's constants.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
@@ -20,6 +20,6 @@ const advice = input.sequences.map((steps) => {
     return closer;
   });
 });
-const palms = (input.palms ?? []).map(({ landmarks, aspect }) => framing.palmHeights(landmarks, aspect));
+const palms = (input.palms ?? []).map(({ landmarks, aspect }) => framing.palmSize(landmarks, aspect));
 const constants = Object.fromEntries(Object.entries(framing).filter(([, value]) => typeof value === "number"));
 process.stdout.write(JSON.stringify({ advice, palms, constants }));

@@ -20,23 +20,24 @@ REPO = Path(__file__).resolve().parents[3]
 FRAMING_JS = REPO / "front_demo" / "framing.js"
 RUNNER = Path(__file__).with_name("framing_runner.mjs")
 ASPECT = 640 / 480
-# The bench's real hands, by their palm size in frame heights (medians over the tracked frames of
+# The bench's real hands, by their palm size over the frame's longer side (medians over the tracked frames of
 # bench.webcam_motion's J, Z, drifting and HELLO clips at 50, 70 and 100 px in 640 x 480).
-BENCH_50, BENCH_70, BENCH_100 = 0.048, 0.068, 0.098
+BENCH_50, BENCH_70, BENCH_100 = 0.036, 0.051, 0.074
 
 Step = dict[str, Any] | str
 NO_HAND: Step = {"landmarks": None, "aspect": ASPECT}
 
 
 def hand(palm: float, aspect: float = ASPECT, fingers: float = 1.2) -> Step:
-    """A tracked hand, upright in the frame, whose four knuckles are each ``palm`` frame heights from its wrist and
-    whose fingers reach ``fingers`` palms beyond them (MediaPipe's 21 landmarks, normalized to the frame)."""
+    """A tracked hand, upright in the frame, whose four knuckles are each ``palm`` of the frame's longer side from its
+    wrist and whose fingers reach ``fingers`` palms beyond them (MediaPipe's 21 landmarks, normalized to the frame)."""
     wrist = (0.5, 0.7)
     points = [[*wrist]]
+    in_heights = palm * max(aspect, 1.0)
     for finger, degrees in enumerate((-40, -15, 0, 15, 35)):  # thumb, then index to pinky
         angle = math.radians(degrees)
         for joint in range(1, 5):
-            reach = palm * (joint / 4 if finger == 0 else 1 + fingers * (joint - 1) / 3)
+            reach = in_heights * (joint / 4 if finger == 0 else 1 + fingers * (joint - 1) / 3)
             points.append([wrist[0] + reach * math.sin(angle) / aspect, wrist[1] - reach * math.cos(angle)])
     return {"landmarks": points, "aspect": aspect}
 
@@ -113,22 +114,40 @@ def test_a_few_large_detections_do_not_end_it(constants: dict[str, float]) -> No
     assert all(advice(*steps)[recent - 1:])
 
 
-def test_the_hand_is_measured_by_its_palm_in_frame_heights(constants: dict[str, float]) -> None:
+def test_the_hand_is_measured_by_its_palm_over_the_frames_longer_side(constants: dict[str, float]) -> None:
     below, enough = constants["CLOSER_BELOW"], constants["CLOSE_ENOUGH"]
     # A fist and an open hand of the same palm: the fingers do not count.
     assert advice(*[hand(below * 0.95, fingers=0.0)] * 10)[-1] is True
     assert advice(*[hand(below * 0.95, fingers=2.0)] * 10)[-1] is True
     assert advice(*[hand(enough * 1.05, fingers=0.0)] * 10)[-1] is False
-    # The same hand in a portrait frame (3:4): its palm, in heights of that frame, is what counts.
+    # A portrait frame (3:4), whose longer side is its height: the same palm gets the same answer.
     assert advice(*[hand(below * 0.95, aspect=3 / 4)] * 10)[-1] is True
     assert advice(*[hand(enough * 1.05, aspect=3 / 4)] * 10)[-1] is False
 
 
-def test_palm_heights_is_the_mean_wrist_to_knuckle_distance() -> None:
-    # Wrist at the origin; knuckles 0.1 and 0.3 frame heights away, across a 2:1 frame (0.05 of its width is 0.1).
-    landmarks = [[0.0, 0.0]] + [[0.0, 0.0]] * 20
+def test_palm_size_is_the_mean_wrist_to_knuckle_distance_over_the_longer_side() -> None:
+    # Wrist at the origin; knuckles 0.1 and 0.3 frame heights away in a 2:1 frame (0.05 of its width is 0.1 of its
+    # height): 0.2 heights on average, 0.1 of the longer side.
+    landmarks = [[0.0, 0.0] for _ in range(21)]
     landmarks[5], landmarks[9], landmarks[13], landmarks[17] = [0.05, 0.0], [0.0, 0.1], [0.0, 0.3], [0.15, 0.0]
-    assert run([], palms=[{"landmarks": landmarks, "aspect": 2.0}])["palms"] == pytest.approx([0.2])
+    assert run([], palms=[{"landmarks": landmarks, "aspect": 2.0}, {"landmarks": landmarks, "aspect": 0.5}])[
+        "palms"] == pytest.approx([0.1, 0.125])  # 3:4 the other way: 0.025, 0.1, 0.3 and 0.075 heights
+
+
+@pytest.mark.parametrize("malformed", [
+    [[0.5, 0.5]] * 20,  # a point short
+    [[0.5, 0.5]] * 20 + [None],
+    [[0.5, 0.5]] * 20 + [[0.5]],
+    [[0.5, None]] * 21,
+    [[0.5, "0.5"]] * 21,
+    "landmarks",
+])
+def test_malformed_landmarks_are_no_hand(malformed: Any) -> None:
+    small = hand(BENCH_50)
+    assert run([], palms=[{"landmarks": malformed, "aspect": ASPECT}])["palms"] == [None]
+    assert not any(advice(*[{"landmarks": malformed, "aspect": ASPECT}] * 60))
+    # Among small hands they count as frames without one: the advice stays.
+    assert advice(*[small, {"landmarks": malformed, "aspect": ASPECT}] * 40)[-1] is True
 
 
 def test_reset_forgets_the_hands_seen(constants: dict[str, float]) -> None:
