@@ -65,12 +65,16 @@ MOVEMENT_SPAN_HOLDS = 2
 # Longer costs more than it saves: at 3.5 or 4.5 holds the card's words were written exactly less often
 # (docs/model.md, "Words with a J or Z inside: three things tried").
 STARTING_SHAPE_HOLDS = 2.5
-# ...but a pending one (held for the hold, waiting) not while the hand has been moving, however slowly, for the last
-# half hold in a row (``slow_moving``: slower than a movement): a J drawn in 1.5 s starts its hook so slowly that the
-# hand was still by the speed of a movement for those holds, and its I was written before the hook showed ("IJ" in 5
-# of 78 such clips of real hands at 50-100 px, bench/webcam_motion.py "J slow"). Held while the hand drifts, it is
-# written once the drift stops, the hand holds another letter, or the word ends, as a pending shape is (a shape that
-# is not pending, held right after a J or Z was read, has the timer alone, and is not held back).
+# ...but a pending one (held for the hold, waiting) not in a frame where the hand moves, however slowly
+# (``slow_moving``: slower than a movement): a J drawn in 1.5 s starts its hook so slowly that the hand was still by
+# the speed of a movement for those holds, and its I was written before the hook showed ("IJ" in 5 of 78 such clips of
+# real hands at 50-100 px, bench/webcam_motion.py "J slow"). From the first such frame, not after half a hold of them:
+# an I held a little longer before the hook (a hand raised into view and found at once, 0.45 s of I) reached the timer
+# in the hook's first slow frames, and wrote "IJ" in 10 of 78 such clips (held back from the second such frame, in 5;
+# from the first, in 2; docs/model.md, "The ends of the range, raised into view"). A lone jump of a small hand's
+# landmarks delays it by that frame. Held while the hand drifts, it is written once the drift stops, the hand holds
+# another letter, or the word ends, as a pending shape is (a shape that is not pending, held right after a J or Z was
+# read, has the timer alone, and is not held back).
 #
 # The motion letters that a slow movement draws too, as a movement does: the hand moving, however slowly, for a hold
 # in a row, from the letter's own starting shape held still. A J half the hand's height drawn in 1.5 s hardly reaches
@@ -139,9 +143,9 @@ class Transcript:
       written before the hook shows. Held still for the hold, it is
       pending: written once the hand holds another letter (not J or Z)
       still for half the hold, or once it has been held still for
-      :data:`STARTING_SHAPE_HOLDS` holds, unless the hand has been moving,
-      however slowly, for the last half hold in a row (a J drawn slowly
-      starts slower than a movement). A hand that moves for a hold's
+      :data:`STARTING_SHAPE_HOLDS` holds, but not in a frame where the hand
+      moves, however slowly (a J drawn slowly starts slower than a
+      movement). A hand that moves for a hold's
       worth of frames since (a J or a Z; fingers changing into the next
       letter move for fewer), or
       leaves, drops it: the motion may be its letter, and the same shape
@@ -436,7 +440,7 @@ class Transcript:
                 self._make_pending(letter)
         if self._still < hold or self._seen < self._half_hold:
             return None
-        if letter == self._pending and self._slow_moving >= self._half_hold:
+        if letter == self._pending and self._slow_moving > 0:
             return None  # maybe a J drawn slowly from it: it waits, with the ways out a pending shape has
         self._last_motion = self._tail = None
         return self._commit(letter)

@@ -6,6 +6,7 @@ import pytest
 from signify.recognition.smoothing import HAND_AWAY_FRAMES, STARTING_SHAPE_HOLDS, SlidingWindowSmoother, Transcript
 
 STARTING_HOLD = round(STARTING_SHAPE_HOLDS * 4)  # frames a starting shape waits in a Transcript(4, ...)
+STARTING_HOLD_10 = round(STARTING_SHAPE_HOLDS * 10)  # ...and in a Transcript(10, ...)
 AWAY = "." * HAND_AWAY_FRAMES  # the hand gone long enough to have left: a change of hand
 MISSED = "." * (HAND_AWAY_FRAMES - 1)  # the longest the tracker may lose a hand that stays
 
@@ -346,17 +347,27 @@ def test_a_starting_shape_moved_slowly_is_written_once_it_stops_or_the_word_ends
         assert run(transcript, "." * 15) == start + " ", start
 
 
-def test_moving_slowly_for_less_than_half_a_hold_holds_no_starting_shape_back() -> None:
+def test_a_lone_slow_frame_holds_a_starting_shape_back_for_that_frame_only() -> None:
     # A small hand's landmarks jump for a frame now and then.
     transcript = Transcript(4, 99)
     for _ in range(STARTING_HOLD // 2):
         run(transcript, "I")
         run(transcript, "I", slow_moving=True)
-    assert transcript.text == "I"
+    assert transcript.text == ""  # the timer ran out in a slow frame...
+    assert run(transcript, "I") == "I"  # ...and the next one, still, writes it
     transcript = Transcript(4, 99)
     run(transcript, "I" * 4)
     run(transcript, "I" * (STARTING_HOLD - 4), slow_moving=True)
-    assert transcript.text == ""  # half a hold and more
+    assert transcript.text == ""
+
+
+def test_a_starting_shape_held_long_before_a_slow_hook_waits_from_its_first_slow_frame() -> None:
+    # Raised into view and found at once, the I was held for most of the timer before a J drawn in 1.5 s, whose
+    # first frames move slower than a movement: the timer ran out in the hook's first slow frame.
+    transcript = Transcript(10, 99)
+    run(transcript, "I" * (STARTING_HOLD_10 - 1))
+    assert run(transcript, "I" * 15, slow_moving=True) == ""
+    assert run(transcript, "i" * 12 + "jjjJJJJJ") == "J"
 
 
 def test_a_j_drawn_slowly_from_an_i_held_still_is_written() -> None:
