@@ -51,7 +51,9 @@ MOVING_SPEED = 0.05
 # 0.005-0.05 and a small one may stay under MOVING_SPEED throughout, while real hands held still at 100 px move at
 # 0.002-0.01. Measured for the rule that holds a starting shape back: at 0.025 and 0.03 every bench.webcam_motion
 # clip writes the same, at 0.035 two of the five slow Js written "IJ" are mended and at 0.04 none, and at 0.02 a
-# slowly drifting 50 px I is no longer written (docs/model.md, "A J drawn slowly").
+# slowly drifting 50 px I is no longer written (docs/model.md, "A J drawn slowly"). That was with a shape held back
+# after half a hold of such frames in a row; it is now from the first (docs/model.md, "The ends of the range, raised
+# into view"), which every bench.webcam_motion clip tracked since writes alike but for the slow Js it mends.
 SLOW_MOVING_SPEED = 0.03
 # A hand the tracker missed for this many frames or more (and fewer than HAND_AWAY_FRAMES) is put back in the
 # window along a straight line across them when it is found again; a frame or two missed are left out of it,

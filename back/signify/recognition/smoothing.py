@@ -71,10 +71,12 @@ STARTING_SHAPE_HOLDS = 2.5
 # real hands at 50-100 px, bench/webcam_motion.py "J slow"). From the first such frame, not after half a hold of them:
 # an I held a little longer before the hook (a hand raised into view and found at once, 0.45 s of I) reached the timer
 # in the hook's first slow frames, and wrote "IJ" in 10 of 78 such clips (held back from the second such frame, in 5;
-# from the first, in 2; docs/model.md, "The ends of the range, raised into view"). A lone jump of a small hand's
-# landmarks delays it by that frame. Held while the hand drifts, it is written once the drift stops, the hand holds
-# another letter, or the word ends, as a pending shape is (a shape that is not pending, held right after a J or Z was
-# read, has the timer alone, and is not held back).
+# from the first, in 2; docs/model.md, "The ends of the range, raised into view"). A lone frame over the slow speed
+# delays it by that frame. Held while the hand drifts, it is written once the drift stops, the hand holds another
+# letter, or the word ends, as a pending shape is; a hand that starts drifting as the timer runs out and drifts on,
+# holding the shape, until it leaves after moving for half a hold or more, wrote it before and now does not (one
+# drifting X of the card's 110, read as D). A shape that is not pending, held right after a J or Z was read, has the
+# timer alone, and is not held back.
 #
 # The motion letters that a slow movement draws too, as a movement does: the hand moving, however slowly, for a hold
 # in a row, from the letter's own starting shape held still. A J half the hand's height drawn in 1.5 s hardly reaches

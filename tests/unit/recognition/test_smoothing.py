@@ -348,7 +348,7 @@ def test_a_starting_shape_moved_slowly_is_written_once_it_stops_or_the_word_ends
 
 
 def test_a_lone_slow_frame_holds_a_starting_shape_back_for_that_frame_only() -> None:
-    # A small hand's landmarks jump for a frame now and then.
+    # A small hand's speed goes over the slow speed for a frame now and then.
     transcript = Transcript(4, 99)
     for _ in range(STARTING_HOLD // 2):
         run(transcript, "I")
@@ -359,6 +359,15 @@ def test_a_lone_slow_frame_holds_a_starting_shape_back_for_that_frame_only() -> 
     run(transcript, "I" * 4)
     run(transcript, "I" * (STARTING_HOLD - 4), slow_moving=True)
     assert transcript.text == ""
+    assert run(transcript, "I") == "I"
+
+
+def test_a_starting_shape_held_back_while_drifting_is_written_when_another_letter_is_held() -> None:
+    for start in "IDGX":
+        transcript = Transcript(10, 99)
+        run(transcript, start * (STARTING_HOLD_10 - 1))
+        assert run(transcript, start * 20, slow_moving=True) == "", start
+        assert run(transcript, "A" * 5, slow_moving=True) == start, start
 
 
 def test_a_starting_shape_held_long_before_a_slow_hook_waits_from_its_first_slow_frame() -> None:
