@@ -21,10 +21,10 @@ import { handExtent } from "./zoom.js";
 // in 98 / 90 / 11% of the 50 / 70 / 100 px clips (docs/demo.md, "Asking the signer to come closer").
 export const CLOSER_BELOW = 0.06;
 export const CLOSE_ENOUGH = 0.066;
-// Judged over the last RECENT_FRAMES tracked frames (1.5 s at 30 results a second, 2-4.5 s at the 10-24 a
-// page's tracker gives) by the median palm of the hands found in them, once at least FOUND_FRAMES are: a
-// small hand is often found only now and then, and it is the one to advise. With no hand in any of them
-// there is nothing to say.
+// Judged over the last RECENT_FRAMES tracked frames (1.5 s at 30 results a second; 2-4.5 s at the 10-24 a
+// second the page's own tracker gives on this machine) by the median palm of the hands found in them, once at
+// least FOUND_FRAMES are: a small hand is often found only now and then, and it is the one to advise. With no
+// hand in any of them there is nothing to say.
 export const RECENT_FRAMES = 45;
 export const FOUND_FRAMES = 6;
 const LANDMARKS = 21;
