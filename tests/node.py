@@ -27,7 +27,7 @@ def run_node(args: list[str], what: str, *, stdin: str | None = None, cwd: Path 
     return done.stdout
 
 
-def run_runner(runner: Path, payload: dict[str, Any], what: str) -> dict[str, Any]:
+def run_runner(runner: Path, payload: dict[str, Any], what: str, *, timeout: float = 60) -> dict[str, Any]:
     """What a test's node ``runner`` (an .mjs reading ``payload`` as JSON on stdin) writes, read as JSON."""
-    result: dict[str, Any] = json.loads(run_node([str(runner)], what, stdin=json.dumps(payload)))
+    result: dict[str, Any] = json.loads(run_node([str(runner)], what, stdin=json.dumps(payload), timeout=timeout))
     return result

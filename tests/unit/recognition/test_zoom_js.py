@@ -16,7 +16,6 @@ without it this test fails, it does not skip.
 from __future__ import annotations
 
 import builtins
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from signify.recognition.zoom import (
     to_frame,
 )
 
-from tests.node import run_node
+from tests.node import run_runner
 
 REPO = Path(__file__).resolve().parents[3]
 ZOOM_JS = REPO / "front_demo" / "zoom.js"
@@ -220,8 +219,7 @@ def js(cases: dict[str, Any]) -> dict[str, Any]:
         "pictures": [{**c, "before": c["before"].ravel().tolist(), "after": c["after"].ravel().tolist()}
                      for c in cases["pictures"]],
     }
-    result: dict[str, Any] = json.loads(run_node([str(RUNNER)], "front_demo/zoom.js cannot be checked against zoom.py",
-                                                 stdin=json.dumps(payload), timeout=120))
+    result = run_runner(RUNNER, payload, "front_demo/zoom.js cannot be checked against zoom.py", timeout=120)
     result["sequences"] = dict(zip(cases["sequences"], result["sequences"], strict=True))
     return result
 
