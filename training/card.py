@@ -24,7 +24,7 @@ from .transcripts import (
 )
 
 MODEL_NAME = "asl-lstm"
-MODEL_VERSION = "3.4.0"
+MODEL_VERSION = "3.5.0"
 
 DATA_SOURCES = [
     {
@@ -77,8 +77,10 @@ MOTION_SYNTHESIS = (
     "J and Z from every source's starting handshapes (I; D and G) moved along J paths (down, then a hook to the "
     "side and up, the forearm turning 50-120 degrees and the hand up to 90 degrees in the picture, either way) "
     "and Z paths (three strokes; a third of them asl-ai's real "
-    "Z paths), 0.5-2 hand heights, 0.4-1.5 s, eased, turned up to 20 degrees, either direction, 0-12 still "
-    "frames before and after; a window holds at least half the motion. Of J and Z windows 60% are synthesized. "
+    "Z paths); a J 0.5-2 hand heights tall (drawn evenly), a parametric Z 0.4-2 across its larger side (evenly on "
+    "a log scale), a real one 0.7-1.4 times its size; 0.4-1.5 s, eased, turned up to 20 degrees, either "
+    "direction, 0-12 still frames before and after; a window holds at least half the motion. Of J and Z windows "
+    "60% are synthesized. "
     "Held letters are held still (50%), drifting and swaying (35%) or making one straight move (15%); the "
     "starting shapes and X move more often (70%): a hand that drifts or moves straight keeps its letter. "
     "A quarter of the held letters' windows from poses (J and Z never) begin with another held letter "

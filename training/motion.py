@@ -6,8 +6,8 @@ forearm turns, a Z an index-pointing handshape moving along three strokes.
 So motion letters are built from every source's starting shapes
 (:data:`STARTING_SHAPES`) moved along J and Z paths: parametric ones
 (:func:`j_path`, :func:`z_path`) and the real Z paths of asl-ai's recording
-(:func:`recorded_paths`), each drawn at its own size (half to twice the
-hand), duration (0.4 to 1.5 s), direction, holds before and after, and
+(:func:`recorded_paths`), each drawn at its own size (a J half to twice
+the hand's height, a Z 0.4 to twice across), duration (0.4 to 1.5 s), direction, holds before and after, and
 tracking noise.
 
 What the model must not learn matters as much: that any moving I is a J,
@@ -47,7 +47,12 @@ MOTION_LOOKALIKES = frozenset(LETTER_INDEX[shape] for shapes in MOTION_LETTERS.v
 HAND_HEIGHT = 2.2  # palm sizes
 FRAMES_PER_SECOND = 30
 MOTION_SECONDS = (0.4, 1.5)
-PATH_SIZE = (0.5, 2.0)  # hand heights
+PATH_SIZE = (0.5, 2.0)  # hand heights: a J's height, drawn evenly
+# A Z's size is its larger side, drawn evenly on a log scale (as many Zs from 0.4 to 0.9 hand heights as from 0.9
+# to 2), a little below the issue's half hand: a Z half as wide as the hand is 0.4 of it tall. Sized by its height
+# from PATH_SIZE, as before 3.5.0, a wide Z was never under 0.7 hand heights across, and real hands drawing a Z
+# half their size were read as the D or G it began from (docs/model.md, "A Z half the hand's size").
+Z_SIZE = (0.4, 2.0)
 HOLD_FRAMES = (0, 12)  # still frames before and after the motion
 # How far a J's hand turns in the picture's plane, either way, over the motion. As the forearm turns, the pinky
 # that pointed up points to the side or at the camera: seen from the front the hand turns in the picture as much
@@ -146,20 +151,22 @@ def eased(frames: int) -> NDArray[np.float64]:
 
 def motion_clip(
     letter: int, pose: Hands, rng: np.random.Generator, recorded: list[Placements] | None = None,
-    *, picture_turn: float = J_PICTURE_TURN,
+    *, picture_turn: float = J_PICTURE_TURN, z_by_height: bool = False,
 ) -> Clip:
     """A J or a Z made from a held ``pose`` of its starting shape: hold, motion, hold.
 
     With ``recorded`` paths (Z only), one of them is used a third of the
     time instead of the parametric path. A J's hand turns in the picture's
-    plane by up to ``picture_turn`` radians, either way.
+    plane by up to ``picture_turn`` radians, either way. A parametric Z is
+    sized by its larger side (:data:`Z_SIZE`), or with ``z_by_height`` by
+    its height (:data:`PATH_SIZE`), as the card's held-out takes are.
     """
     frames = round(rng.uniform(*MOTION_SECONDS) * FRAMES_PER_SECOND)
     before, after = (int(rng.integers(HOLD_FRAMES[0], HOLD_FRAMES[1] + 1)) for _ in range(2))
     progress = eased(frames)
-    size = rng.uniform(*PATH_SIZE) * HAND_HEIGHT
+    share = rng.random()  # where the letter's size lies in its range
     if letter == J:
-        path = j_path(progress) * size
+        path = j_path(progress) * _evenly(PATH_SIZE, share) * HAND_HEIGHT
         # The forearm turns as the pinky hooks: the hand rotates about its own upright axis, and in the picture.
         twist = rng.uniform(np.radians(50), np.radians(120)) * progress
         rotations = rotation_about(1, twist) @ rotation_about(2, rng.uniform(-picture_turn, picture_turn) * progress)
@@ -171,7 +178,11 @@ def motion_clip(
             path = real[:, :2].astype(np.float64) * rng.uniform(0.7, 1.4)
         else:
             aspect = rng.uniform(0.7, 1.4)
-            path = z_path(progress) * size * np.array([aspect, 1.0])
+            if z_by_height:
+                shape = np.array([aspect, 1.0]) * _evenly(PATH_SIZE, share)
+            else:
+                shape = np.array([aspect, 1.0]) / max(aspect, 1.0) * Z_SIZE[0] * (Z_SIZE[1] / Z_SIZE[0]) ** share
+            path = z_path(progress) * shape * HAND_HEIGHT
         wobble = rng.uniform(-0.15, 0.15) * np.sin(np.pi * progress * rng.uniform(1, 3))
         rotations = rotation_about(2, wobble)
     else:
@@ -262,6 +273,11 @@ def with_noise(placements: Placements, rng: np.random.Generator) -> Placements:
     noisy = placements.copy()
     noisy[:, :2] += rng.normal(0, sigma, (len(placements), 2)).astype(np.float32) * placements[:, 2:3]
     return noisy
+
+
+def _evenly(limits: tuple[float, float], share: float) -> float:
+    """The value ``share`` of the way from the first of ``limits`` to the second."""
+    return limits[0] + share * (limits[1] - limits[0])
 
 
 def _unit(rng: np.random.Generator) -> NDArray[np.float64]:

@@ -74,6 +74,8 @@ REPEAT_HOLD_FRAMES = (6, 12)
 # A take's J turns in the picture by up to 0.15 rad, as every card's takes since 3.0.0: the takes stay the same
 # when training's turn changes (training.motion.J_PICTURE_TURN).
 TAKE_J_PICTURE_TURN = 0.15
+# A take's Z is sized by its height, as every card's takes before 3.5.0 (training.motion.Z_SIZE).
+TAKE_Z_BY_HEIGHT = True
 REPEATED_SEED = 2030
 REPEATED_LEAVING_SEED = 2031
 
@@ -174,7 +176,8 @@ def held_out_takes(poses: Poses, rng: np.random.Generator, per_pose: int = 2, ti
                 # nor the other motion letter.
                 forbidden = MOTION_LETTERS[letter] | (frozenset(MOTION_LETTERS) - {letter})
                 for _ in range(per_pose):
-                    clip = motion_clip(motion, pose, rng, picture_turn=TAKE_J_PICTURE_TURN)
+                    clip = motion_clip(motion, pose, rng, picture_turn=TAKE_J_PICTURE_TURN,
+                                       z_by_height=TAKE_Z_BY_HEIGHT)
                     if times > 1:
                         clip = repeated(clip, rng, times)
                     takes.append(Take(kind, letter * times, forbidden, _paused(clip, rng), group))
@@ -247,7 +250,8 @@ def held_out_motion_words(
                 placements.append(_held_at(where, change, rng))
             frames = int(rng.integers(hold[0], hold[1] + 1))
             if letter in STARTING_SHAPES:
-                clip = motion_clip(letter, pose, rng, picture_turn=TAKE_J_PICTURE_TURN)
+                clip = motion_clip(letter, pose, rng, picture_turn=TAKE_J_PICTURE_TURN,
+                                   z_by_height=TAKE_Z_BY_HEIGHT)
                 motion = clip.hands[clip.motion_start : clip.motion_end]
                 path = clip.placements[clip.motion_start : clip.motion_end].copy()
                 path[:, :2] += where[:2] - path[0, :2]

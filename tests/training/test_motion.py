@@ -9,8 +9,10 @@ from signify.recognition.trajectory import hand_speed, window_motion
 
 from training.motion import (
     DRIFT,
+    HAND_HEIGHT,
     J_PICTURE_TURN,
     MIN_MOTION_SHARE,
+    Z_SIZE,
     Clip,
     J,
     Z,
@@ -27,7 +29,7 @@ from training.motion import (
     turn,
     z_path,
 )
-from training.transcripts import TAKE_J_PICTURE_TURN
+from training.transcripts import TAKE_J_PICTURE_TURN, TAKE_Z_BY_HEIGHT
 
 
 @pytest.fixture
@@ -160,3 +162,22 @@ def test_a_js_hand_turns_in_the_picture_as_far_as_asked(pose: np.ndarray) -> Non
     assert min(turned) < 0.2  # and some barely turn
     assert pytest.approx(np.pi / 2) == J_PICTURE_TURN
     assert max(heights_moved(motion_clip(J, pose, rng, picture_turn=TAKE_J_PICTURE_TURN)) for _ in range(40)) < 0.4
+
+
+def test_a_z_is_sized_by_its_larger_side_down_to_under_half_the_hand(pose: np.ndarray) -> None:
+    # Measured by the Z's diagonal (its farthest two wrist places), which no turn of the path changes: a Z whose
+    # larger side is L, 0.7-1.4 times as wide as tall, is 1.22-1.42 L across its diagonal.
+    rng = np.random.default_rng(5)
+
+    def diagonal(clip: Clip) -> float:
+        places = clip.placements[clip.motion_start : clip.motion_end, :2].astype(np.float64)
+        return float(np.linalg.norm(places[:, None] - places[None], axis=-1).max() / HAND_HEIGHT)
+
+    trained = np.array([diagonal(motion_clip(Z, pose, rng)) for _ in range(300)])
+    taken = np.array([diagonal(motion_clip(Z, pose, rng, z_by_height=TAKE_Z_BY_HEIGHT)) for _ in range(300)])
+    smallest_by_height = 0.5 * np.hypot(1.0, 0.7)  # 0.5 hand heights tall, 0.7 times as wide
+    assert trained.min() < smallest_by_height - 0.05 < taken.min()
+    assert trained.min() > Z_SIZE[0] * 1.2
+    assert trained.max() < Z_SIZE[1] * np.sqrt(2) + 0.1
+    # Evenly on a log scale: most training Zs are smaller than the takes', whose height is drawn evenly.
+    assert np.median(trained) < 0.8 * np.median(taken)
