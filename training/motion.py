@@ -7,8 +7,8 @@ So motion letters are built from every source's starting shapes
 (:data:`STARTING_SHAPES`) moved along J and Z paths: parametric ones
 (:func:`j_path`, :func:`z_path`) and the real Z paths of asl-ai's recording
 (:func:`recorded_paths`), each drawn at its own size (a J half to twice
-the hand's height, a Z 0.4 to twice across), duration (0.4 to 1.5 s), direction, holds before and after, and
-tracking noise.
+the hand's height, a Z 0.4 to twice across), duration (0.4 to 1.5 s),
+direction, holds before and after, and tracking noise.
 
 What the model must not learn matters as much: that any moving I is a J,
 or any moving index a Z. Held letters therefore also come drifting
@@ -181,7 +181,7 @@ def motion_clip(
             if z_by_height:
                 shape = np.array([aspect, 1.0]) * _evenly(PATH_SIZE, share)
             else:
-                shape = np.array([aspect, 1.0]) / max(aspect, 1.0) * Z_SIZE[0] * (Z_SIZE[1] / Z_SIZE[0]) ** share
+                shape = np.array([aspect, 1.0]) / max(aspect, 1.0) * _evenly_on_log_scale(Z_SIZE, share)
             path = z_path(progress) * shape * HAND_HEIGHT
         wobble = rng.uniform(-0.15, 0.15) * np.sin(np.pi * progress * rng.uniform(1, 3))
         rotations = rotation_about(2, wobble)
@@ -278,6 +278,11 @@ def with_noise(placements: Placements, rng: np.random.Generator) -> Placements:
 def _evenly(limits: tuple[float, float], share: float) -> float:
     """The value ``share`` of the way from the first of ``limits`` to the second."""
     return limits[0] + share * (limits[1] - limits[0])
+
+
+def _evenly_on_log_scale(limits: tuple[float, float], share: float) -> float:
+    """The value ``share`` of the way from the first of ``limits`` to the second, on a log scale."""
+    return limits[0] * (limits[1] / limits[0]) ** share
 
 
 def _unit(rng: np.random.Generator) -> NDArray[np.float64]:
